@@ -1,0 +1,87 @@
+import { type Document, isMap, isNode, isScalar, type Node } from "yaml";
+import type { z } from "zod";
+import type { Finding, Result } from "../findings.js";
+import { documentData, parseYamlFile, positionOf, type YamlFile } from "../manifests/yaml-file.js";
+import { type FerryConfig, ferryConfigSchema } from "./schema.js";
+
+/** Where Ferry's config lives in a config repo (and, optionally, in an app repo). */
+export const configPath = ".github/ferry.yml";
+
+/**
+ * Parses and validates ferry.yml. Every error names the key path and the line and column
+ * of the offending node, so it can become a check run annotation.
+ */
+export function parseFerryConfig(text: string, path = configPath): Result<FerryConfig> {
+  const file = parseYamlFile(path, text);
+  if (file.findings.length > 0) return { ok: false, errors: file.findings.map(asConfigFinding) };
+  const doc = file.documents[0];
+  if (doc === undefined || file.documents.length > 1) {
+    return { ok: false, errors: [configError(path, 1, 1, "ferry.yml must hold exactly one YAML document")] };
+  }
+  let data: unknown;
+  try {
+    data = documentData(file, doc);
+  } catch (error) {
+    return { ok: false, errors: [configError(path, 1, 1, (error as Error).message)] };
+  }
+  const parsed = ferryConfigSchema.safeParse(data ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, errors: parsed.error.issues.map((issue) => issueFinding(file, doc, issue)) };
+}
+
+function issueFinding(file: YamlFile, doc: Document.Parsed, issue: z.core.$ZodIssue): Finding {
+  const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+  const { node, keyNode, depth } = locate(
+    doc,
+    path,
+    issue.code === "unrecognized_keys" ? issue.keys[0] : undefined,
+  );
+  const target = keyNode ?? node;
+  const offset = target?.range?.[0] ?? 0;
+  const { line, column } = positionOf(file, offset);
+  const where = path.length > 0 ? path.join(".") : "(top level)";
+  const missing = depth < path.length ? " (missing)" : "";
+  return configError(file.path, line, column, `${where}${missing}: ${describe(issue)}`);
+}
+
+/** The deepest existing node on `path`, and the key node of an unrecognized key when given. */
+function locate(
+  doc: Document.Parsed,
+  path: (string | number)[],
+  unknownKey: string | undefined,
+): { node: Node | undefined; keyNode: Node | undefined; depth: number } {
+  let node: Node | undefined = doc.contents ?? undefined;
+  let depth = 0;
+  for (const key of path) {
+    const next =
+      isNode(node) && "get" in node
+        ? (node as { get(k: unknown, keep: true): unknown }).get(key, true)
+        : undefined;
+    if (!isNode(next)) break;
+    node = next;
+    depth++;
+  }
+  let keyNode: Node | undefined;
+  if (unknownKey !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && p.key.value === unknownKey);
+    if (pair && isNode(pair.key)) keyNode = pair.key;
+  }
+  return { node, keyNode, depth };
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  }
+  if (issue.code === "invalid_type" && issue.input === undefined)
+    return `required ${issue.expected} is missing`;
+  return issue.message;
+}
+
+function asConfigFinding(finding: Finding): Finding {
+  return { ...finding, rule: "config", message: `YAML: ${finding.message}` };
+}
+
+function configError(file: string, line: number, column: number, message: string): Finding {
+  return { file, line, column, severity: "error", rule: "config", message };
+}

@@ -1,0 +1,272 @@
+import { z } from "zod";
+
+/** How loudly a policy rule speaks; `off` disables it. */
+export const severitySetting = z.enum(["off", "notice", "warning", "error"]);
+export type SeveritySetting = z.infer<typeof severitySetting>;
+
+/** Every policy rule Ferry knows; a key not listed here is a typo and fails the config. */
+export const policyRuleIds = [
+  "no-latest-tag",
+  "allowed-registries",
+  "digest-pinned",
+  "resources-required",
+  "no-privileged",
+  "no-host-namespaces",
+  "run-as-non-root",
+  "no-plaintext-secrets",
+  "required-labels",
+] as const;
+export type PolicyRuleId = (typeof policyRuleIds)[number];
+
+const ruleSetting = z.union(
+  [
+    severitySetting,
+    z
+      .object({
+        /** Severity of this rule's findings. Defaults to the rule's own default. */
+        severity: severitySetting.optional(),
+        /** allowed-registries: image name prefixes that may be deployed, e.g. `ghcr.io/acme`. */
+        registries: z.array(z.string().min(1)).optional(),
+        /** required-labels: metadata labels every workload must carry. */
+        labels: z.array(z.string().min(1)).optional(),
+      })
+      .strict(),
+    /** Shorthand for list-valued rules: `allowed-registries: [ghcr.io/acme]` means severity error. */
+    z.array(z.string().min(1)),
+  ],
+  { error: "expected off, notice, warning or error, or { severity, registries, labels }" },
+);
+export type RuleSetting = z.infer<typeof ruleSetting>;
+
+const policy = z
+  .object(
+    Object.fromEntries(policyRuleIds.map((id) => [id, ruleSetting.optional()])) as {
+      [K in PolicyRuleId]: z.ZodOptional<typeof ruleSetting>;
+    },
+  )
+  .strict();
+export type PolicyConfig = z.infer<typeof policy>;
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, "a duration such as 30s, 10m or 1h")
+  .describe("A duration: a number followed by ms, s, m or h.");
+
+const environment = z
+  .object({
+    /** Environment name, used in branch names (`ferry/<env>/<app>`), labels and check names. */
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes")
+      .describe("Environment name, used in branch names, labels and check run names."),
+    /** Globs (relative to the repo root) of the files that make up this environment. */
+    paths: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe("Globs of the files that make up this environment, e.g. overlays/staging/**."),
+    /** The environment a tag must be verified healthy in before it may come here. */
+    after: z.string().optional().describe("The environment a tag must be verified healthy in first."),
+    /** Enable GitHub auto-merge on this environment's Ferry PRs. */
+    autoMerge: z.boolean().default(false).describe("Enable auto-merge on this environment's Ferry PRs."),
+    /** Which tags may be deployed here. */
+    tags: z
+      .object({
+        /** A semver range the tag must satisfy, e.g. ">=1.0.0". A leading `v` on tags is ignored. */
+        semver: z.string().optional().describe("A semver range the tag must satisfy, e.g. >=1.0.0."),
+        /** Whether prerelease tags (1.2.0-rc.1) are allowed. */
+        prerelease: z
+          .boolean()
+          .default(true)
+          .describe("Whether prerelease tags such as 1.2.0-rc.1 are allowed."),
+        /** A regular expression the whole tag must match, for non-semver schemes. */
+        pattern: z.string().optional().describe("A regular expression the whole tag must match."),
+      })
+      .strict()
+      .default({ prerelease: true })
+      .describe("Which tags may be deployed to this environment."),
+    /** `required`: references here must pin a digest (`image:tag@sha256:…`). */
+    digest: z
+      .enum(["required", "optional"])
+      .default("optional")
+      .describe("required: image references here must carry a digest."),
+    /** How long the environment must stay healthy before the next environment's PR opens. */
+    soak: duration
+      .default("0s")
+      .describe("How long the environment must stay healthy before promotion onward."),
+    /** A reconcile that has not become healthy after this long fails its check. */
+    reconcileTimeout: duration
+      .default("15m")
+      .describe("A reconcile not healthy after this long fails its check."),
+    /** Unknown Kubernetes kinds fail validation instead of being noted. */
+    strict: z.boolean().default(false).describe("Fail validation on Kubernetes kinds Ferry cannot check."),
+    /** Policy overrides for this environment only. */
+    policy: policy.default({}).describe("Policy rule overrides for this environment."),
+  })
+  .strict();
+export type EnvironmentConfig = z.infer<typeof environment>;
+
+const fieldRef = z
+  .object({
+    /** Glob of the files holding the value. */
+    file: z.string().min(1).describe("Glob of the files holding the value."),
+    /** Dotted key path to the scalar, e.g. `spec.values.api.image.tag` (numbers index lists). */
+    path: z.string().min(1).describe("Dotted key path to the scalar, e.g. spec.values.api.image.tag."),
+    /** What the scalar holds: a tag, a digest, or a whole reference `repo:tag@digest`. */
+    part: z.enum(["tag", "digest", "reference"]).default("tag").describe("What the scalar holds."),
+  })
+  .strict();
+
+const app = z
+  .object({
+    /** App name, used in branch names, titles and ChatOps commands. */
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, "lower-case letters, digits, dots, dashes and underscores")
+      .describe("App name, used in branch names, PR titles and ChatOps commands."),
+    /** Image repository without tag, e.g. `ghcr.io/acme/api`. */
+    image: z.string().min(1).describe("Image repository without a tag, e.g. ghcr.io/acme/api."),
+    /** The `owner/repo` whose builds trigger promotion. */
+    source: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, "owner/repo")
+      .optional()
+      .describe("The owner/repo whose builds trigger promotion."),
+    /** Which workflow runs count as builds of this app. */
+    trigger: z
+      .object({
+        /** Workflow file name, e.g. `build.yml`. */
+        workflow: z.string().optional().describe("Workflow file name, e.g. build.yml."),
+        /** Branch whose successful runs are promoted. */
+        branch: z.string().default("main").describe("Branch whose successful runs are promoted."),
+      })
+      .strict()
+      .default({ branch: "main" })
+      .describe("Which workflow runs count as builds of this app."),
+    /** How a workflow run becomes a tag: `{{ sha }}`, `{{ short_sha }}`, `{{ run_number }}`, `{{ branch }}`, `{{ git_tag }}`. */
+    tag: z
+      .string()
+      .default("sha-{{ short_sha }}")
+      .describe(
+        "How a workflow run becomes a tag; placeholders sha, short_sha, run_number, branch, git_tag.",
+      ),
+    /** Environments this app is promoted through, in order; defaults to all. */
+    environments: z.array(z.string()).optional().describe("Environments this app goes through; default all."),
+    /** Explicit locations of the tag or digest, for layouts no heuristic finds. */
+    fields: z.array(fieldRef).default([]).describe("Explicit locations of the image tag or digest."),
+    /** Add an `images:` entry to an environment's kustomization.yaml that has none for this image. */
+    addToKustomization: z
+      .boolean()
+      .default(false)
+      .describe("Add an images: entry to kustomization.yaml files that lack one for this image."),
+  })
+  .strict();
+export type AppConfig = z.infer<typeof app>;
+
+const cluster = z
+  .object({
+    /** The agent's identity; the app holds a shared secret for it (see docs/agent.md). */
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes")
+      .describe("The agent's identity; reports are signed with this cluster's secret."),
+    /** The environment this cluster's reports speak for. */
+    environment: z.string().describe("The environment this cluster's reports speak for."),
+  })
+  .strict();
+export type ClusterConfig = z.infer<typeof cluster>;
+
+/** `.github/ferry.yml` in a config repo: the single place that says what Ferry does there. */
+export const ferryConfigSchema = z
+  .object({
+    /** Environments in promotion order (`after` may say so explicitly). */
+    environments: z.array(environment).min(1).describe("Environments in promotion order."),
+    /** Apps whose images Ferry promotes. */
+    apps: z.array(app).default([]).describe("Apps whose images Ferry promotes."),
+    /** Clusters whose agents report reconciliation. */
+    clusters: z.array(cluster).default([]).describe("Clusters whose agents report reconciliation."),
+    /** Policy rule severities for every environment. */
+    policy: policy.default({}).describe("Policy rule severities: off, notice, warning or error."),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const names = config.environments.map((e) => e.name);
+    unique(names, ["environments"], "environment", ctx);
+    unique(
+      config.apps.map((a) => a.name),
+      ["apps"],
+      "app",
+      ctx,
+    );
+    unique(
+      config.clusters.map((c) => c.name),
+      ["clusters"],
+      "cluster",
+      ctx,
+    );
+    config.environments.forEach((env, i) => {
+      if (env.after !== undefined && !names.includes(env.after)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", i, "after"],
+          message: `unknown environment "${env.after}"; expected one of ${names.join(", ")}`,
+        });
+      }
+      if (env.after === env.name) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", i, "after"],
+          message: "cannot come after itself",
+        });
+      }
+      if (env.tags.pattern !== undefined && !isRegExp(env.tags.pattern)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environments", i, "tags", "pattern"],
+          message: "not a valid regular expression",
+        });
+      }
+    });
+    config.apps.forEach((a, i) => {
+      a.environments?.forEach((name, j) => {
+        if (!names.includes(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["apps", i, "environments", j],
+            message: `unknown environment "${name}"`,
+          });
+        }
+      });
+    });
+    config.clusters.forEach((c, i) => {
+      if (!names.includes(c.environment)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["clusters", i, "environment"],
+          message: `unknown environment "${c.environment}"`,
+        });
+      }
+    });
+  });
+
+export type FerryConfig = z.infer<typeof ferryConfigSchema>;
+
+function unique(values: string[], path: (string | number)[], what: string, ctx: z.RefinementCtx): void {
+  values.forEach((value, i) => {
+    if (values.indexOf(value) !== i) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, i, "name"],
+        message: `duplicate ${what} name "${value}"`,
+      });
+    }
+  });
+}
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,99 @@
+import { type Document, isNode, LineCounter, type Node, parseAllDocuments } from "yaml";
+import type { Finding } from "../findings.js";
+
+/** Bounds that keep a hostile or accidental file from exhausting the process. */
+export interface YamlLimits {
+  /** Files larger than this are refused, not parsed. */
+  maxBytes: number;
+  /** Multi-document streams with more documents than this are refused. */
+  maxDocuments: number;
+  /** Alias expansions allowed when a document is converted to plain data (billion-laughs guard). */
+  maxAliasCount: number;
+}
+
+export const defaultYamlLimits: YamlLimits = {
+  maxBytes: 8 * 1024 * 1024,
+  maxDocuments: 5_000,
+  maxAliasCount: 1_000,
+};
+
+/** A YAML file parsed with source positions, ready for reading and byte-exact splicing. */
+export interface YamlFile {
+  path: string;
+  text: string;
+  documents: Document.Parsed[];
+  lineCounter: LineCounter;
+  /** Syntax errors, duplicate keys and refusals; empty when the file is usable. */
+  findings: Finding[];
+}
+
+/** Parses every document of `text`; never throws — problems become findings with line and column. */
+export function parseYamlFile(path: string, text: string, limits: YamlLimits = defaultYamlLimits): YamlFile {
+  const lineCounter = new LineCounter();
+  const file: YamlFile = { path, text, documents: [], lineCounter, findings: [] };
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > limits.maxBytes) {
+    file.findings.push(
+      refusal(path, `file is ${bytes} bytes, over the ${limits.maxBytes}-byte limit; split it`),
+    );
+    return file;
+  }
+  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const list = Array.isArray(documents) ? documents : [];
+  if (list.length > limits.maxDocuments) {
+    file.findings.push(
+      refusal(path, `file has ${list.length} YAML documents, over the ${limits.maxDocuments}-document limit`),
+    );
+    return file;
+  }
+  file.documents = list;
+  for (const doc of list) {
+    for (const error of doc.errors) {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      const duplicate = error.code === "DUPLICATE_KEY";
+      file.findings.push({
+        file: path,
+        line,
+        column: col,
+        severity: "error",
+        rule: duplicate ? "yaml-duplicate-key" : "yaml",
+        message: firstLine(error.message),
+      });
+    }
+  }
+  return file;
+}
+
+/** Plain data for one document, with alias expansion bounded; throws a message naming the file. */
+export function documentData(
+  file: YamlFile,
+  doc: Document.Parsed,
+  limits: YamlLimits = defaultYamlLimits,
+): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: limits.maxAliasCount });
+  } catch (error) {
+    const { line, col } = file.lineCounter.linePos(doc.range[0]);
+    throw new Error(`${file.path}:${line}:${col}: ${(error as Error).message}`);
+  }
+}
+
+/** 1-based line and column of a byte offset in the file. */
+export function positionOf(file: YamlFile, offset: number): { line: number; column: number } {
+  const { line, col } = file.lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+/** The node at a key path inside a document, if any. */
+export function nodeAt(doc: Document.Parsed, path: readonly (string | number)[]): Node | undefined {
+  const node = doc.getIn(path, true);
+  return isNode(node) ? node : undefined;
+}
+
+function refusal(file: string, message: string): Finding {
+  return { file, line: 1, column: 1, severity: "error", rule: "yaml-limits", message };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0] ?? message;
+}
