@@ -1,0 +1,109 @@
+import type { ProbotOctokit } from "probot";
+import { annotationBatches } from "../checks/annotations.js";
+import type { CheckOutput } from "../checks/check-output.js";
+
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export type RepoRef = { owner: string; repo: string };
+
+/** True for a RequestError with the given HTTP status. */
+export function hasStatus(error: unknown, status: number): boolean {
+  return typeof error === "object" && error !== null && (error as { status?: unknown }).status === status;
+}
+
+/** The text of a file at a ref, or undefined when the file (or ref) does not exist. */
+export async function readFile(
+  octokit: Octokit,
+  repo: RepoRef,
+  ref: string,
+  path: string,
+): Promise<{ text: string; sha: string } | undefined> {
+  try {
+    const { data } = await octokit.rest.repos.getContent({ ...repo, path, ref });
+    if (Array.isArray(data) || data.type !== "file") return undefined;
+    return { text: Buffer.from(data.content, "base64").toString("utf8"), sha: data.sha };
+  } catch (error) {
+    if (hasStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Creates or updates the check run `output.name` on `headSha` — one per name and commit, so a
+ * redelivered webhook updates the same run. Annotations go out in batches of 50 (GitHub's cap).
+ */
+export async function publishCheckRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  headSha: string,
+  output: CheckOutput,
+  existingId?: number,
+): Promise<number> {
+  const id = existingId ?? (await findCheckRun(octokit, repo, headSha, output.name));
+  const [first = [], ...rest] = annotationBatches(output.annotations);
+  const body = {
+    ...repo,
+    status: "completed" as const,
+    conclusion: output.conclusion,
+    output: {
+      title: output.title,
+      summary: output.summary,
+      ...(output.text ? { text: output.text } : {}),
+      annotations: first,
+    },
+  };
+  const checkRunId =
+    id === undefined
+      ? (await octokit.rest.checks.create({ ...body, name: output.name, head_sha: headSha })).data.id
+      : (await octokit.rest.checks.update({ ...body, check_run_id: id })).data.id;
+  for (const annotations of rest) {
+    await octokit.rest.checks.update({
+      ...repo,
+      check_run_id: checkRunId,
+      output: { title: output.title, summary: output.summary, annotations },
+    });
+  }
+  return checkRunId;
+}
+
+/** Starts (or restarts) a check run as in_progress, so a reviewer sees Ferry working. */
+export async function startCheckRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  headSha: string,
+  name: string,
+): Promise<number> {
+  const id = await findCheckRun(octokit, repo, headSha, name);
+  if (id !== undefined) {
+    await octokit.rest.checks.update({ ...repo, check_run_id: id, status: "in_progress" });
+    return id;
+  }
+  return (await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: "in_progress" })).data
+    .id;
+}
+
+async function findCheckRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  ref: string,
+  name: string,
+): Promise<number | undefined> {
+  const { data } = await octokit.rest.checks.listForRef({
+    ...repo,
+    ref,
+    check_name: name,
+    filter: "latest",
+    per_page: 1,
+  });
+  return data.check_runs[0]?.id;
+}
+
+/** Paths a pull request changes (GitHub lists at most 3,000). */
+export async function listPullFiles(octokit: Octokit, repo: RepoRef, pullNumber: number): Promise<string[]> {
+  const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
+    ...repo,
+    pull_number: pullNumber,
+    per_page: 100,
+  });
+  return files.map((f) => f.filename);
+}

@@ -1,0 +1,42 @@
+import type { Context } from "probot";
+import { configCheck } from "../checks/config-check.js";
+import { configPath, parseFerryConfig } from "../config/load.js";
+import type { ConfigSource } from "../github/config-source.js";
+import { publishCheckRun, readFile } from "../github/repo-client.js";
+
+/** Commits listed in a push payload are capped at 20; beyond that, assume ferry.yml may have changed. */
+const payloadCommitCap = 20;
+
+/** A push to the default branch that touches ferry.yml gets `Ferry / config` on its head commit. */
+export async function onPushCheckConfig(context: Context<"push">, configs: ConfigSource): Promise<void> {
+  const { payload } = context;
+  if (payload.deleted || payload.ref !== `refs/heads/${payload.repository.default_branch}`) return;
+  const touched =
+    payload.commits.length >= payloadCommitCap ||
+    payload.commits.some((c) => [...(c.added ?? []), ...(c.modified ?? [])].includes(configPath));
+  if (!touched) return;
+  const repo = context.repo();
+  const file = await readFile(context.octokit, repo, payload.after, configPath);
+  if (file === undefined) return;
+  const result = parseFerryConfig(file.text);
+  await publishCheckRun(context.octokit, repo, payload.after, configCheck(result));
+  if (result.ok) configs.remember(repo, result.value, file.sha);
+  else
+    context.log.info(
+      { repo, errors: result.errors.length },
+      "ferry.yml on the default branch is invalid; keeping the last valid config",
+    );
+}
+
+/** A PR that changes ferry.yml gets the same check on its head commit. */
+export async function onPullRequestCheckConfig(
+  context: Context<"pull_request.opened" | "pull_request.synchronize" | "pull_request.reopened">,
+  changedFiles: readonly string[],
+): Promise<void> {
+  if (!changedFiles.includes(configPath)) return;
+  const repo = context.repo();
+  const head = context.payload.pull_request.head.sha;
+  const file = await readFile(context.octokit, repo, head, configPath);
+  if (file === undefined) return;
+  await publishCheckRun(context.octokit, repo, head, configCheck(parseFerryConfig(file.text)));
+}
