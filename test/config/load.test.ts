@@ -96,3 +96,31 @@ describe("parseFerryConfig", () => {
     if (!result.ok) expect(result.errors[0]?.message).toMatch(/alias/i);
   });
 });
+
+describe("docs/ferry.schema.json", () => {
+  it("is the schema generated from the zod schema (run `npm run schema` after changing it)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { ferryJsonSchema } = await import("../../src/config/json-schema.js");
+    const committed = JSON.parse(
+      readFileSync(new URL("../../docs/ferry.schema.json", import.meta.url), "utf8"),
+    );
+    expect(committed).toEqual(ferryJsonSchema());
+  });
+
+  it("describes every field for editors", async () => {
+    const { ferryJsonSchema } = await import("../../src/config/json-schema.js");
+    const text = JSON.stringify(ferryJsonSchema());
+    for (const key of [
+      "autoMerge",
+      "digest",
+      "soak",
+      "reconcileTimeout",
+      "addToKustomization",
+      "fields",
+      "trigger",
+    ]) {
+      expect(text).toContain(`"${key}"`);
+    }
+    expect(text).toContain("Globs of the files that make up this environment");
+  });
+});
