@@ -1,0 +1,249 @@
+import picomatch from "picomatch";
+import type { Document } from "yaml";
+import type { EnvironmentConfig, FerryConfig } from "../config/schema.js";
+import type { Finding, Severity } from "../findings.js";
+import { isKustomizationPath, validateKustomization } from "../manifests/validate-kustomization.js";
+import {
+  isKnownKind,
+  loadValidators,
+  type SchemaIssue,
+  type ValidatorLookup,
+} from "../manifests/validate-schema.js";
+import { defaultYamlLimits, documentData, parseYamlFile, type YamlFile } from "../manifests/yaml-file.js";
+import { imagesOf } from "./images.js";
+import { locate } from "./locate.js";
+import { type KubeObject, reporter } from "./rule.js";
+import { policyRules } from "./rules/index.js";
+import { resolveRule } from "./settings.js";
+import { isRecord, isWorkload } from "./workloads.js";
+
+/** A file of the config repo: its path relative to the repo root and its text. */
+export interface ManifestFile {
+  path: string;
+  text: string;
+}
+
+export interface ValidateOptions {
+  files: readonly ManifestFile[];
+  config: FerryConfig;
+  /** Treat every file as part of this environment; otherwise each file's environment is the first whose `paths` match it. */
+  environment?: string;
+  /** Files larger than this are skipped with a note (default: the YAML parser's 8 MiB limit). */
+  maxFileBytes?: number;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface ValidationReport {
+  /** Sorted by file, line and column. */
+  findings: Finding[];
+  /** YAML files parsed (skipped and non-YAML files are not counted). */
+  filesChecked: number;
+  /** Files that looked like manifests but were not validated, with the reason. */
+  skipped: SkippedFile[];
+}
+
+/** Thrown for a caller error such as `--env` naming no environment of ferry.yml. */
+export class UnknownEnvironmentError extends Error {}
+
+interface PendingObject {
+  file: YamlFile;
+  doc: Document.Parsed;
+  object: KubeObject;
+  environment: EnvironmentConfig | undefined;
+}
+
+/**
+ * Validates manifests: YAML syntax, Kubernetes schemas (kubernetes-models and the Argo CD, Flux,
+ * sealed-secrets and external-secrets CRD models), kustomization.yaml shape and the policy rules,
+ * each finding anchored to its file, line and column. Pure apart from loading model modules.
+ */
+export async function validateFiles(options: ValidateOptions): Promise<ValidationReport> {
+  const { config } = options;
+  const maxBytes = options.maxFileBytes ?? defaultYamlLimits.maxBytes;
+  const environmentOf = environmentResolver(config, options.environment);
+  const paths = new Set(options.files.map((f) => f.path));
+  const findings: Finding[] = [];
+  const skipped: SkippedFile[] = [];
+  const objects: PendingObject[] = [];
+  let filesChecked = 0;
+
+  for (const { path, text } of options.files) {
+    if (!isYamlPath(path)) continue;
+    const reason = skipReason(path, text, maxBytes, paths);
+    if (reason !== undefined) {
+      skipped.push({ path, reason });
+      continue;
+    }
+    filesChecked++;
+    const file = parseYamlFile(path, text);
+    findings.push(...file.findings);
+    const environment = environmentOf(path);
+    const kustomization = isKustomizationPath(path);
+    for (const doc of file.documents) {
+      if (doc.errors.length > 0) continue;
+      let data: unknown;
+      try {
+        data = documentData(file, doc);
+      } catch (error) {
+        findings.push({
+          ...locate(file, doc, []),
+          severity: "error",
+          rule: "yaml",
+          message: (error as Error).message,
+        });
+        continue;
+      }
+      if (kustomization) {
+        findings.push(...located(file, doc, validateKustomization(data), "kustomization", "error"));
+        continue;
+      }
+      const object = kubeObject(file, doc, data, findings);
+      if (object !== undefined) objects.push({ file, doc, object, environment });
+    }
+  }
+
+  const validators = await loadValidators(objects.map(({ object }) => object));
+  for (const pending of objects) findings.push(...checkObject(pending, config, validators));
+  findings.sort(byPosition);
+  return { findings, filesChecked, skipped };
+}
+
+function checkObject(
+  { file, doc, object, environment }: PendingObject,
+  config: FerryConfig,
+  validators: ValidatorLookup,
+): Finding[] {
+  const findings: Finding[] = [];
+  const validate = validators(object.apiVersion, object.kind);
+  if (validate !== undefined) {
+    findings.push(...located(file, doc, validate(object), "schema", "error"));
+  } else if (!isKnownKind(object.apiVersion, object.kind)) {
+    const strict = environment?.strict === true;
+    findings.push({
+      ...locate(file, doc, ["kind"]),
+      severity: strict ? "error" : "notice",
+      rule: "unknown-kind",
+      message: strict
+        ? `unknown kind ${object.kind} (${object.apiVersion}): environment ${environment?.name} is strict and Ferry has no schema for it`
+        : `not validated: unknown kind ${object.kind} (${object.apiVersion})`,
+    });
+  }
+  if (isWorkload(object)) {
+    for (const image of imagesOf(object)) {
+      if (image.error === undefined) continue;
+      findings.push({
+        ...locate(file, doc, image.path),
+        severity: "error",
+        rule: "image-reference",
+        message: image.error,
+      });
+    }
+  }
+  for (const rule of policyRules) {
+    const resolved = resolveRule(rule, config, environment);
+    if (resolved.severity === "off") continue;
+    findings.push(
+      ...rule.check(object, {
+        file,
+        doc,
+        environment: environment?.name,
+        severity: resolved.severity,
+        registries: resolved.registries,
+        labels: resolved.labels,
+        digestRequired: environment?.digest === "required",
+        report: reporter(file, doc, rule.id, resolved.severity),
+      }),
+    );
+  }
+  return findings;
+}
+
+/** The document as a Kubernetes object, or undefined when it is not one (a values file, a list). */
+function kubeObject(
+  file: YamlFile,
+  doc: Document.Parsed,
+  data: unknown,
+  findings: Finding[],
+): KubeObject | undefined {
+  if (!isRecord(data)) return undefined;
+  const hasApiVersion = data.apiVersion !== undefined;
+  const hasKind = data.kind !== undefined;
+  if (!hasApiVersion && !hasKind) return undefined;
+  const problems: SchemaIssue[] = [];
+  for (const key of ["apiVersion", "kind"] as const) {
+    const value = data[key];
+    if (value === undefined) problems.push({ path: [], message: `${key} is missing` });
+    else if (typeof value !== "string" || value === "")
+      problems.push({ path: [key], message: `${key} must be a non-empty string` });
+  }
+  if (problems.length > 0) {
+    findings.push(...located(file, doc, problems, "schema", "error"));
+    return undefined;
+  }
+  return data as KubeObject;
+}
+
+function located(
+  file: YamlFile,
+  doc: Document.Parsed,
+  issues: readonly SchemaIssue[],
+  rule: string,
+  severity: Severity,
+): Finding[] {
+  return issues.map((issue) => ({
+    ...locate(file, doc, issue.path),
+    severity: issue.severity ?? severity,
+    rule,
+    message: issue.message,
+  }));
+}
+
+function environmentResolver(
+  config: FerryConfig,
+  name: string | undefined,
+): (path: string) => EnvironmentConfig | undefined {
+  if (name !== undefined) {
+    const environment = config.environments.find((e) => e.name === name);
+    if (environment === undefined) {
+      const known = config.environments.map((e) => e.name).join(", ") || "none";
+      throw new UnknownEnvironmentError(`unknown environment "${name}"; ferry.yml defines: ${known}`);
+    }
+    return () => environment;
+  }
+  const matchers = config.environments.map((e) => ({
+    environment: e,
+    match: picomatch(e.paths, { dot: true }),
+  }));
+  return (path) => matchers.find(({ match }) => match(path))?.environment;
+}
+
+function isYamlPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path) || isKustomizationPath(path);
+}
+
+function skipReason(
+  path: string,
+  text: string,
+  maxBytes: number,
+  paths: ReadonlySet<string>,
+): string | undefined {
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so most files need no byte count.
+  if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, "utf8") > maxBytes)) {
+    return `larger than ${maxBytes} bytes`;
+  }
+  if (text.slice(0, 8000).includes("\u0000")) return "binary file";
+  const templates = path.lastIndexOf("templates/");
+  if (templates >= 0 && (templates === 0 || path[templates - 1] === "/")) {
+    const chart = path.slice(0, templates);
+    if (paths.has(`${chart}Chart.yaml`)) return "Helm chart template (rendered by Helm, not plain YAML)";
+  }
+  return undefined;
+}
+
+function byPosition(a: Finding, b: Finding): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+}

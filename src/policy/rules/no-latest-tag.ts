@@ -1,0 +1,31 @@
+import { imagesOf } from "../images.js";
+import type { PolicyRule } from "../rule.js";
+
+/** `latest` (or no tag) moves under you: the same manifest deploys different code tomorrow. */
+export const noLatestTag: PolicyRule = {
+  id: "no-latest-tag",
+  description:
+    "Every container image names a tag other than latest, or a digest; an untagged image means latest.",
+  defaultSeverity: "error",
+  check(object, ctx) {
+    return imagesOf(object).flatMap((image) => {
+      const ref = image.reference;
+      // A digest pins the image whatever the tag says.
+      if (ref === undefined || ref.digest !== undefined) return [];
+      if (ref.tag === undefined) {
+        return [
+          ctx.report(
+            image.path,
+            `${image.owner} image "${image.text}" has no tag, so it runs latest; pin a version`,
+          ),
+        ];
+      }
+      if (ref.tag === "latest") {
+        return [
+          ctx.report(image.path, `${image.owner} image "${image.text}" uses the latest tag; pin a version`),
+        ];
+      }
+      return [];
+    });
+  },
+};
