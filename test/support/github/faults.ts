@@ -1,0 +1,91 @@
+/** One-shot (or n-shot) failures injected in front of the routes. */
+export interface FaultRule {
+  /** HTTP method; any when omitted. */
+  method?: string;
+  /** Path without `/api/v3` (e.g. `/repos/acme/deploy/pulls`), a route template, or a RegExp on the path. */
+  path?: string | RegExp;
+  /** GraphQL operation name or top-level field (e.g. `createCommitOnBranch`). Implies POST /graphql. */
+  graphql?: string | RegExp;
+  status: number;
+  /** How many matching requests fail (default 1). */
+  times?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Run the real handler first (its effects land), then answer the error: "a 502 after the PR was created". */
+  afterEffect?: boolean;
+}
+
+export interface RequestInfo {
+  method: string;
+  path: string;
+  route: string | undefined;
+  graphqlNames: string[];
+}
+
+const MESSAGES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Bad credentials",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  422: "Validation Failed",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Server Error",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+const SECONDARY =
+  "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.";
+
+export class Faults {
+  private rules: (FaultRule & { left: number })[] = [];
+
+  add(rule: FaultRule): void {
+    this.rules.push({ ...rule, left: rule.times ?? 1 });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  get pending(): number {
+    return this.rules.reduce((n, r) => n + r.left, 0);
+  }
+
+  /** Consumes and returns the first rule matching the request. */
+  take(req: RequestInfo): FaultRule | undefined {
+    const rule = this.rules.find((r) => r.left > 0 && matches(r, req));
+    if (!rule) return undefined;
+    rule.left--;
+    this.rules = this.rules.filter((r) => r.left > 0);
+    return rule;
+  }
+}
+
+function matches(rule: FaultRule, req: RequestInfo): boolean {
+  if (rule.method && rule.method.toUpperCase() !== req.method) return false;
+  if (rule.path !== undefined) {
+    const ok =
+      typeof rule.path === "string"
+        ? rule.path === req.path || rule.path === req.route || rule.path === `${req.method} ${req.route}`
+        : rule.path.test(req.path);
+    if (!ok) return false;
+  }
+  if (rule.graphql !== undefined) {
+    if (req.path !== "/graphql") return false;
+    const g = rule.graphql;
+    if (!req.graphqlNames.some((n) => (typeof g === "string" ? n === g : g.test(n)))) return false;
+  }
+  return true;
+}
+
+/** The body GitHub sends for a status, unless the rule gives one. */
+export function faultBody(rule: FaultRule): unknown {
+  if (rule.body !== undefined) return rule.body;
+  const secondary = rule.status === 403 || rule.status === 429;
+  const message = secondary && rule.headers?.["retry-after"] ? SECONDARY : (MESSAGES[rule.status] ?? "Error");
+  return { message, documentation_url: "https://docs.github.com/rest", status: String(rule.status) };
+}

@@ -1,0 +1,3 @@
+import { routes } from "../router.js";
+
+export const pullRoutes = routes({});

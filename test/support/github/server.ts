@@ -1,0 +1,331 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { bearer, TokenStore, toPublicKey, verifyAppJwt } from "./auth.js";
+import { HttpError } from "./errors.js";
+import { WebhookEvents } from "./events.js";
+import { type FaultRule, Faults, faultBody } from "./faults.js";
+import { GraphqlEndpoint } from "./graphql.js";
+import type {
+  CheckRunRecord,
+  CommentRecord,
+  IssueRecord,
+  Permission,
+  PullRecord,
+  PushAuthor,
+  RepoRecord,
+  RepoSettings,
+} from "./model.js";
+import { type Ctx, type Reply, type Route, Router } from "./router.js";
+import { appRoutes, JWT_ROUTES } from "./routes/app.js";
+import { checkRoutes } from "./routes/checks.js";
+import { gitRoutes } from "./routes/git.js";
+import { issueRoutes } from "./routes/issues.js";
+import { pullRoutes } from "./routes/pulls.js";
+import { repoRoutes } from "./routes/repos.js";
+import { GitHubState, personOf } from "./state.js";
+import { type Delivery, WebhookQueue, type WebhookTarget } from "./webhooks.js";
+
+export interface GitHubServerOptions {
+  appId: number;
+  /** The app's public key (or its private key, from which the public key is derived). */
+  publicKey?: string;
+  privateKey?: string;
+  appSlug?: string;
+  installationId?: number;
+  /** The installation's account (an organisation login). */
+  account?: string;
+  webhook?: WebhookTarget;
+  /** Lifetime of installation tokens (GitHub: 1 hour). */
+  tokenTtlSeconds?: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path without the `/api/v3` prefix and without the query, e.g. `/repos/acme/deploy/pulls`. */
+  path: string;
+  query: string;
+  /** The matched OpenAPI route, e.g. `POST /repos/{owner}/{repo}/pulls`; undefined for unknown routes. */
+  route: Route | "POST /graphql" | undefined;
+  status: number;
+  /** Operation name, else the top-level fields, of a GraphQL request. */
+  graphqlOperation?: string;
+  /** True when the answer came from `failNext`. */
+  injected?: boolean;
+}
+
+export interface PushOptions {
+  branch: string;
+  files: Record<string, string | null>;
+  message?: string;
+  author?: PushAuthor;
+  /** Allow a non-fast-forward (the new commit's parent is `parent`). */
+  force?: boolean;
+  /** Parent commit; defaults to the branch head, or the default branch head for a new branch. */
+  parent?: string;
+}
+
+export interface GitHubServer {
+  url: string;
+  /** `127.0.0.1:PORT`, for Probot's GHE_HOST (with GHE_PROTOCOL=http). */
+  host: string;
+  /** `http://127.0.0.1:PORT/api/v3`, for Octokit's baseUrl. */
+  apiUrl: string;
+  installationId: number;
+  state: GitHubState;
+  close(): Promise<void>;
+  createRepo(
+    fullName: string,
+    opts?: {
+      files?: Record<string, string>;
+      defaultBranch?: string;
+      private?: boolean;
+      settings?: Partial<RepoSettings>;
+    },
+  ): RepoRecord;
+  setRepoSettings(fullName: string, settings: Partial<RepoSettings>): void;
+  push(fullName: string, opts: PushOptions): string;
+  readFile(fullName: string, ref: string, path: string): string | undefined;
+  resolve(fullName: string, ref: string): string | undefined;
+  requests: RequestLogEntry[];
+  resetRequests(): void;
+  /** Requests that matched no route (404 from the router); a test can assert this stays empty. */
+  unknownRequests(): RequestLogEntry[];
+  pulls(fullName: string): PullRecord[];
+  issues(fullName: string): IssueRecord[];
+  comments(fullName: string, issueNumber?: number): CommentRecord[];
+  checkRuns(fullName: string, ref?: string): CheckRunRecord[];
+  setPermission(fullName: string, user: string, permission: Permission): void;
+  failNext(rule: FaultRule): void;
+  clearFaults(): void;
+  /** Webhook deliveries (sent, or recorded while delivery is off). */
+  deliveries: Delivery[];
+  setWebhook(target: WebhookTarget | undefined): void;
+  /** Turn outgoing deliveries on or off (events are still recorded). */
+  setWebhooksEnabled(enabled: boolean): void;
+  /** Resolves once every queued webhook delivery has been answered. */
+  idle(): Promise<void>;
+  /** Expire every installation token issued so far. */
+  expireTokens(): void;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  raw?: string,
+): void {
+  const payload = raw ? (body as Buffer | string) : body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": raw ?? "application/json; charset=utf-8",
+    "x-github-media-type": "github.v3; format=json",
+    "x-ratelimit-limit": "5000",
+    "x-ratelimit-remaining": "4999",
+    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    "x-ratelimit-resource": "core",
+    "x-github-request-id": `TEST:${randomUUID().slice(0, 8).toUpperCase()}`,
+    ...headers,
+  });
+  res.end(status === 204 ? undefined : payload);
+}
+
+/** Starts the in-memory GitHub on 127.0.0.1 and a free port. */
+export async function startGitHubServer(options: GitHubServerOptions): Promise<GitHubServer> {
+  const publicKey = toPublicKey(options);
+  const installationId = options.installationId ?? 4242;
+  const state = new GitHubState({
+    appId: options.appId,
+    appSlug: options.appSlug ?? "ferry",
+    installationId,
+    account: options.account ?? "acme",
+  });
+  const queue = new WebhookQueue(options.webhook);
+  state.events = new WebhookEvents(state, queue);
+  const tokens = new TokenStore((options.tokenTtlSeconds ?? 3600) * 1000);
+  const faults = new Faults();
+  const graphql = new GraphqlEndpoint(state);
+  const router = new Router();
+  router.add(appRoutes(tokens));
+  router.add(gitRoutes);
+  router.add(repoRoutes);
+  router.add(checkRoutes);
+  router.add(pullRoutes);
+  router.add(issueRoutes);
+  const requests: RequestLogEntry[] = [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const method = (req.method ?? "GET").toUpperCase();
+    // GHES serves REST under /api/v3 and GraphQL at /api/graphql.
+    const path =
+      url.pathname.replace(/^\/api\/v3(?=\/|$)/, "").replace(/^\/api\/graphql$/, "/graphql") || "/";
+    const text = await readBody(req);
+    const entry: RequestLogEntry = { method, path, query: url.search, route: undefined, status: 0 };
+    requests.push(entry);
+    let parsed: Record<string, unknown> = {};
+    try {
+      if (text) parsed = JSON.parse(text);
+    } catch {
+      entry.status = 400;
+      return send(res, 400, {
+        message: "Problems parsing JSON",
+        documentation_url: "https://docs.github.com/rest",
+      });
+    }
+    const isGraphql = method === "POST" && path === "/graphql";
+    const match = isGraphql ? undefined : router.match(method, path);
+    entry.route = isGraphql ? "POST /graphql" : match?.route;
+    const graphqlNames = isGraphql ? graphql.names(parsed) : [];
+    if (isGraphql) entry.graphqlOperation = graphqlNames[0];
+    const reply = (status: number, body: unknown, headers?: Record<string, string>, raw?: string): void => {
+      entry.status = status;
+      send(res, status, body, headers, raw);
+    };
+    try {
+      // Authentication comes first, as on GitHub: a fault never hides a 401.
+      const authorization = req.headers.authorization;
+      if (match && JWT_ROUTES.has(match.route)) {
+        verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId);
+      } else if (match || isGraphql) {
+        tokens.check(authorization);
+      }
+      const fault = faults.take({ method, path, route: entry.route, graphqlNames });
+      if (fault && !fault.afterEffect) {
+        entry.injected = true;
+        return reply(fault.status, faultBody(fault), fault.headers);
+      }
+      let result: Reply;
+      if (isGraphql) {
+        result = await graphql.execute(parsed, state.bot);
+      } else if (match) {
+        const ctx: Ctx = {
+          state,
+          params: match.params as Ctx["params"],
+          query: url.searchParams,
+          body: parsed as Ctx["body"],
+          headers: req.headers,
+          actor: state.bot,
+          path,
+          repo: () => {
+            const r = state.repo(`${match.params.owner}/${match.params.repo}`);
+            if (!r) throw new HttpError(404, "Not Found");
+            return r;
+          },
+        };
+        result = await match.handler(ctx);
+      } else {
+        return reply(404, {
+          message: "Not Found",
+          documentation_url: "https://docs.github.com/rest",
+          status: "404",
+        });
+      }
+      if (fault) {
+        entry.injected = true;
+        return reply(fault.status, faultBody(fault), fault.headers);
+      }
+      reply(result.status ?? 200, result.body, result.headers, result.raw?.contentType);
+    } catch (e) {
+      if (e instanceof HttpError) return reply(e.status, e.body(), e.headers);
+      const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      reply(500, {
+        message: `test server bug: ${message}`,
+        documentation_url: "https://docs.github.com/rest",
+      });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      res.statusCode = 500;
+      res.end(String(e));
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  state.origin = `http://127.0.0.1:${port}`;
+
+  const repoOf = (fullName: string): RepoRecord => state.mustRepo(fullName);
+
+  return {
+    url: state.origin,
+    host: `127.0.0.1:${port}`,
+    apiUrl: state.apiUrl,
+    installationId,
+    state,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+    createRepo: (fullName, opts) => state.createRepo(fullName, opts),
+    setRepoSettings: (fullName, settings) => {
+      Object.assign(repoOf(fullName).settings, settings);
+    },
+    push: (fullName, opts) => {
+      const r = repoOf(fullName);
+      const ref = `refs/heads/${opts.branch}`;
+      const current = r.refs.get(ref);
+      const parent = opts.parent ?? current ?? r.refs.get(`refs/heads/${r.defaultBranch}`);
+      const sha = state.commitFiles(
+        r,
+        parent,
+        opts.files,
+        opts.message ?? "Update files",
+        personOf(opts.author ?? {}),
+        false,
+      );
+      const pusher = state.user(opts.author?.login ?? "octocat");
+      state.setRef(r, ref, sha, pusher, { force: opts.force ?? false, create: current === undefined });
+      return sha;
+    },
+    readFile: (fullName, ref, path) => {
+      const r = repoOf(fullName);
+      const sha = state.resolve(r, ref);
+      const tree = sha ? r.objects.commit(sha)?.tree : undefined;
+      const entry = tree ? r.objects.flatten(tree).get(path) : undefined;
+      return entry ? r.objects.blob(entry.sha)?.content.toString("utf8") : undefined;
+    },
+    resolve: (fullName, ref) => state.resolve(repoOf(fullName), ref),
+    requests,
+    resetRequests: () => {
+      requests.length = 0;
+    },
+    unknownRequests: () => requests.filter((r) => r.route === undefined),
+    pulls: (fullName) => state.pulls(repoOf(fullName)),
+    issues: (fullName) => [...repoOf(fullName).issues.values()].filter((i) => i.kind === "issue"),
+    comments: (fullName, issueNumber) =>
+      repoOf(fullName).comments.filter((c) => issueNumber === undefined || c.issueNumber === issueNumber),
+    checkRuns: (fullName, ref) => {
+      const r = repoOf(fullName);
+      if (ref === undefined) return r.checkRuns;
+      const sha = state.resolve(r, ref);
+      return r.checkRuns.filter((c) => c.head_sha === sha);
+    },
+    setPermission: (fullName, user, permission) => {
+      repoOf(fullName).permissions.set(user.toLowerCase(), permission);
+    },
+    failNext: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    deliveries: queue.deliveries,
+    setWebhook: (target) => {
+      queue.target = target;
+    },
+    setWebhooksEnabled: (enabled) => {
+      queue.enabled = enabled;
+    },
+    idle: () => queue.idle(),
+    expireTokens: () => tokens.expireAll(),
+  };
+}
