@@ -172,7 +172,9 @@ function kubeObject(
   if (!isRecord(data)) return undefined;
   const hasApiVersion = data.apiVersion !== undefined;
   const hasKind = data.kind !== undefined;
+  // With only one of the two, it is an object only if it has metadata: Chart.yaml has apiVersion alone.
   if (!hasApiVersion && !hasKind) return undefined;
+  if ((!hasApiVersion || !hasKind) && data.metadata === undefined) return undefined;
   const problems: SchemaIssue[] = [];
   for (const key of ["apiVersion", "kind"] as const) {
     const value = data[key];

@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import { UnknownEnvironmentError, validateFiles } from "../../src/policy/engine.js";
+import { check, config, emptyConfig, goodDeployment, yaml } from "./helpers.js";
+
+const latest = goodDeployment.replace(/image: .*/, "image: ghcr.io/acme/api:latest");
+
+const layered = config({
+  environments: [
+    { name: "staging", paths: ["overlays/staging/**"] },
+    {
+      name: "production",
+      paths: ["overlays/production/**"],
+      digest: "required",
+      policy: { "no-latest-tag": "error" },
+    },
+    { name: "dev", paths: ["overlays/dev/**"], policy: { "no-latest-tag": "off" } },
+  ],
+  policy: { "no-latest-tag": "warning" },
+});
+
+describe("severity resolution", () => {
+  it.each([
+    ["overlays/staging/app.yaml", "warning"],
+    ["overlays/production/app.yaml", "error"],
+    ["overlays/dev/app.yaml", undefined],
+    ["base/app.yaml", "warning"],
+  ])("%s: environment override > top-level policy > rule default → %s", async (path, severity) => {
+    const findings = await check(latest, { config: layered, path });
+    expect(findings.find((f) => f.rule === "no-latest-tag")?.severity).toBe(severity);
+  });
+
+  it("uses the rule default when nothing is configured", async () => {
+    const findings = await check(latest);
+    expect(findings.find((f) => f.rule === "no-latest-tag")?.severity).toBe("error");
+  });
+
+  it("turns digest-pinned on as an error where the environment has digest: required", async () => {
+    const tagged = goodDeployment.replace(/image: .*/, "image: ghcr.io/acme/api:1.4.2");
+    const staging = await check(tagged, { config: layered, path: "overlays/staging/app.yaml" });
+    const production = await check(tagged, { config: layered, path: "overlays/production/app.yaml" });
+    expect(staging.filter((f) => f.rule === "digest-pinned")).toEqual([]);
+    expect(production.filter((f) => f.rule === "digest-pinned")).toMatchObject([
+      { severity: "error", line: 21, message: expect.stringContaining("digest: required") },
+    ]);
+  });
+
+  it("--env applies one environment to every file", async () => {
+    const findings = await check(latest, { config: layered, path: "base/app.yaml", environment: "dev" });
+    expect(findings.filter((f) => f.rule === "no-latest-tag")).toEqual([]);
+  });
+
+  it("rejects an environment ferry.yml does not define", async () => {
+    await expect(check(latest, { config: layered, environment: "qa" })).rejects.toThrow(
+      UnknownEnvironmentError,
+    );
+  });
+
+  it("reads the list of an environment's object setting and the top-level array shorthand", async () => {
+    const cfg = config({
+      environments: [
+        { name: "prod", paths: ["prod/**"], policy: { "allowed-registries": { registries: ["docker.io"] } } },
+      ],
+      policy: { "allowed-registries": ["ghcr.io/acme"] },
+    });
+    const nginx = goodDeployment.replace(/image: .*/, "image: nginx:1.27");
+    expect(
+      (await check(nginx, { config: cfg, path: "prod/a.yaml" })).filter(
+        (f) => f.rule === "allowed-registries",
+      ),
+    ).toEqual([]);
+    expect(
+      (await check(nginx, { config: cfg, path: "base/a.yaml" })).filter(
+        (f) => f.rule === "allowed-registries",
+      ),
+    ).toMatchObject([{ severity: "error", message: expect.stringContaining("docker.io/library/nginx") }]);
+  });
+});
+
+describe("validateFiles", () => {
+  it("reports YAML syntax errors with line and column and keeps checking the other files", async () => {
+    const report = await validateFiles({
+      files: [
+        { path: "a.yaml", text: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n" },
+        { path: "b.yaml", text: latest },
+      ],
+      config: emptyConfig,
+    });
+    expect(report.filesChecked).toBe(2);
+    const yamlError = report.findings.find((f) => f.file === "a.yaml");
+    expect(yamlError).toMatchObject({ rule: "yaml", severity: "error" });
+    expect(yamlError?.line).toBeGreaterThanOrEqual(4);
+    expect(report.findings.some((f) => f.file === "b.yaml" && f.rule === "no-latest-tag")).toBe(true);
+  });
+
+  it("skips binary, oversized and Helm template files with a note, and ignores non-YAML files", async () => {
+    const report = await validateFiles({
+      files: [
+        { path: "logo.yaml", text: "\u0000\u0001PNG" },
+        { path: "big.yaml", text: `x: ${"a".repeat(200)}\n` },
+        { path: "charts/api/Chart.yaml", text: "apiVersion: v2\nname: api\nversion: 1.0.0\n" },
+        { path: "charts/api/templates/deployment.yaml", text: "kind: {{ .Values.kind }}\n" },
+        { path: "README.md", text: "# hi" },
+      ],
+      config: emptyConfig,
+      maxFileBytes: 100,
+    });
+    expect(report.skipped).toEqual([
+      { path: "logo.yaml", reason: "binary file" },
+      { path: "big.yaml", reason: "larger than 100 bytes" },
+      {
+        path: "charts/api/templates/deployment.yaml",
+        reason: expect.stringContaining("Helm chart template"),
+      },
+    ]);
+    expect(report.filesChecked).toBe(1);
+    expect(report.findings).toEqual([]);
+  });
+
+  it("checks every document of a multi-document file and ignores non-Kubernetes YAML", async () => {
+    const text = yaml`
+      replicaCount: 2
+      image: { tag: latest }
+      ---
+      apiVersion: v1
+      kind: Pod
+      metadata: { name: p }
+      spec:
+        hostPID: true
+        containers: []
+    `;
+    const findings = await check(text);
+    expect(findings.map((f) => [f.rule, f.line])).toEqual([["no-host-namespaces", 8]]);
+  });
+
+  it("flags an object with kind but no apiVersion", async () => {
+    const findings = await check("kind: Deployment\nmetadata: { name: x }\n");
+    expect(findings).toMatchObject([
+      { rule: "schema", severity: "error", line: 1, message: "apiVersion is missing" },
+    ]);
+  });
+
+  it("flags an image reference that does not parse", async () => {
+    const findings = await check(goodDeployment.replace(/image: .*/, "image: ghcr.io/Acme/API:1.0"));
+    expect(findings).toMatchObject([{ rule: "image-reference", severity: "error", line: 21 }]);
+  });
+
+  it("returns findings sorted by file and position", async () => {
+    const report = await validateFiles({
+      files: [
+        { path: "z.yaml", text: latest },
+        { path: "a.yaml", text: latest.replace("hostNetwork", "x") },
+      ],
+      config: emptyConfig,
+    });
+    const keys = report.findings.map((f) => `${f.file}:${String(f.line).padStart(4, "0")}`);
+    expect(keys).toEqual([...keys].sort());
+  });
+});
