@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { Finding } from "../../src/findings.js";
 import { check, config, markedLines, yaml } from "../policy/helpers.js";
 
-const schemaOnly = (findings: { rule: string }[]) =>
+const schemaOnly = (findings: Finding[]) =>
   findings.filter((f) => f.rule === "schema" || f.rule === "unknown-kind");
 
 describe("Kubernetes schema validation", () => {
