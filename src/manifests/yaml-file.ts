@@ -1,4 +1,13 @@
-import { type Document, isNode, LineCounter, type Node, parseAllDocuments } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isNode,
+  isPair,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+} from "yaml";
 import type { Finding } from "../findings.js";
 
 /** Bounds that keep a hostile or accidental file from exhausting the process. */
@@ -9,12 +18,18 @@ export interface YamlLimits {
   maxDocuments: number;
   /** Alias expansions allowed when a document is converted to plain data (billion-laughs guard). */
   maxAliasCount: number;
+  /**
+   * Nodes a document may hold once its aliases are expanded; more is refused at parse time,
+   * so a billion-laughs file fails fast even for callers that never call `documentData`.
+   */
+  maxExpandedNodes?: number;
 }
 
 export const defaultYamlLimits: YamlLimits = {
   maxBytes: 8 * 1024 * 1024,
   maxDocuments: 5_000,
   maxAliasCount: 1_000,
+  maxExpandedNodes: 1_000_000,
 };
 
 /** A YAML file parsed with source positions, ready for reading and byte-exact splicing. */
@@ -38,8 +53,26 @@ export function parseYamlFile(path: string, text: string, limits: YamlLimits = d
     );
     return file;
   }
-  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const list = Array.isArray(documents) ? documents : [];
+  // Refuse huge streams before parsing them: counting separators is far cheaper than parsing.
+  const separators = countDocumentStarts(text);
+  if (separators > limits.maxDocuments) {
+    file.findings.push(
+      refusal(
+        path,
+        `file has over ${limits.maxDocuments} YAML documents (${separators} "---" lines); split it`,
+      ),
+    );
+    return file;
+  }
+  let list: Document.Parsed[];
+  try {
+    const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+    list = Array.isArray(documents) ? documents : [];
+  } catch (error) {
+    // The parser recurses per nesting level; absurd nesting ends here rather than in the caller.
+    file.findings.push(refusal(path, `file cannot be parsed: ${(error as Error).message}`));
+    return file;
+  }
   if (list.length > limits.maxDocuments) {
     file.findings.push(
       refusal(path, `file has ${list.length} YAML documents, over the ${limits.maxDocuments}-document limit`),
@@ -59,6 +92,22 @@ export function parseYamlFile(path: string, text: string, limits: YamlLimits = d
         rule: duplicate ? "yaml-duplicate-key" : "yaml",
         message: firstLine(error.message),
       });
+    }
+  }
+  const maxNodes = limits.maxExpandedNodes;
+  if (maxNodes !== undefined && text.includes("*")) {
+    for (const doc of list) {
+      if (expandedSize(doc, maxNodes) > maxNodes) {
+        const { line, col } = lineCounter.linePos(doc.range[0]);
+        file.findings.push({
+          file: path,
+          line,
+          column: col,
+          severity: "error",
+          rule: "yaml-limits",
+          message: `aliases expand this document to over ${maxNodes} nodes (a "billion laughs" file?); refusing to read it`,
+        });
+      }
     }
   }
   return file;
@@ -88,6 +137,40 @@ export function positionOf(file: YamlFile, offset: number): { line: number; colu
 export function nodeAt(doc: Document.Parsed, path: readonly (string | number)[]): Node | undefined {
   const node = doc.getIn(path, true);
   return isNode(node) ? node : undefined;
+}
+
+/** Lines that start a document (`---`); a cheap upper-bound estimate of the document count. */
+function countDocumentStarts(text: string): number {
+  let count = text.startsWith("---") ? 1 : 0;
+  for (let i = text.indexOf("\n---"); i >= 0; i = text.indexOf("\n---", i + 4)) count++;
+  return count;
+}
+
+/**
+ * Node count of a document with every alias expanded, computed without expanding anything
+ * (each anchored node's size is memoised), and cut short once it passes `limit`.
+ */
+function expandedSize(doc: Document.Parsed, limit: number): number {
+  const sizes = new Map<unknown, number>();
+  const sizeOf = (node: unknown, depth: number): number => {
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      if (target === undefined || depth > 1_000) return 1;
+      return sizeOf(target, depth + 1);
+    }
+    if (isPair(node)) return sizeOf(node.key, depth) + sizeOf(node.value, depth);
+    if (!isCollection(node)) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    let total = 1;
+    for (const item of node.items) {
+      total += sizeOf(item, depth + 1);
+      if (total > limit) break;
+    }
+    sizes.set(node, total);
+    return total;
+  };
+  return sizeOf(doc.contents, 0);
 }
 
 function refusal(file: string, message: string): Finding {
