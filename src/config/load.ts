@@ -40,8 +40,13 @@ function issueFinding(file: YamlFile, doc: Document.Parsed, issue: z.core.$ZodIs
   const offset = target?.range?.[0] ?? 0;
   const { line, column } = positionOf(file, offset);
   const where = path.length > 0 ? path.join(".") : "(top level)";
-  const missing = depth < path.length ? " (missing)" : "";
-  return configError(file.path, line, column, `${where}${missing}: ${describe(issue)}`);
+  const missing = depth < path.length;
+  return configError(
+    file.path,
+    line,
+    column,
+    `${where}${missing ? " (missing)" : ""}: ${describe(issue, missing)}`,
+  );
 }
 
 /** The deepest existing node on `path`, and the key node of an unrecognized key when given. */
@@ -69,12 +74,11 @@ function locate(
   return { node, keyNode, depth };
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+function describe(issue: z.core.$ZodIssue, missing: boolean): string {
   if (issue.code === "unrecognized_keys") {
     return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   }
-  if (issue.code === "invalid_type" && issue.input === undefined)
-    return `required ${issue.expected} is missing`;
+  if (issue.code === "invalid_type" && missing) return `required ${issue.expected} is missing`;
   return issue.message;
 }
 

@@ -1,0 +1,68 @@
+import { Octokit } from "@octokit/rest";
+import { type RunningFerry, startFerry, webhookPath } from "../../src/server.js";
+import { parseSettings } from "../../src/settings.js";
+import { type GitHubServer, generateAppKeyPair, signAppJwt, startGitHubServer } from "./github/index.js";
+
+export const webhookSecret = "test-webhook-secret";
+export const appId = 1234;
+
+/** One key pair per test process: RSA generation is the slow part of setup. */
+const keys = generateAppKeyPair();
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface Stack {
+  github: GitHubServer;
+  ferry: RunningFerry;
+  /** URL GitHub posts webhooks to. */
+  webhookUrl: string;
+  /** An Octokit for the test itself, acting as a developer (opening PRs, commenting). */
+  developer(): Promise<Octokit>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real Ferry app, started exactly as `npm start` would with GitHub Enterprise Server
+ * settings, against the in-memory GitHub; the GitHub server delivers webhooks back to it.
+ */
+export async function startStack(
+  options: { env?: Record<string, string>; webhooks?: boolean } = {},
+): Promise<Stack> {
+  const github = await startGitHubServer({ appId, privateKey: keys.privateKey, account: "acme" });
+  const settings = parseSettings({
+    APP_ID: String(appId),
+    PRIVATE_KEY: keys.privateKey,
+    WEBHOOK_SECRET: webhookSecret,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: process.env.FERRY_TEST_LOG_LEVEL ?? "fatal",
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    GITHUB_WRITE_INTERVAL_MS: "0",
+    GITHUB_RETRY_BASE_MS: "5",
+    ...options.env,
+  });
+  const ferry = await startFerry(settings);
+  const webhookUrl = `${ferry.url}${webhookPath}`;
+  if (options.webhooks !== false) github.setWebhook({ url: webhookUrl, secret: webhookSecret });
+  return {
+    github,
+    ferry,
+    webhookUrl,
+    async developer() {
+      const app = new Octokit({
+        baseUrl: github.apiUrl,
+        auth: signAppJwt(appId, keys.privateKey),
+        log: quiet,
+      });
+      const { data } = await app.rest.apps.createInstallationAccessToken({
+        installation_id: github.installationId,
+      });
+      return new Octokit({ baseUrl: github.apiUrl, auth: data.token, log: quiet });
+    },
+    async close() {
+      await github.idle();
+      await ferry.close();
+      await github.close();
+    },
+  };
+}
