@@ -252,27 +252,47 @@ export function unifiedPatch(
         a[i] === b[j] ? (below[j + 1] as number) + 1 : Math.max(below[j] as number, row[j + 1] as number);
     }
   }
-  const body: string[] = [];
+  // Walk the table into ops; deletions before additions, as git prints them.
+  const ops: { op: " " | "-" | "+"; text: string; a: number; b: number }[] = [];
   let i = 0;
   let j = 0;
-  let additions = 0;
-  let deletions = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) {
-      body.push(` ${a[i]}`);
-      i++;
-      j++;
-    } else if (j < m && (i >= n || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) {
-      body.push(`+${b[j]}`);
-      additions++;
-      j++;
+      ops.push({ op: " ", text: a[i] as string, a: i++, b: j++ });
+    } else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
+      ops.push({ op: "-", text: a[i] as string, a: i++, b: j });
     } else {
-      body.push(`-${a[i]}`);
-      deletions++;
-      i++;
+      ops.push({ op: "+", text: b[j] as string, a: i, b: j++ });
     }
   }
-  const patch =
-    body.length === 0 ? "" : `@@ -${n === 0 ? 0 : 1},${n} +${m === 0 ? 0 : 1},${m} @@\n${body.join("\n")}`;
+  const additions = ops.filter((o) => o.op === "+").length;
+  const deletions = ops.filter((o) => o.op === "-").length;
+  // Hunks with three lines of context, like `git diff`.
+  const CONTEXT = 3;
+  const keep = ops.map((_, k) =>
+    ops.slice(Math.max(0, k - CONTEXT), k + CONTEXT + 1).some((o) => o.op !== " "),
+  );
+  const hunks: string[] = [];
+  let k = 0;
+  while (k < ops.length) {
+    if (!keep[k]) {
+      k++;
+      continue;
+    }
+    const first = ops[k] as (typeof ops)[number];
+    const lines: string[] = [];
+    let oldCount = 0;
+    let newCount = 0;
+    while (k < ops.length && keep[k]) {
+      const o = ops[k++] as (typeof ops)[number];
+      lines.push(`${o.op}${o.text}`);
+      if (o.op !== "+") oldCount++;
+      if (o.op !== "-") newCount++;
+    }
+    const oldStart = oldCount === 0 ? first.a : first.a + 1;
+    const newStart = newCount === 0 ? first.b : first.b + 1;
+    hunks.push(`@@ -${oldStart},${oldCount} +${newStart},${newCount} @@\n${lines.join("\n")}`);
+  }
+  const patch = hunks.join("\n");
   return { additions, deletions, changes: additions + deletions, patch };
 }

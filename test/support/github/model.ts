@@ -125,6 +125,7 @@ export interface RepoSettings {
   /** Check names a PR head needs (success/neutral/skipped) before merge; drives auto-merge. */
   requiredChecks: string[];
   deleteBranchOnMerge: boolean;
+  allowedMergeMethods: ("merge" | "squash" | "rebase")[];
 }
 
 export interface RepoRecord {

@@ -25,7 +25,7 @@ type Operation<R extends Route> = R extends `${infer M} ${infer P extends keyof 
 /** The JSON request body GitHub's description declares for the route (loosely: clients send partials). */
 export type BodyOf<R extends Route> =
   Operation<R> extends { requestBody?: { content: { "application/json": infer B } } }
-    ? Partial<B>
+    ? Partial<NonNullable<B>>
     : Record<string, never>;
 
 export interface Ctx<R extends Route = Route> {

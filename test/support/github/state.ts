@@ -107,7 +107,13 @@ export class GitHubState {
       checkRuns: [],
       checkSuites: [],
       permissions: new Map(),
-      settings: { allowAutoMerge: true, requiredChecks: [], deleteBranchOnMerge: false, ...opts.settings },
+      settings: {
+        allowAutoMerge: true,
+        requiredChecks: [],
+        deleteBranchOnMerge: false,
+        allowedMergeMethods: ["merge", "squash", "rebase"],
+        ...opts.settings,
+      },
     };
     this.repos.set(fullName.toLowerCase(), repo);
     const tree = repo.objects.applyFiles(undefined, opts.files ?? {});
