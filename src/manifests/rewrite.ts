@@ -121,7 +121,8 @@ function planFile(
     }
   }
   // A file is rewritten whole or not at all: one failing reference leaves every byte as it was.
-  if (findings.length > 0 || edits.length === 0) return { references, findings };
+  if (findings.length > 0) return { references: references.map(unchanged), findings };
+  if (edits.length === 0) return { references, findings };
   const after = applyEdits(file.text, edits);
   const problem = after === undefined ? "two edits overlap" : confirm(file.path, after, references, options);
   if (problem !== undefined || after === undefined) {
@@ -133,7 +134,7 @@ function planFile(
       rule: "rewrite",
       message: `rewrite not applied: ${problem}; the file is left as it was`,
     });
-    return { references: references.map((r) => ({ ...r, changed: false })), findings };
+    return { references: references.map(unchanged), findings };
   }
   return { references, findings, after };
 }
@@ -371,6 +372,10 @@ export function pinText(pin: { tag?: string | undefined; digest?: string | undef
 function short(digest: string): string {
   const colon = digest.indexOf(":");
   return digest.length > colon + 13 ? `${digest.slice(0, colon + 13)}…` : digest;
+}
+
+function unchanged(site: PlannedSite): PlannedSite {
+  return { ...site, to: pins(site.tag, site.digest), changed: false };
 }
 
 function siteFinding(site: ImageSite, message: string): Finding {

@@ -64,6 +64,13 @@ export function parseYamlFile(path: string, text: string, limits: YamlLimits = d
     );
     return file;
   }
+  // Deep flow nesting (`[[[[…`) makes the parser recurse, and past ~10,000 levels exhaust memory.
+  if (flowDepthOver(text, maxFlowDepth)) {
+    file.findings.push(
+      refusal(path, `file nests [ ] or { } deeper than ${maxFlowDepth} levels; refusing to parse it`),
+    );
+    return file;
+  }
   let list: Document.Parsed[];
   try {
     const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
@@ -137,6 +144,37 @@ export function positionOf(file: YamlFile, offset: number): { line: number; colu
 export function nodeAt(doc: Document.Parsed, path: readonly (string | number)[]): Node | undefined {
   const node = doc.getIn(path, true);
   return isNode(node) ? node : undefined;
+}
+
+const maxFlowDepth = 500;
+
+/**
+ * Whether flow collections nest deeper than `limit`, by a single pass that skips comments and
+ * quoted strings inside flow collections. Errs towards "not over"; the parser catches the rest.
+ */
+function flowDepthOver(text: string, limit: number): boolean {
+  let depth = 0;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      else if (c === 0x5c && quote === 0x22) i++; // backslash escape in "…"
+      continue;
+    }
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    } else if ((c === 0x22 || c === 0x27) && depth > 0) {
+      quote = c;
+    } else if (c === 0x23 && (i === 0 || text.charCodeAt(i - 1) <= 0x20)) {
+      const end = text.indexOf("\n", i);
+      if (end < 0) break;
+      i = end;
+    }
+  }
+  return false;
 }
 
 /** Lines that start a document (`---`); a cheap upper-bound estimate of the document count. */
