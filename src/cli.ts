@@ -5,6 +5,8 @@ type Command = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, () => Promise<Command>> = {
   // one line per command: name → lazy import of src/commands/<name>.ts
+  agent: () => import("./agent/command.js"),
+  validate: () => import("./commands/validate.js"),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,217 @@
+import { parseDuration } from "./duration.js";
+import { type DriftedResource, objectKey, type Phase, type Report } from "./report.js";
+
+export type CheckStatus = "queued" | "in_progress" | "completed";
+export type CheckConclusion = "success" | "failure";
+
+/** A check run to create or update on the config-repo commit `headSha`. */
+export interface ReconcileCheck {
+  name: string;
+  /** Config-repo commit the check belongs on; undefined → the environment's latest merged Ferry commit. */
+  headSha: string | undefined;
+  status: CheckStatus;
+  conclusion?: CheckConclusion;
+  title: string;
+  summary: string;
+}
+
+/** What the app last recorded for one object (rebuildable from the check run it wrote). */
+export type ObjectRecord = Pick<
+  Report,
+  "object" | "revision" | "sync" | "health" | "phase" | "message" | "drifted" | "observedAt" | "sequence"
+>;
+
+/** The app's memory of one environment: the latest accepted state of each object, by objectKey. */
+export interface EnvironmentRecord {
+  objects: Record<string, ObjectRecord>;
+}
+
+export interface ReconcileOptions {
+  /**
+   * Git order of two config-repo commits when the app knows it (e.g. from the compare API):
+   * negative when `a` is older than `b`, positive when newer, undefined when unknown.
+   */
+  compareRevisions?(a: string, b: string): number | undefined;
+}
+
+export type ReconcileDecision = (ReconcileCheck & { record: EnvironmentRecord }) | { skip: string };
+
+export function checkName(environment: string): string {
+  return `Ferry / reconcile (${environment})`;
+}
+
+/**
+ * Maps a verified report and the environment's previous record to the check run to write.
+ * An older report never overwrites a newer one: by git order of revisions when known, else by the
+ * per-object sequence. The check aggregates every object that has reached the same revision.
+ */
+export function reconcileCheck(
+  report: Report,
+  previous: EnvironmentRecord | undefined,
+  options: ReconcileOptions = {},
+): ReconcileDecision {
+  const key = objectKey(report);
+  const before = previous?.objects[key];
+  if (before !== undefined) {
+    const order = compareReports(report, before, options);
+    if (order < 0) return { skip: `older than the recorded state of ${describe(report)}` };
+    if (order === 0 || sameState(report, before)) return { skip: `no change for ${describe(report)}` };
+  }
+  const record: EnvironmentRecord = { objects: { ...previous?.objects, [key]: toRecord(report) } };
+  const atRevision = Object.values(record.objects).filter((o) => o.revision === report.revision);
+  return { ...aggregate(report.environment, report.revision, atRevision), record };
+}
+
+/** The check a merged Ferry PR starts with, before any agent has reported on the commit. */
+export function queuedCheck(environment: string, revision: string): ReconcileCheck {
+  return {
+    name: checkName(environment),
+    headSha: revision,
+    status: "queued",
+    title: `Waiting for ${environment} to sync ${short(revision)}`,
+    summary: `Merged. Ferry reports here once a cluster agent for **${environment}** sees the commit.`,
+  };
+}
+
+export interface TimeoutInput {
+  environment: string;
+  revision: string | undefined;
+  status: CheckStatus;
+  /** When the check was queued (ms). */
+  startedAt: number;
+  now: number;
+  /** ferry.yml `reconcileTimeout`, e.g. `15m`. */
+  timeout: string;
+}
+
+/** A queued or in-progress reconcile check that has run past its timeout fails; otherwise skip. */
+export function timeoutCheck(input: TimeoutInput): ReconcileCheck | { skip: string; dueAt?: number } {
+  if (input.status === "completed") return { skip: "already completed" };
+  const limit = parseDuration(input.timeout);
+  if (limit === undefined) return { skip: `invalid reconcileTimeout "${input.timeout}"` };
+  const dueAt = input.startedAt + limit;
+  if (input.now < dueAt) return { skip: "not yet due", dueAt };
+  return {
+    name: checkName(input.environment),
+    headSha: input.revision,
+    status: "completed",
+    conclusion: "failure",
+    title: `Not healthy after ${input.timeout}`,
+    summary: `**${input.environment}** did not become Synced and Healthy within the reconcileTimeout of ${input.timeout}. Check the cluster's Argo CD or Flux status for the reason.`,
+  };
+}
+
+/** < 0 when `report` is older than `recorded`, 0 for the same delivery, > 0 when newer. */
+export function compareReports(
+  report: Pick<Report, "revision" | "sequence">,
+  recorded: Pick<Report, "revision" | "sequence">,
+  options: ReconcileOptions = {},
+): number {
+  if (
+    report.revision !== undefined &&
+    recorded.revision !== undefined &&
+    report.revision !== recorded.revision
+  ) {
+    const order = options.compareRevisions?.(report.revision, recorded.revision);
+    if (order !== undefined && order !== 0) return order;
+  }
+  return Math.sign(report.sequence - recorded.sequence);
+}
+
+const severity: Record<Phase, number> = {
+  failed: 5,
+  degraded: 4,
+  drifted: 3,
+  unknown: 2,
+  syncing: 1,
+  healthy: 0,
+};
+
+function aggregate(
+  environment: string,
+  revision: string | undefined,
+  objects: ObjectRecord[],
+): ReconcileCheck {
+  const worst = objects.reduce<ObjectRecord | undefined>(
+    (w, o) => (w === undefined || severity[o.phase] > severity[w.phase] ? o : w),
+    undefined,
+  );
+  const phase: Phase = worst?.phase ?? "unknown";
+  const at = revision === undefined ? "(revision not yet known)" : short(revision);
+  const drifted = objects.flatMap((o) => o.drifted);
+  const base = { name: checkName(environment), headSha: revision };
+  const summary = [table(objects), drifted.length > 0 ? driftList(drifted) : ""].filter(Boolean).join("\n\n");
+  switch (phase) {
+    case "healthy":
+      return {
+        ...base,
+        status: "completed",
+        conclusion: "success",
+        title: `Synced and healthy at ${at}`,
+        summary,
+      };
+    case "failed":
+      return { ...base, status: "completed", conclusion: "failure", title: `Sync failed at ${at}`, summary };
+    case "degraded":
+      return { ...base, status: "completed", conclusion: "failure", title: `Degraded at ${at}`, summary };
+    case "drifted":
+      return {
+        ...base,
+        status: "completed",
+        conclusion: "failure",
+        title: `Drift: ${plural(drifted.length, "resource")} differ from git`,
+        summary,
+      };
+    case "syncing":
+      return { ...base, status: "in_progress", title: `Syncing ${at}`, summary };
+    case "unknown":
+      return { ...base, status: "in_progress", title: `Status unknown at ${at}`, summary };
+  }
+}
+
+function table(objects: ObjectRecord[]): string {
+  const rows = objects.map(
+    (o) =>
+      `| ${o.object.kind} ${o.object.namespace}/${o.object.name} | ${o.phase} | ${o.sync} | ${o.health} | ${cell(o.message)} |`,
+  );
+  return ["| Object | Phase | Sync | Health | Message |", "|---|---|---|---|---|", ...rows].join("\n");
+}
+
+function driftList(drifted: DriftedResource[]): string {
+  const lines = drifted.map((d) => {
+    const kind = d.group ? `${d.group}/${d.kind}` : d.kind;
+    return `- ${kind} ${d.namespace ? `${d.namespace}/` : ""}${d.name}`;
+  });
+  return `Resources that differ from git (OutOfSync):\n${lines.join("\n")}`;
+}
+
+function sameState(a: ObjectRecord, b: ObjectRecord): boolean {
+  return (
+    a.revision === b.revision &&
+    a.phase === b.phase &&
+    a.sync === b.sync &&
+    a.health === b.health &&
+    JSON.stringify(a.drifted) === JSON.stringify(b.drifted)
+  );
+}
+
+function toRecord(r: Report): ObjectRecord {
+  const { object, revision, sync, health, phase, message, drifted, observedAt, sequence } = r;
+  return { object, revision, sync, health, phase, message, drifted, observedAt, sequence };
+}
+
+function describe(r: Report): string {
+  return `${r.object.kind} ${r.object.namespace}/${r.object.name}`;
+}
+
+function cell(text: string | undefined): string {
+  return (text ?? "").replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300);
+}
+
+function short(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
