@@ -1,0 +1,128 @@
+import picomatch from "picomatch";
+import type { AppConfig, EnvironmentConfig } from "../config/schema.js";
+import type { Finding } from "../findings.js";
+import { parseImageReference } from "../images/reference.js";
+import { checkTagRules } from "../images/tags.js";
+import type { FieldRef } from "../manifests/fields.js";
+import { type PlannedSite, rewriteImageReferences } from "../manifests/rewrite.js";
+import type { ReferenceKind, SourceFile } from "../manifests/sites.js";
+
+export interface PlanUpdateInput {
+  /** The config repo's files (any superset of the environment's; others are ignored). */
+  files: readonly SourceFile[];
+  environment: EnvironmentConfig;
+  app: AppConfig;
+  /** What the environment should run: the new tag, and its digest when known. */
+  target: { tag: string; digest?: string | undefined };
+  /** Where ferry.yml lives, to anchor findings that belong to no manifest. */
+  configPath?: string;
+}
+
+/** One changed reference, as a PR body or CLI line shows it. */
+export interface ReferenceChange {
+  line: number;
+  /** `1.4.1`, `1.4.1@sha256:…`, or `(none)` for an added kustomization entry. */
+  from: string;
+  to: string;
+  kind: ReferenceKind;
+  /** Key path in the document, e.g. `images[0]`. */
+  path: string;
+}
+
+export interface FileChange {
+  path: string;
+  before: string;
+  after: string;
+  references: ReferenceChange[];
+}
+
+export interface UpdatePlan {
+  /** Files to commit, each rewritten whole (only tag/digest bytes differ, plus added entries). */
+  changes: FileChange[];
+  /** Every reference to the app's image under the environment's paths, changed or not. */
+  references: PlannedSite[];
+  /** Why something was not changed: YAML errors (file untouched), rule violations, nothing found. */
+  findings: Finding[];
+  /** References exist and all already pin the target: there is nothing to propose. */
+  alreadyCurrent: boolean;
+}
+
+/**
+ * Plans bringing `app` to `target` in `environment`: finds every reference to the app's
+ * image in the files under the environment's `paths` (and the app's explicit `fields`) and
+ * rewrites only their tag/digest bytes. Refuses, with findings and no changes, when the
+ * target breaks the environment's tag rules or `digest: required` and no digest is given.
+ */
+export function planUpdate(input: PlanUpdateInput): UpdatePlan {
+  const { environment, app, target } = input;
+  const configPath = input.configPath ?? ".github/ferry.yml";
+  const findings: Finding[] = [];
+  const configFinding = (rule: string, message: string) =>
+    findings.push({ file: configPath, line: 1, column: 1, severity: "error", rule, message });
+
+  const inEnvironment = picomatch(environment.paths, { dot: true });
+  const files = input.files.filter((f) => inEnvironment(f.path));
+  const fieldMatchers = app.fields.map((field) => ({ field, match: picomatch(field.file, { dot: true }) }));
+  const fieldsFor = (path: string): FieldRef[] =>
+    fieldMatchers.filter((f) => f.match(path)).map((f) => f.field);
+
+  if (app.environments !== undefined && !app.environments.includes(environment.name)) {
+    configFinding(
+      "environment",
+      `app ${app.name} is not promoted through ${environment.name} (apps[].environments)`,
+    );
+  }
+  const pinned = `${app.image}:${target.tag}${target.digest === undefined ? "" : `@${target.digest}`}`;
+  const parsed = parseImageReference(pinned);
+  if (!parsed.ok) configFinding("target", parsed.errors);
+  const tagProblem = checkTagRules(target.tag, environment.tags);
+  if (tagProblem !== undefined) configFinding("tag-rules", `${environment.name}: ${tagProblem}`);
+  if (environment.digest === "required" && target.digest === undefined) {
+    configFinding(
+      "digest-required",
+      `${environment.name} requires a digest (digest: required), and ${app.image}:${target.tag} was given without one`,
+    );
+  }
+
+  const rewrite = rewriteImageReferences(files, {
+    image: app.image,
+    target,
+    pinDigest: environment.digest === "required",
+    addToKustomization: app.addToKustomization,
+    fieldsFor,
+  });
+  findings.push(...rewrite.findings);
+  const refused = findings.some((f) => f.file === configPath && f.severity === "error");
+
+  if (rewrite.references.length === 0 && !refused) {
+    configFinding(
+      "image-not-found",
+      `no reference to ${app.image} under ${environment.name}'s paths (${environment.paths.join(", ")}); ` +
+        "check the paths, or list the locations in apps[].fields, or set addToKustomization",
+    );
+  }
+  const changes: FileChange[] = refused
+    ? []
+    : rewrite.changes.map((change) => ({
+        path: change.path,
+        before: change.before,
+        after: change.after,
+        references: change.references.map((r) => ({
+          line: r.line,
+          from: pinString(r.tag, r.digest),
+          to: pinString(r.to.tag, r.to.digest),
+          kind: r.kind,
+          path: r.path,
+        })),
+      }));
+  const references = refused ? rewrite.references.map((r) => ({ ...r, changed: false })) : rewrite.references;
+  const alreadyCurrent =
+    references.length > 0 && changes.length === 0 && !findings.some((f) => f.severity === "error");
+  return { changes, references, findings, alreadyCurrent };
+}
+
+/** `1.4.1`, `1.4.1@sha256:…` (full digest), `@sha256:…`, or `(none)`. */
+export function pinString(tag: string | undefined, digest: string | undefined): string {
+  if (tag === undefined && digest === undefined) return "(none)";
+  return `${tag ?? ""}${digest === undefined ? "" : `@${digest}`}`;
+}
