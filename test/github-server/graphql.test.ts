@@ -1,0 +1,233 @@
+import type { Octokit } from "@octokit/rest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { githubGraphqlSchema } from "../support/github/graphql.js";
+import type { GitHubServer } from "../support/github/server.js";
+import { installationOctokit, startServer } from "./helpers.js";
+
+let server: GitHubServer;
+let octokit: Octokit;
+beforeAll(() => {
+  githubGraphqlSchema(); // 1–2 s, once per process
+}, 30_000);
+afterEach(async () => {
+  await server?.close();
+});
+
+async function setup(): Promise<void> {
+  server = await startServer();
+  server.createRepo("acme/deploy", {
+    files: {
+      "staging/api.yaml": "image: ghcr.io/acme/api:1.0.0\n",
+      "staging/web.yaml": "image: ghcr.io/acme/web:2.0.0\n",
+    },
+  });
+  octokit = await installationOctokit(server);
+}
+
+const READ = `query Read($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    id
+    defaultBranchRef { target { oid } }
+    api: object(expression: "main:staging/api.yaml") { ... on Blob { text oid byteSize isBinary } }
+    web: object(expression: "main:staging/web.yaml") { ... on Blob { text } }
+    missing: object(expression: "main:nope.yaml") { ... on Blob { text } }
+    ref(qualifiedName: "refs/heads/ferry/staging/api") { target { oid } }
+    pullRequests(headRefName: "ferry/staging/api", states: [OPEN], first: 5) { nodes { number id headRefOid title body labels(first: 10) { nodes { name } } } }
+  }
+}`;
+
+interface ReadResult {
+  repository: {
+    id: string;
+    defaultBranchRef: { target: { oid: string } };
+    api: { text: string; oid: string; byteSize: number; isBinary: boolean };
+    web: { text: string };
+    missing: null;
+    ref: null | { target: { oid: string } };
+    pullRequests: {
+      nodes: { number: number; id: string; headRefOid: string; labels: { nodes: { name: string }[] } }[];
+    };
+  };
+}
+
+describe("GraphQL", () => {
+  it("opens a verified one-commit PR in four requests: read, createRef, createCommitOnBranch, createPullRequest", async () => {
+    await setup();
+    server.resetRequests();
+    const read = await octokit.graphql<ReadResult>(READ, { owner: "acme", name: "deploy" });
+    expect(read.repository.api).toMatchObject({
+      text: "image: ghcr.io/acme/api:1.0.0\n",
+      byteSize: 30,
+      isBinary: false,
+    });
+    expect(read.repository.web.text).toBe("image: ghcr.io/acme/web:2.0.0\n");
+    expect(read.repository.missing).toBeNull();
+    expect(read.repository.ref).toBeNull();
+    const base = read.repository.defaultBranchRef.target.oid;
+
+    await octokit.graphql(
+      `mutation($repo: ID!, $oid: GitObjectID!) { createRef(input: { repositoryId: $repo, name: "refs/heads/ferry/staging/api", oid: $oid }) { ref { name } } }`,
+      { repo: read.repository.id, oid: base },
+    );
+    const commit = await octokit.graphql<{
+      createCommitOnBranch: { commit: { oid: string; signature: { isValid: boolean } } };
+    }>(
+      `mutation Commit($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid signature { isValid } } } }`,
+      {
+        input: {
+          branch: { repositoryNameWithOwner: "acme/deploy", branchName: "ferry/staging/api" },
+          expectedHeadOid: base,
+          message: { headline: "Promote api 1.1.0 to staging" },
+          fileChanges: {
+            additions: [
+              {
+                path: "staging/api.yaml",
+                contents: Buffer.from("image: ghcr.io/acme/api:1.1.0\n").toString("base64"),
+              },
+            ],
+          },
+        },
+      },
+    );
+    expect(commit.createCommitOnBranch.commit.signature.isValid).toBe(true);
+    const pr = await octokit.graphql<{
+      createPullRequest: { pullRequest: { number: number; headRefOid: string } };
+    }>(
+      `mutation($repo: ID!) { createPullRequest(input: { repositoryId: $repo, baseRefName: "main", headRefName: "ferry/staging/api", title: "Promote api 1.1.0 to staging", body: "1.0.0 → 1.1.0" }) { pullRequest { number headRefOid } } }`,
+      { repo: read.repository.id },
+    );
+    expect(pr.createPullRequest.pullRequest).toEqual({
+      number: 1,
+      headRefOid: commit.createCommitOnBranch.commit.oid,
+    });
+
+    expect(server.requests.map((r) => [r.route, r.graphqlOperation, r.status])).toEqual([
+      ["POST /graphql", "Read", 200],
+      ["POST /graphql", "createRef", 200],
+      ["POST /graphql", "Commit", 200],
+      ["POST /graphql", "createPullRequest", 200],
+    ]);
+    expect(server.readFile("acme/deploy", "ferry/staging/api", "staging/api.yaml")).toBe(
+      "image: ghcr.io/acme/api:1.1.0\n",
+    );
+    const again = await octokit.graphql<ReadResult>(READ, { owner: "acme", name: "deploy" });
+    expect(again.repository.pullRequests.nodes.map((n) => n.number)).toEqual([1]);
+  });
+
+  it("rejects createCommitOnBranch with a stale expectedHeadOid, changing nothing", async () => {
+    await setup();
+    const stale = server.resolve("acme/deploy", "main") as string;
+    const moved = server.push("acme/deploy", { branch: "main", files: { "x.txt": "x" } });
+    const err = await octokit
+      .graphql(
+        `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`,
+        {
+          input: {
+            branch: { repositoryNameWithOwner: "acme/deploy", branchName: "main" },
+            expectedHeadOid: stale,
+            message: { headline: "late" },
+            fileChanges: { deletions: [{ path: "staging/web.yaml" }] },
+          },
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      errors: [
+        {
+          type: "STALE_DATA",
+          message: `Expected branch to point to "${stale}" but it did not. Pull and try again.`,
+        },
+      ],
+    });
+    expect(server.resolve("acme/deploy", "main")).toBe(moved);
+  });
+
+  it("validates every query against GitHub's schema", async () => {
+    await setup();
+    const err = await octokit
+      .graphql(`{ repository(owner: "acme", name: "deploy") { defaultBranchRef { name } promotionTarget } }`)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      errors: [
+        {
+          message: "Field 'promotionTarget' doesn't exist on type 'Repository'",
+          extensions: { code: "undefinedField" },
+        },
+      ],
+    });
+    const unbounded = await octokit
+      .graphql(
+        `{ repository(owner: "acme", name: "deploy") { pullRequests(states: [OPEN]) { nodes { number } } } }`,
+      )
+      .catch((e: unknown) => e);
+    expect(unbounded).toMatchObject({ errors: [{ type: "MISSING_PAGINATION_BOUNDARIES" }] });
+    const missing = await octokit
+      .graphql(`{ repository(owner: "acme", name: "nope") { id } }`)
+      .catch((e: unknown) => e);
+    expect(missing).toMatchObject({ errors: [{ type: "NOT_FOUND", path: ["repository"] }] });
+  });
+
+  it("labels, auto-merges on passing required checks, and refuses auto-merge where GitHub would", async () => {
+    await setup();
+    server.setRepoSettings("acme/deploy", { requiredChecks: ["Ferry / validate"] });
+    server.push("acme/deploy", {
+      branch: "topic",
+      files: { "staging/api.yaml": "image: ghcr.io/acme/api:1.2.0\n" },
+    });
+    const { data: pr } = await octokit.rest.pulls.create({
+      owner: "acme",
+      repo: "deploy",
+      title: "t",
+      head: "topic",
+      base: "main",
+    });
+    const { data: label } = await octokit.rest.issues.createLabel({
+      owner: "acme",
+      repo: "deploy",
+      name: "ferry",
+    });
+    await octokit.graphql(
+      `mutation($id: ID!, $l: [ID!]!) { addLabelsToLabelable(input: { labelableId: $id, labelIds: $l }) { clientMutationId } }`,
+      {
+        id: pr.node_id,
+        l: [label.node_id],
+      },
+    );
+    expect(server.pulls("acme/deploy")[0]?.labels).toEqual(["ferry"]);
+
+    const enable = `mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) { pullRequest { autoMergeRequest { mergeMethod } } } }`;
+    server.setRepoSettings("acme/deploy", { allowAutoMerge: false });
+    await expect(octokit.graphql(enable, { id: pr.node_id })).rejects.toMatchObject({
+      errors: [
+        { type: "UNPROCESSABLE", message: "Pull request Auto merge is not allowed for this repository" },
+      ],
+    });
+    server.setRepoSettings("acme/deploy", { allowAutoMerge: true });
+    const enabled = await octokit.graphql<{
+      enablePullRequestAutoMerge: { pullRequest: { autoMergeRequest: { mergeMethod: string } } };
+    }>(enable, {
+      id: pr.node_id,
+    });
+    expect(enabled.enablePullRequestAutoMerge.pullRequest.autoMergeRequest.mergeMethod).toBe("SQUASH");
+
+    const { data: run } = await octokit.rest.checks.create({
+      owner: "acme",
+      repo: "deploy",
+      name: "Ferry / validate",
+      head_sha: pr.head.sha,
+      status: "in_progress",
+    });
+    expect(server.pulls("acme/deploy")[0]?.merged).toBe(false);
+    await octokit.rest.checks.update({
+      owner: "acme",
+      repo: "deploy",
+      check_run_id: run.id,
+      conclusion: "success",
+      output: { title: "ok", summary: "ok" },
+    });
+    expect(server.pulls("acme/deploy")[0]).toMatchObject({ merged: true, state: "closed" });
+    expect(server.readFile("acme/deploy", "main", "staging/api.yaml")).toBe(
+      "image: ghcr.io/acme/api:1.2.0\n",
+    );
+  });
+});
