@@ -1,0 +1,204 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { parseArgs } from "node:util";
+import { configPath, parseFerryConfig } from "../config/load.js";
+import type { FerryConfig } from "../config/schema.js";
+import type { Finding } from "../findings.js";
+import { isKustomizationPath } from "../manifests/validate-kustomization.js";
+import { defaultYamlLimits } from "../manifests/yaml-file.js";
+import {
+  type ManifestFile,
+  type SkippedFile,
+  UnknownEnvironmentError,
+  type ValidationReport,
+  validateFiles,
+} from "../policy/engine.js";
+import { renderSarif } from "../policy/render-sarif.js";
+
+const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path]
+
+Validates the manifests under dir (default: .), which should be the config repo's root:
+YAML syntax, Kubernetes schemas, kustomization.yaml and the policy of .github/ferry.yml.
+  --env E        treat every file as part of environment E (default: by each environment's paths)
+  --format F     text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)
+  --config path  ferry.yml to use (default: dir/.github/ferry.yml, else built-in defaults)
+Exit status: 0 no errors, 1 errors found, 2 usage error.
+`;
+
+const formats = ["text", "json", "sarif"] as const;
+type Format = (typeof formats)[number];
+
+/** Directories never walked: VCS metadata and dependencies are not manifests. */
+const skippedDirectories = new Set([".git", "node_modules"]);
+const readConcurrency = 32;
+
+/** Where output goes; tests pass their own. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** `ferry validate`: 0 when no finding is an error, 1 when one is, 2 on a usage error. */
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  let options: { dir: string; env: string | undefined; format: Format; config: string | undefined };
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    io.stderr(`ferry validate: ${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout(usage);
+    return 0;
+  }
+  const dirStat = await stat(options.dir).catch(() => undefined);
+  if (!dirStat?.isDirectory()) {
+    io.stderr(`ferry validate: ${options.dir} is not a directory\n`);
+    return 2;
+  }
+
+  const loaded = await loadConfig(options.dir, options.config);
+  if (loaded === "missing") {
+    io.stderr(`ferry validate: config file ${options.config} not found\n`);
+    return 2;
+  }
+  if (!loaded.ok) {
+    const report: ValidationReport = { findings: loaded.errors, filesChecked: 0, skipped: [] };
+    io.stdout(
+      render(report, options.format, `${loaded.source} is invalid; fix it before validating manifests`),
+    );
+    return 1;
+  }
+
+  const { files, skipped } = await readManifests(options.dir, defaultYamlLimits.maxBytes);
+  let report: ValidationReport;
+  try {
+    report = await validateFiles({
+      files,
+      config: loaded.config,
+      ...(options.env === undefined ? {} : { environment: options.env }),
+    });
+  } catch (error) {
+    if (!(error instanceof UnknownEnvironmentError)) throw error;
+    io.stderr(`ferry validate: ${error.message}\n`);
+    return 2;
+  }
+  report = { ...report, skipped: [...skipped, ...report.skipped].sort((a, b) => compare(a.path, b.path)) };
+  io.stdout(render(report, options.format, `config: ${loaded.source}`));
+  return report.findings.some((f) => f.severity === "error") ? 1 : 0;
+}
+
+function parseOptions(argv: string[]): {
+  dir: string;
+  env: string | undefined;
+  format: Format;
+  config: string | undefined;
+} {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      env: { type: "string" },
+      format: { type: "string", default: "text" },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (positionals.length > 1) throw new Error(`expected at most one directory, got ${positionals.join(" ")}`);
+  const format = values.format as Format;
+  if (!formats.includes(format))
+    throw new Error(`unknown format "${values.format}"; use ${formats.join(", ")}`);
+  return { dir: positionals[0] ?? ".", env: values.env, format, config: values.config };
+}
+
+type LoadedConfig =
+  | { ok: true; config: FerryConfig; source: string }
+  | { ok: false; errors: Finding[]; source: string }
+  | "missing";
+
+/** ferry.yml from --config or the repo; without one, every rule at its default. */
+async function loadConfig(dir: string, explicit: string | undefined): Promise<LoadedConfig> {
+  const path = explicit ?? join(dir, configPath);
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) {
+    if (explicit !== undefined) return "missing";
+    const defaults: FerryConfig = { environments: [], apps: [], clusters: [], policy: {} };
+    return { ok: true, config: defaults, source: "defaults (no .github/ferry.yml)" };
+  }
+  const shown = explicit ?? configPath;
+  const parsed = parseFerryConfig(text, shown);
+  return parsed.ok
+    ? { ok: true, config: parsed.value, source: shown }
+    : { ok: false, errors: parsed.errors, source: shown };
+}
+
+/** The YAML files under `dir` (repo-relative, `/`-separated), read with bounded concurrency. */
+async function readManifests(
+  dir: string,
+  maxBytes: number,
+): Promise<{ files: ManifestFile[]; skipped: SkippedFile[] }> {
+  const paths: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    const entries = await readdir(current, { withFileTypes: true });
+    for (const entry of entries) {
+      const full = join(current, entry.name);
+      // Symbolic links are not followed: a link loop would never end.
+      if (entry.isDirectory()) {
+        if (!skippedDirectories.has(entry.name)) await walk(full);
+      } else if (entry.isFile() && (/\.ya?ml$/i.test(entry.name) || isKustomizationPath(entry.name))) {
+        paths.push(full);
+      }
+    }
+  };
+  await walk(dir);
+  paths.sort(compare);
+  const files: ManifestFile[] = [];
+  const skipped: SkippedFile[] = [];
+  for (let i = 0; i < paths.length; i += readConcurrency) {
+    const batch = paths.slice(i, i + readConcurrency);
+    const read = await Promise.all(
+      batch.map(async (full) => {
+        const path = relative(dir, full).split(sep).join("/");
+        const { size } = await stat(full);
+        // Not read at all: the engine would skip it anyway, and it may not fit in memory.
+        if (size > maxBytes) return { path, skip: `larger than ${maxBytes} bytes` };
+        return { path, text: await readFile(full, "utf8") };
+      }),
+    );
+    for (const entry of read) {
+      if ("skip" in entry) skipped.push({ path: entry.path, reason: entry.skip ?? "" });
+      else files.push({ path: entry.path, text: entry.text });
+    }
+  }
+  return { files, skipped };
+}
+
+function render(report: ValidationReport, format: Format, note: string): string {
+  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === "sarif") return `${JSON.stringify(renderSarif(report.findings), null, 2)}\n`;
+  return renderText(report, note);
+}
+
+/** `path:line:column: severity message [rule]`, one per line, then a count. */
+export function renderText(report: ValidationReport, note: string): string {
+  const lines = report.findings.map(
+    (f) => `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.message} [${f.rule}]`,
+  );
+  for (const s of report.skipped) lines.push(`${s.path}: skipped: ${s.reason}`);
+  const count = (severity: Finding["severity"]) =>
+    report.findings.filter((f) => f.severity === severity).length;
+  lines.push(
+    `${report.filesChecked} files checked, ${count("error")} errors, ${count("warning")} warnings, ${count("notice")} notices (${note})`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
