@@ -88,6 +88,8 @@ export function toPublicKey(key: { publicKey?: string; privateKey?: string }): K
 interface TokenRecord {
   installationId: number;
   expiresAt: number;
+  /** Set for user tokens: requests act as this user instead of the app's bot. */
+  login?: string;
 }
 
 /** Installation tokens: opaque `ghs_` strings with an expiry, as GitHub issues them. */
@@ -96,19 +98,19 @@ export class TokenStore {
 
   constructor(private readonly ttlMs: number) {}
 
-  issue(installationId: number): { token: string; expires_at: string } {
-    const token = `ghs_${randomBytes(18).toString("base64url")}`;
+  issue(installationId: number, login?: string): { token: string; expires_at: string } {
+    const token = `${login ? "ghu" : "ghs"}_${randomBytes(18).toString("base64url")}`;
     const expiresAt = Date.now() + this.ttlMs;
-    this.tokens.set(token, { installationId, expiresAt });
+    this.tokens.set(token, { installationId, expiresAt, ...(login ? { login } : {}) });
     return { token, expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z") };
   }
 
-  /** Returns the installation the token belongs to, or throws GitHub's 401. */
-  check(authorization: string | undefined): number {
+  /** Returns the token's record, or throws GitHub's 401. */
+  check(authorization: string | undefined): TokenRecord {
     const m = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? "");
     const record = m?.[1] ? this.tokens.get(m[1]) : undefined;
     if (!record || record.expiresAt <= Date.now()) throw new HttpError(401, "Bad credentials");
-    return record.installationId;
+    return record;
   }
 
   /** Test hook: make every issued token expire now. */

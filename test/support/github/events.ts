@@ -1,6 +1,6 @@
 import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
-import { pullJson, repoJson, userJson } from "./json.js";
-import type { Actor, PullRecord, RepoRecord } from "./model.js";
+import { commentJson, issueJson, pullJson, repoJson, userJson } from "./json.js";
+import type { Actor, CommentRecord, IssueRecord, PullRecord, RepoRecord } from "./model.js";
 import { type EventSink, type GitHubState, ZERO_SHA } from "./state.js";
 import type { WebhookQueue } from "./webhooks.js";
 
@@ -104,6 +104,23 @@ export class WebhookEvents implements EventSink {
       number: pull.number,
       pull_request: pullJson(this.state, repo, pull),
       ...extra,
+    });
+  }
+
+  issueComment(
+    repo: RepoRecord,
+    action: string,
+    issue: IssueRecord,
+    comment: CommentRecord,
+    sender: Actor,
+  ): void {
+    const payload = this.common(repo, sender, example("issue_comment", action));
+    delete payload.changes;
+    this.queue.enqueue("issue_comment", {
+      ...payload,
+      action,
+      issue: issueJson(this.state, repo, issue),
+      comment: commentJson(this.state, repo, comment),
     });
   }
 }

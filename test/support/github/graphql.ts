@@ -449,6 +449,7 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
           reactions: [],
         };
         found.repo.comments.push(comment);
+        state.events?.issueComment(found.repo, "created", issue, comment, actor);
         const node = {
           __typename: "IssueComment",
           id: nodeId("IssueComment", comment.id),

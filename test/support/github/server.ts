@@ -107,6 +107,8 @@ export interface GitHubServer {
   idle(): Promise<void>;
   /** Expire every installation token issued so far. */
   expireTokens(): void;
+  /** A token whose requests act as this (human) user, e.g. to open a PR or comment as "alice". */
+  userToken(login: string): string;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -194,10 +196,12 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     try {
       // Authentication comes first, as on GitHub: a fault never hides a 401.
       const authorization = req.headers.authorization;
+      let actor = state.bot;
       if (match && JWT_ROUTES.has(match.route)) {
         verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId);
       } else if (match || isGraphql) {
-        tokens.check(authorization);
+        const login = tokens.check(authorization).login;
+        if (login) actor = state.user(login);
       }
       const fault = faults.take({ method, path, route: entry.route, graphqlNames });
       if (fault && !fault.afterEffect) {
@@ -206,7 +210,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       }
       let result: Reply;
       if (isGraphql) {
-        result = await graphql.execute(parsed, state.bot);
+        result = await graphql.execute(parsed, actor);
       } else if (match) {
         const ctx: Ctx = {
           state,
@@ -214,7 +218,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           query: url.searchParams,
           body: parsed as Ctx["body"],
           headers: req.headers,
-          actor: state.bot,
+          actor,
           path,
           repo: () => {
             const r = state.repo(`${match.params.owner}/${match.params.repo}`);
@@ -264,9 +268,11 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     apiUrl: state.apiUrl,
     installationId,
     state,
+    // Idempotent, so an afterEach may close a server a test already closed.
     close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+      new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
         server.closeAllConnections();
       }),
     createRepo: (fullName, opts) => state.createRepo(fullName, opts),
@@ -327,5 +333,6 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     },
     idle: () => queue.idle(),
     expireTokens: () => tokens.expireAll(),
+    userToken: (login) => tokens.issue(installationId, login).token,
   };
 }

@@ -2,6 +2,7 @@ import { HttpError, notFound, validationFailed } from "./errors.js";
 import { type CommitObject, ObjectStore, type Person } from "./git-objects.js";
 import type {
   Actor,
+  CommentRecord,
   IssueRecord,
   LabelRecord,
   Permission,
@@ -22,6 +23,13 @@ export interface EventSink {
     pull: PullRecord,
     sender: Actor,
     extra?: Record<string, unknown>,
+  ): void;
+  issueComment(
+    repo: RepoRecord,
+    action: string,
+    issue: IssueRecord,
+    comment: CommentRecord,
+    sender: Actor,
   ): void;
 }
 

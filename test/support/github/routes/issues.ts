@@ -149,6 +149,7 @@ export const issueRoutes = routes({
       reactions: [],
     };
     r.comments.push(comment);
+    ctx.state.events?.issueComment(r, "created", issue, comment, ctx.actor);
     return { status: 201, body: commentJson(ctx.state, r, comment) };
   },
 
@@ -167,6 +168,13 @@ export const issueRoutes = routes({
     const c = mustComment(ctx, ctx.params.comment_id);
     c.body = String(ctx.body.body);
     c.updated_at = now();
+    ctx.state.events?.issueComment(
+      ctx.repo(),
+      "edited",
+      ctx.state.issue(ctx.repo(), c.issueNumber),
+      c,
+      ctx.actor,
+    );
     return { body: commentJson(ctx.state, ctx.repo(), c) };
   },
 

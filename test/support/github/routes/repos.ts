@@ -225,6 +225,19 @@ export const repoRoutes = routes({
     return { body: page.items, headers: page.headers };
   },
 
+  "GET /repos/{owner}/{repo}/tags": (ctx) => {
+    const r = ctx.repo();
+    const tags = [...r.refs.entries()]
+      .filter(([ref]) => ref.startsWith("refs/tags/"))
+      .map(([ref, sha]) => ({
+        name: ref.slice("refs/tags/".length),
+        commit: { sha, url: `${ctx.state.apiUrl}/repos/${r.fullName}/commits/${sha}` },
+        node_id: Buffer.from(`Ref:${r.id}:${ref}`).toString("base64"),
+      }));
+    const page = paginate(ctx, tags);
+    return { body: page.items, headers: page.headers };
+  },
+
   "GET /repos/{owner}/{repo}/branches/{branch}": (ctx) => {
     const r = ctx.repo();
     const sha = r.refs.get(`refs/heads/${ctx.params.branch}`);
