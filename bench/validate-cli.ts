@@ -27,8 +27,8 @@ function main(count: number): void {
       execFileSync(process.execPath, ["--import", "tsx", "bench/validate-cli.ts", flag, dir], {
         encoding: "utf8",
       });
-    const result = JSON.parse(child("--measure")) as Record<string, number>;
-    const start = JSON.parse(child("--cold")) as Record<string, number>;
+    const result = JSON.parse(child("--measure")) as Measured;
+    const start = JSON.parse(child("--cold")) as ColdStart;
     const lines = [
       `node ${process.version}, ${count} manifest files (${(bytes / 1e6).toFixed(1)} MB, ${result.documents} documents) in ${result.files} YAML files`,
       `ferry validate (walk + read + validate, in process): ${result.seconds.toFixed(2)} s, ${Math.round(result.files / result.seconds)} files/s, peak RSS ${result.peakRssMb} MB`,
@@ -39,6 +39,23 @@ function main(count: number): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface Measured {
+  files: number;
+  seconds: number;
+  peakRssMb: number;
+  findings: number;
+  errors: number;
+  documents: number;
+  kinds: number;
+}
+
+interface ColdStart {
+  importMs: number;
+  validateMs: number;
+  eagerMs: number;
+  eagerRssMb: number;
 }
 
 /** A config repo: base + three overlays, each app a Deployment, Service, ConfigMap and more. */
