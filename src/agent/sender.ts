@@ -106,7 +106,8 @@ export class ReportSender {
       const outcome = await this.#post(report);
       if (outcome === "retry" && !this.#stopped) {
         // Keep it unless a newer state arrived meanwhile: latest wins.
-        slot.pending ??= report;
+        if (slot.pending === undefined) slot.pending = report;
+        else this.stats.coalesced += 1;
         const wait = sleep(
           this.#options.clock,
           backoffDelay(attempt, this.#options.retry, this.#options.random),

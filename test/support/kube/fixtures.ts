@@ -173,15 +173,15 @@ export const argo = {
       health: "Healthy",
       operation: { phase: "Failed", message, revision: rev },
     }),
-  /** Someone edited the cluster: the last sync applied `rev`, yet resources differ from git. */
-  drifted: (rev: string, drifted: string[] = ["api"]) =>
+  /** Someone edited the cluster: the last sync applied `rev`, yet resources (`Kind/name`) differ from git. */
+  drifted: (rev: string, drifted: string[] = ["Deployment/api"]) =>
     argoStatus({
       sync: "OutOfSync",
       revision: rev,
       health: "Healthy",
       operation: { phase: "Succeeded", revision: rev },
       resources: defaultArgoResources.map((r) =>
-        drifted.includes(r.name) ? { ...r, status: "OutOfSync" } : r,
+        drifted.includes(`${r.kind}/${r.name}`) ? { ...r, status: "OutOfSync" } : r,
       ),
     }),
   /** The repo server could not render the target: no revision known yet. */

@@ -119,6 +119,7 @@ export class KubeTestServer {
   readonly #watchers = new Set<Watcher>();
   readonly #sockets = new Set<Socket>();
   readonly #failures: Failure[] = [];
+  #partitioned = new Set<Watcher>();
   readonly #historyLimit: number;
   readonly #bookmarkIntervalMs: number | undefined;
 
@@ -203,6 +204,22 @@ export class KubeTestServer {
   /** Ends every watch stream mid-flight, as a load balancer or apiserver shutdown would. */
   dropAllWatches(): void {
     for (const w of [...this.#watchers]) this.#endWatch(w);
+  }
+
+  /**
+   * Simulates a network partition: open watches silently stop receiving events (they are lost to
+   * them) until `heal()`, which breaks those connections so clients resume from their last
+   * resourceVersion — or get 410 Gone if `expire` compacted the history meanwhile.
+   */
+  partition(): void {
+    this.#partitioned = new Set(this.#watchers);
+  }
+
+  heal({ expire = false } = {}): void {
+    if (expire) this.expireHistory();
+    const cut = this.#partitioned;
+    this.#partitioned = new Set();
+    for (const w of cut) if (this.#watchers.has(w)) this.#endWatch(w);
   }
 
   /** Forgets all history: resuming a watch from any resourceVersion seen so far answers 410 Gone. */
@@ -297,6 +314,7 @@ export class KubeTestServer {
   }
 
   #write(w: Watcher, line: string): void {
+    if (this.#partitioned.has(w)) return;
     this.eventsSent += 1;
     w.res.write(line);
   }

@@ -1,0 +1,326 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type Agent, type AgentOptions, startAgent } from "../../src/agent/agent.js";
+import {
+  argo,
+  argoApplication,
+  fluxHelmRelease,
+  fluxKustomization,
+  helmRelease,
+  kustomization,
+  sha,
+} from "../support/kube/fixtures.js";
+import { ReportReceiver } from "../support/kube/report-receiver.js";
+import { KubeTestServer, resources } from "../support/kube/server.js";
+import { advanceUntil, FakeClock, settle, waitFor } from "./helpers.js";
+
+const cluster = "stg-1";
+const secret = "stg-1-shared-secret-0123";
+const R1 = sha(1);
+const R2 = sha(2);
+const apps = resources.applications;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(options: Partial<AgentOptions> = {}, gone: "http" | "event" = "http") {
+  const clock = new FakeClock();
+  const kube = await KubeTestServer.start({ gone });
+  const receiver = await ReportReceiver.start({ [cluster]: secret });
+  cleanups.push(
+    () => kube.close(),
+    () => receiver.close(),
+  );
+  const start = (more: Partial<AgentOptions> = {}): Agent => {
+    const agent = startAgent({
+      ferryUrl: receiver.url,
+      cluster,
+      secret,
+      kubeconfig: kube.kubeconfig(),
+      environment: "staging",
+      namespace: "ferry",
+      identity: "agent-a",
+      leaderElection: false,
+      healthyHoldMs: 5000,
+      retry: { baseMs: 1000, maxMs: 8000 },
+      informerBackoff: { baseMs: 1000, maxMs: 8000 },
+      random: () => 1,
+      clock,
+      ...options,
+      ...more,
+    });
+    cleanups.push(() => agent.stop());
+    return agent;
+  };
+  return { clock, kube, receiver, start };
+}
+
+const phases = (receiver: ReportReceiver, name: string) => receiver.for(name).map((r) => r.phase);
+
+describe("agent: Argo CD", () => {
+  it("reports each transition, healthy only after the hold, with revision and config repo", async () => {
+    const { clock, kube, receiver, start } = await setup();
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    start();
+    const first = await waitFor(() => receiver.latest("api"), "syncing report");
+    expect(first).toMatchObject({
+      cluster,
+      configRepo: "acme/deploy",
+      environment: "staging",
+      object: { kind: "Application", namespace: "argocd", name: "api" },
+      revision: R1,
+      sync: "OutOfSync",
+      health: "Progressing",
+      phase: "syncing",
+      drifted: [],
+    });
+
+    kube.patchStatus(apps, "argocd", "api", argo.progressing(R1));
+    await waitFor(() => receiver.for("api").length === 2, "progressing");
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await settle();
+    clock.advance(4999);
+    await settle();
+    expect(receiver.for("api")).toHaveLength(2);
+    clock.advance(1);
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "healthy after hold");
+
+    kube.patchStatus(apps, "argocd", "api", argo.degraded(R1));
+    await waitFor(() => receiver.latest("api")?.phase === "degraded", "degraded");
+    expect(receiver.latest("api")?.message).toContain("progress deadline");
+    expect(phases(receiver, "api")).toEqual(["syncing", "syncing", "healthy", "degraded"]);
+    const sequences = receiver.for("api").map((r) => r.sequence);
+    expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+  });
+
+  it("reports a failed sync, drift with its resources, and an early error without a revision", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.healthy(R1) }));
+    kube.upsert(apps, argoApplication({ name: "web", environment: "qa", status: argo.comparisonError() }));
+    start();
+    await waitFor(
+      () => receiver.latest("api")?.phase === "healthy" && receiver.latest("web"),
+      "initial state",
+    );
+    expect(receiver.latest("web")).toMatchObject({ phase: "unknown", environment: "qa", sync: "Unknown" });
+    expect(receiver.latest("web")).not.toHaveProperty("revision");
+
+    kube.patchStatus(apps, "argocd", "api", argo.drifted(R1, ["Deployment/api"]));
+    const drift = await waitFor(() => receiver.reports.find((r) => r.phase === "drifted"), "drift");
+    expect(drift.drifted).toEqual([{ group: "apps", kind: "Deployment", namespace: "api", name: "api" }]);
+
+    kube.patchStatus(apps, "argocd", "api", argo.failed(R2));
+    const failed = await waitFor(() => receiver.reports.find((r) => r.phase === "failed"), "failed sync");
+    expect(failed).toMatchObject({ revision: R2, message: expect.stringContaining("failed to apply") });
+  });
+
+  it("reports only changes of sync, health, revision or phase, and suppresses a healthy flap", async () => {
+    const { clock, kube, receiver, start } = await setup();
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.progressing(R1) }));
+    start();
+    await waitFor(() => receiver.latest("api"), "first report");
+    const noise = argo.progressing(R1) as { health: { message?: string } };
+    noise.health.message = "Waiting for rollout to finish: 1 of 2 updated replicas are available...";
+    kube.patchStatus(apps, "argocd", "api", noise);
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await settle();
+    clock.advance(2000);
+    kube.patchStatus(apps, "argocd", "api", argo.progressing(R1));
+    await settle(60);
+    clock.advance(10_000);
+    await settle(60);
+    expect(phases(receiver, "api")).toEqual(["syncing"]);
+  });
+});
+
+describe("agent: Flux", () => {
+  it("reports Kustomization transitions and maps a HelmRelease's chart to its parent's commit", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(
+      resources.kustomizations,
+      fluxKustomization({ name: "apps", status: kustomization.reconciling(R1) }),
+    );
+    kube.upsert(
+      resources.helmReleases,
+      fluxHelmRelease({
+        name: "api",
+        parent: { name: "apps", namespace: "flux-system" },
+        status: helmRelease.upgrading("1.4.2", "1.4.1"),
+      }),
+    );
+    start();
+    await waitFor(() => receiver.latest("apps") && receiver.latest("api"), "initial");
+    expect(receiver.latest("apps")).toMatchObject({
+      object: { kind: "Kustomization" },
+      phase: "syncing",
+      revision: R1,
+    });
+
+    kube.patchStatus(resources.kustomizations, "flux-system", "apps", kustomization.ready(R1));
+    kube.patchStatus(resources.helmReleases, "api", "api", helmRelease.released("1.4.2"));
+    // Events of the two informers may come in either order; the HelmRelease settles at the parent's commit.
+    await waitFor(
+      () => receiver.latest("api")?.phase === "healthy" && receiver.latest("api")?.revision === R1,
+      "HelmRelease healthy at the parent's commit",
+    );
+    await waitFor(() => receiver.latest("apps")?.phase === "healthy", "Kustomization ready");
+    expect(receiver.latest("api")).toMatchObject({ object: { kind: "HelmRelease" } });
+    expect(receiver.latest("api")?.message).toContain("api@1.4.2");
+
+    // A new commit applied by the parent moves the HelmRelease's revision with it.
+    kube.patchStatus(resources.kustomizations, "flux-system", "apps", kustomization.ready(R2));
+    await waitFor(() => receiver.latest("api")?.revision === R2, "HelmRelease at the parent's new commit");
+
+    kube.patchStatus(resources.kustomizations, "flux-system", "apps", kustomization.buildFailed(sha(3), R2));
+    await waitFor(() => receiver.latest("apps")?.phase === "failed", "build failed");
+    expect(receiver.latest("apps")).toMatchObject({
+      revision: sha(3),
+      message: expect.stringContaining("kustomize build failed"),
+    });
+    kube.patchStatus(resources.helmReleases, "api", "api", helmRelease.upgradeFailed("1.4.3", "1.4.2"));
+    await waitFor(() => receiver.latest("api")?.phase === "failed", "upgrade failed");
+  });
+});
+
+describe("agent: watch faults", () => {
+  it.each([
+    ["a watch dropped mid-stream", (kube: KubeTestServer) => kube.heal()],
+    ["410 Gone over HTTP", (kube: KubeTestServer) => kube.heal({ expire: true })],
+  ])("reports the correct state after %s", async (_name, heal) => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    start();
+    await waitFor(() => receiver.latest("api"), "first report");
+    kube.partition();
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await settle();
+    expect(receiver.for("api")).toHaveLength(1);
+    heal(kube);
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "state after reconnect");
+  });
+
+  it("relists after a 410 ERROR event and forgets deleted objects", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0 }, "event");
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    kube.upsert(apps, argoApplication({ name: "old", status: argo.healthy(R1) }));
+    start();
+    await waitFor(() => receiver.latest("api") && receiver.latest("old"), "first reports");
+    kube.partition();
+    kube.delete(apps, "argocd", "old");
+    kube.patchStatus(apps, "argocd", "api", argo.degraded(R1));
+    kube.heal({ expire: true });
+    await waitFor(() => receiver.latest("api")?.phase === "degraded", "state after relist");
+    expect(kube.requests.filter((r) => r.path.endsWith("/applications") && !r.watch)).toHaveLength(2);
+  });
+
+  it("restarts its informers with backoff after the API server restarts", async () => {
+    const { clock, kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    const agent = start();
+    await waitFor(() => receiver.latest("api"), "first report");
+    await kube.restart(50);
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await settle();
+    await advanceUntil(clock, () => receiver.latest("api")?.phase === "healthy", "state after restart", {
+      stepMs: 250,
+    });
+    expect(agent.stats().informerRestarts).toBeGreaterThanOrEqual(1);
+  });
+
+  it("restarts an informer stopped by a 500", async () => {
+    const { clock, kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    start();
+    await waitFor(() => receiver.latest("api"), "first report");
+    kube.failNext({ status: 500, count: 2, match: (r) => r.path.endsWith("/applications") });
+    kube.dropAllWatches();
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await advanceUntil(clock, () => receiver.latest("api")?.phase === "healthy", "state after 500s", {
+      stepMs: 250,
+    });
+  });
+});
+
+describe("agent: delivery", () => {
+  it("retries while the app is unreachable and delivers the still-current state", async () => {
+    const { clock, kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    await receiver.closeSocket();
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    const agent = start();
+    await waitFor(() => agent.stats().requests >= 1, "first attempt");
+    await advanceUntil(clock, () => agent.stats().requests >= 2, "a retry", { stepMs: 250 });
+    await receiver.open();
+    await advanceUntil(clock, () => receiver.latest("api"), "delivery after the app is back", {
+      stepMs: 500,
+    });
+    expect(receiver.latest("api")).toMatchObject({ phase: "syncing", revision: R1 });
+  });
+
+  it("coalesces per object while the app answers 503: the latest state wins", async () => {
+    const { clock, kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    receiver.failWith = 503;
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    const agent = start();
+    await waitFor(() => receiver.requests >= 1, "first attempt");
+    kube.patchStatus(apps, "argocd", "api", argo.progressing(R1));
+    kube.patchStatus(apps, "argocd", "api", argo.degraded(R1));
+    kube.patchStatus(apps, "argocd", "api", argo.syncing(R2));
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R2));
+    await waitFor(() => agent.stats().queued === 5, "all states queued");
+    expect(receiver.requests).toBe(1); // one request in flight per object, even while failing
+    receiver.failWith = undefined;
+    await advanceUntil(clock, () => receiver.latest("api"), "delivery", { stepMs: 500 });
+    await agent.idle();
+    expect(receiver.for("api").map((r) => [r.phase, r.revision])).toEqual([["healthy", R2]]);
+    expect(agent.stats()).toMatchObject({ queued: 5, coalesced: 4, delivered: 1 });
+  });
+});
+
+describe("agent: leader election", () => {
+  it("reports from one leader only; the other takes over when the leader stops renewing", async () => {
+    const { clock, kube, receiver, start } = await setup({
+      healthyHoldMs: 0,
+      leaderElection: true,
+      leaseDurationMs: 15_000,
+      leaseRetryPeriodMs: 2_000,
+    });
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    const a = start({ identity: "agent-a" });
+    await waitFor(() => a.isLeader, "a leads");
+    const b = start({ identity: "agent-b" });
+    await waitFor(() => receiver.latest("api"), "leader reports");
+    await advanceUntil(
+      clock,
+      () => kube.requests.filter((r) => r.method === "GET" && r.path.includes("leases")).length >= 6,
+      "renewals",
+    );
+    expect([a.isLeader, b.isLeader]).toEqual([true, false]);
+
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "healthy from the leader");
+    expect(b.stats().requests).toBe(0);
+
+    await a.stop({ release: false }); // a crash: the lease is left to expire
+    const before = receiver.reports.length;
+    await advanceUntil(clock, () => b.isLeader, "b takes over", { stepMs: 1000 });
+    expect(kube.get(resources.leases, "ferry", "ferry-agent")?.spec).toMatchObject({
+      holderIdentity: "agent-b",
+      leaseTransitions: 1,
+    });
+    // The new leader resends the current state: it cannot know what a delivered.
+    await waitFor(() => receiver.reports.length > before, "resend");
+    expect(receiver.latest("api")).toMatchObject({ phase: "healthy" });
+    expect(b.stats().requests).toBeGreaterThan(0);
+  });
+
+  it("hands over at once when the leader releases the lease on shutdown", async () => {
+    const { clock, start, kube } = await setup({ leaderElection: true, leaseRetryPeriodMs: 2_000 });
+    const a = start({ identity: "agent-a" });
+    await waitFor(() => a.isLeader, "a leads");
+    const b = start({ identity: "agent-b" });
+    await a.stop();
+    expect(kube.get(resources.leases, "ferry", "ferry-agent")?.spec).toMatchObject({ holderIdentity: "" });
+    await advanceUntil(clock, () => b.isLeader, "b takes over", { stepMs: 500, maxMs: 4000 });
+  });
+});
