@@ -84,10 +84,12 @@ export function planUpdate(input: PlanUpdateInput): UpdatePlan {
     );
   }
 
+  // Refused already: still list the references, without repeating the refusal at each one.
+  const refusedEarly = findings.length > 0;
   const rewrite = rewriteImageReferences(files, {
     image: app.image,
     target,
-    pinDigest: environment.digest === "required",
+    pinDigest: environment.digest === "required" && !refusedEarly,
     addToKustomization: app.addToKustomization,
     fieldsFor,
   });
@@ -115,10 +117,19 @@ export function planUpdate(input: PlanUpdateInput): UpdatePlan {
           path: r.path,
         })),
       }));
-  const references = refused ? rewrite.references.map((r) => ({ ...r, changed: false })) : rewrite.references;
+  const references = refused
+    ? rewrite.references.filter((r) => !r.added).map((r) => ({ ...r, to: pins(r), changed: false }))
+    : rewrite.references;
   const alreadyCurrent =
     references.length > 0 && changes.length === 0 && !findings.some((f) => f.severity === "error");
   return { changes, references, findings, alreadyCurrent };
+}
+
+function pins(site: PlannedSite): PlannedSite["to"] {
+  return {
+    ...(site.tag === undefined ? {} : { tag: site.tag }),
+    ...(site.digest === undefined ? {} : { digest: site.digest }),
+  };
 }
 
 /** `1.4.1`, `1.4.1@sha256:…` (full digest), `@sha256:…`, or `(none)`. */
