@@ -10,7 +10,7 @@ import {
   type ValidatorLookup,
 } from "../manifests/validate-schema.js";
 import { defaultYamlLimits, documentData, parseYamlFile, type YamlFile } from "../manifests/yaml-file.js";
-import { imagesOf } from "./images.js";
+import { collectKustomizeOverrides, imagesOf, type KustomizeOverrides } from "./images.js";
 import { locate } from "./locate.js";
 import { type KubeObject, reporter } from "./rule.js";
 import { policyRules } from "./rules/index.js";
@@ -54,6 +54,8 @@ interface PendingObject {
   doc: Document.Parsed;
   object: KubeObject;
   environment: EnvironmentConfig | undefined;
+  /** A kustomization: its shape is already checked; only the image rules apply to it. */
+  kustomization: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
   const objects: PendingObject[] = [];
+  const kustomizations: unknown[] = [];
   let filesChecked = 0;
 
   for (const { path, text } of options.files) {
@@ -99,27 +102,37 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
       }
       if (kustomization) {
         findings.push(...located(file, doc, validateKustomization(data), "kustomization", "error"));
+        if (!isRecord(data)) continue;
+        kustomizations.push(data);
+        const object = { ...data, apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization" };
+        objects.push({ file, doc, object, environment, kustomization: true });
         continue;
       }
       const object = kubeObject(file, doc, data, findings);
-      if (object !== undefined) objects.push({ file, doc, object, environment });
+      if (object !== undefined) objects.push({ file, doc, object, environment, kustomization: false });
     }
   }
 
-  const validators = await loadValidators(objects.map(({ object }) => object));
-  for (const pending of objects) findings.push(...checkObject(pending, config, validators));
+  const validators = await loadValidators(
+    objects.filter((o) => !o.kustomization).map(({ object }) => object),
+  );
+  const overrides = collectKustomizeOverrides(kustomizations);
+  for (const pending of objects) findings.push(...checkObject(pending, config, validators, overrides));
   findings.sort(byPosition);
   return { findings, filesChecked, skipped };
 }
 
 function checkObject(
-  { file, doc, object, environment }: PendingObject,
+  { file, doc, object, environment, kustomization }: PendingObject,
   config: FerryConfig,
   validators: ValidatorLookup,
+  kustomizeOverrides: KustomizeOverrides,
 ): Finding[] {
   const findings: Finding[] = [];
   const validate = validators(object.apiVersion, object.kind);
-  if (validate !== undefined) {
+  if (kustomization) {
+    // Shape already checked by validateKustomization.
+  } else if (validate !== undefined) {
     findings.push(...located(file, doc, validate(object), "schema", "error"));
   } else if (!isKnownKind(object.apiVersion, object.kind)) {
     const strict = environment?.strict === true;
@@ -132,7 +145,7 @@ function checkObject(
         : `not validated: unknown kind ${object.kind} (${object.apiVersion})`,
     });
   }
-  if (isWorkload(object)) {
+  if (isWorkload(object) || kustomization) {
     for (const image of imagesOf(object)) {
       if (image.error === undefined) continue;
       findings.push({
@@ -155,6 +168,7 @@ function checkObject(
         registries: resolved.registries,
         labels: resolved.labels,
         digestRequired: environment?.digest === "required",
+        kustomizeOverrides,
         report: reporter(file, doc, rule.id, resolved.severity),
       }),
     );

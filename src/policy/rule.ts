@@ -2,6 +2,7 @@ import type { Document } from "yaml";
 import type { PolicyRuleId } from "../config/schema.js";
 import type { Finding, Severity } from "../findings.js";
 import type { YamlFile } from "../manifests/yaml-file.js";
+import type { KustomizeOverrides } from "./images.js";
 import { locate } from "./locate.js";
 
 /** A Kubernetes object as parsed from YAML: only `apiVersion` and `kind` are known to be strings. */
@@ -28,6 +29,8 @@ export interface RuleContext {
   labels: readonly string[];
   /** The environment's `digest: required` (digest-pinned reads it for its message). */
   digestRequired: boolean;
+  /** Image overrides (`images:` of kustomization.yaml files) among the files being validated. */
+  kustomizeOverrides: KustomizeOverrides;
   /** A finding for this rule at the node `path` points at (or its nearest existing ancestor). */
   report(path: NodePath, message: string): Finding;
 }

@@ -79,6 +79,8 @@ describe("ferry validate", () => {
     expect(report.findings.filter((f) => f.rule === "digest-pinned").map((f) => f.file)).toEqual([
       "base/deployment.yaml",
       "overlays/production/worker.yaml",
+      // The overlay's images: entry sets a tag but no digest.
+      "overlays/staging/kustomization.yaml",
     ]);
   });
 

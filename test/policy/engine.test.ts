@@ -156,3 +156,61 @@ describe("validateFiles", () => {
     expect(keys).toEqual([...keys].sort());
   });
 });
+
+describe("kustomization images: overrides", () => {
+  const base = goodDeployment.replace(/image: .*/, "image: ghcr.io/acme/api");
+  const overlay = (entry: string) => `resources: [../../base]\nimages:\n  - name: ghcr.io/acme/api\n${entry}`;
+  const run = (files: Record<string, string>, cfg = emptyConfig) =>
+    validateFiles({ files: Object.entries(files).map(([path, text]) => ({ path, text })), config: cfg });
+
+  it("an untagged base image passes when an overlay sets newTag, and the overlay's tag is checked instead", async () => {
+    const ok = await run({
+      "base/deploy.yaml": base,
+      "overlays/prod/kustomization.yaml": overlay('    newTag: "1.4.2"\n'),
+    });
+    expect(ok.findings).toEqual([]);
+    const latest = await run({
+      "base/deploy.yaml": base,
+      "overlays/prod/kustomization.yaml": overlay("    newTag: latest\n"),
+    });
+    expect(latest.findings).toMatchObject([
+      {
+        file: "overlays/prod/kustomization.yaml",
+        line: 4,
+        rule: "no-latest-tag",
+        message: expect.stringContaining('kustomization image "ghcr.io/acme/api"'),
+      },
+    ]);
+  });
+
+  it("an untagged base image alone still fails", async () => {
+    const report = await run({ "base/deploy.yaml": base });
+    expect(report.findings.map((f) => [f.file, f.rule])).toEqual([["base/deploy.yaml", "no-latest-tag"]]);
+  });
+
+  it("allowed-registries judges a newName, not the base image it replaces", async () => {
+    const cfg = config({
+      environments: [{ name: "p", paths: ["**"] }],
+      policy: { "allowed-registries": ["ghcr.io/acme"] },
+    });
+    const nginx = goodDeployment.replace(/image: .*/, "image: nginx:1.27");
+    const mirrored = await run(
+      {
+        "base/d.yaml": nginx,
+        "k/kustomization.yaml": "images:\n  - name: nginx\n    newName: ghcr.io/acme/nginx\n",
+      },
+      cfg,
+    );
+    expect(mirrored.findings).toEqual([]);
+    const elsewhere = await run(
+      {
+        "base/d.yaml": nginx,
+        "k/kustomization.yaml": "images:\n  - name: nginx\n    newName: quay.io/nginx/nginx\n",
+      },
+      cfg,
+    );
+    expect(elsewhere.findings).toMatchObject([
+      { file: "k/kustomization.yaml", line: 3, rule: "allowed-registries" },
+    ]);
+  });
+});

@@ -11,7 +11,10 @@ export const allowedRegistries: PolicyRule = {
     if (ctx.registries.length === 0) return [];
     const allowed = ctx.registries.join(", ");
     return imagesOf(object).flatMap((image) =>
-      image.reference === undefined || isAllowedRegistry(image.reference, ctx.registries)
+      image.reference === undefined ||
+      isAllowedRegistry(image.reference, ctx.registries) ||
+      // Renamed by a kustomization `newName`, which is checked instead.
+      ctx.kustomizeOverrides.get(image.reference.name)?.name === true
         ? []
         : [
             ctx.report(

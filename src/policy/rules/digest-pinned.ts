@@ -10,7 +10,10 @@ export const digestPinned: PolicyRule = {
   check(object, ctx) {
     const why = ctx.digestRequired ? ` (environment ${ctx.environment} has digest: required)` : "";
     return imagesOf(object).flatMap((image) =>
-      image.reference === undefined || image.reference.digest !== undefined
+      image.reference === undefined ||
+      image.reference.digest !== undefined ||
+      image.tagFromBase ||
+      ctx.kustomizeOverrides.get(image.reference.name)?.digest === true
         ? []
         : [ctx.report(image.path, `${image.owner} image "${image.text}" is not pinned by digest${why}`)],
     );

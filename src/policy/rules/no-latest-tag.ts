@@ -11,8 +11,10 @@ export const noLatestTag: PolicyRule = {
     return imagesOf(object).flatMap((image) => {
       const ref = image.reference;
       // A digest pins the image whatever the tag says.
-      if (ref === undefined || ref.digest !== undefined) return [];
+      if (ref === undefined || ref.digest !== undefined || image.tagFromBase) return [];
       if (ref.tag === undefined) {
+        // The base leaves the tag to the overlays' kustomization.yaml, which is checked instead.
+        if (ctx.kustomizeOverrides.get(ref.name)?.tag === true) return [];
         return [
           ctx.report(
             image.path,
