@@ -12,9 +12,9 @@ import {
 import { defaultYamlLimits, documentData, parseYamlFile, type YamlFile } from "../manifests/yaml-file.js";
 import { collectKustomizeOverrides, imagesOf, type KustomizeOverrides } from "./images.js";
 import { locate } from "./locate.js";
-import { type KubeObject, reporter } from "./rule.js";
+import { type KubeObject, type PolicyRule, reporter } from "./rule.js";
 import { policyRules } from "./rules/index.js";
-import { resolveRule } from "./settings.js";
+import { type ResolvedRule, resolveRule } from "./settings.js";
 import { isRecord, isWorkload } from "./workloads.js";
 
 /** A file of the config repo: its path relative to the repo root and its text. */
@@ -117,14 +117,32 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
     objects.filter((o) => !o.kustomization).map(({ object }) => object),
   );
   const overrides = collectKustomizeOverrides(kustomizations);
-  for (const pending of objects) findings.push(...checkObject(pending, config, validators, overrides));
+  const rulesFor = ruleResolver(config);
+  for (const pending of objects) findings.push(...checkObject(pending, rulesFor, validators, overrides));
   findings.sort(byPosition);
   return { findings, filesChecked, skipped };
 }
 
+type RulesFor = (
+  environment: EnvironmentConfig | undefined,
+) => { rule: PolicyRule; resolved: ResolvedRule }[];
+
+/** Resolves every rule's settings once per environment, not once per object. */
+function ruleResolver(config: FerryConfig): RulesFor {
+  const cache = new Map<EnvironmentConfig | undefined, { rule: PolicyRule; resolved: ResolvedRule }[]>();
+  return (environment) => {
+    let rules = cache.get(environment);
+    if (rules === undefined) {
+      rules = policyRules.map((rule) => ({ rule, resolved: resolveRule(rule, config, environment) }));
+      cache.set(environment, rules);
+    }
+    return rules;
+  };
+}
+
 function checkObject(
   { file, doc, object, environment, kustomization }: PendingObject,
-  config: FerryConfig,
+  rulesFor: RulesFor,
   validators: ValidatorLookup,
   kustomizeOverrides: KustomizeOverrides,
 ): Finding[] {
@@ -156,22 +174,30 @@ function checkObject(
       });
     }
   }
-  for (const rule of policyRules) {
-    const resolved = resolveRule(rule, config, environment);
+  for (const { rule, resolved } of rulesFor(environment)) {
     if (resolved.severity === "off") continue;
-    findings.push(
-      ...rule.check(object, {
-        file,
-        doc,
-        environment: environment?.name,
-        severity: resolved.severity,
-        registries: resolved.registries,
-        labels: resolved.labels,
-        digestRequired: environment?.digest === "required",
-        kustomizeOverrides,
-        report: reporter(file, doc, rule.id, resolved.severity),
-      }),
-    );
+    const ctx = {
+      file,
+      doc,
+      environment: environment?.name,
+      severity: resolved.severity,
+      registries: resolved.registries,
+      labels: resolved.labels,
+      digestRequired: environment?.digest === "required",
+      kustomizeOverrides,
+      report: reporter(file, doc, rule.id, resolved.severity),
+    };
+    try {
+      findings.push(...rule.check(object, ctx));
+    } catch (error) {
+      // A bug in one rule must not hide the other findings, nor pass silently.
+      findings.push({
+        ...locate(file, doc, []),
+        severity: "warning",
+        rule: rule.id,
+        message: `Ferry bug: rule ${rule.id} failed on this ${object.kind}: ${(error as Error).message}`,
+      });
+    }
   }
   return findings;
 }

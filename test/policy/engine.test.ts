@@ -214,3 +214,24 @@ describe("kustomization images: overrides", () => {
     ]);
   });
 });
+
+describe("malformed objects", () => {
+  it.each([
+    ["containers as a string", "spec:\n  containers: nginx\n"],
+    ["a container as a list", "spec:\n  containers:\n    - [a, b]\n"],
+    [
+      "env as a number, securityContext as a string",
+      "spec:\n  containers:\n    - name: a\n      image: nginx:1.27\n      env: 5\n      securityContext: root\n",
+    ],
+    ["spec as a list", "spec: [1, 2]\n"],
+    ["image as a map", "spec:\n  containers:\n    - name: a\n      image: { repo: nginx }\n"],
+  ])("%s: schema errors, no crash", async (_, body) => {
+    const findings = await check(`apiVersion: v1\nkind: Pod\nmetadata: { name: p }\n${body}`);
+    expect(findings.some((f) => f.rule === "schema" && f.severity === "error")).toBe(true);
+    expect(findings.filter((f) => f.message.startsWith("Ferry bug"))).toEqual([]);
+  });
+
+  it("a null pod spec is allowed by the schema and crashes no rule", async () => {
+    expect(await check("apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec:\n")).toEqual([]);
+  });
+});
