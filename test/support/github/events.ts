@@ -38,7 +38,10 @@ export class WebhookEvents implements EventSink {
   push(repo: RepoRecord, ref: string, before: string, after: string, pusher: Actor, forced: boolean): void {
     const s = this.state;
     const o = repo.objects;
-    const baseSet = new Set(before === ZERO_SHA ? [] : o.history(before).map((c) => c.sha));
+    // A new branch lists only commits no other ref already has, as GitHub does.
+    const bases =
+      before === ZERO_SHA ? [...repo.refs].filter(([name]) => name !== ref).map(([, sha]) => sha) : [before];
+    const baseSet = new Set(bases.flatMap((b) => o.history(b).map((c) => c.sha)));
     const fresh =
       after === ZERO_SHA
         ? []

@@ -120,6 +120,18 @@ export class ObjectStore {
     return out;
   }
 
+  /** The entry at `path` (a file or directory) under a tree, walking one segment at a time. */
+  lookup(treeSha: string, path: string): TreeEntry | undefined {
+    let entry: TreeEntry | undefined;
+    let tree = treeSha;
+    for (const part of path.split("/").filter(Boolean)) {
+      entry = this.tree(tree)?.entries.find((e) => e.path === part);
+      if (!entry) return undefined;
+      tree = entry.sha;
+    }
+    return entry ? { ...entry, path } : undefined;
+  }
+
   /** Every entry (trees too) with full paths, like `GET /git/trees/{sha}?recursive=1`. */
   walk(treeSha: string, prefix = ""): TreeEntry[] {
     const tree = this.tree(treeSha);
@@ -173,28 +185,43 @@ export class ObjectStore {
   }
 
   /** Ancestors of `sha` including itself, newest first (breadth-first over parents). */
-  history(sha: string, limit = Number.POSITIVE_INFINITY): CommitObject[] {
+  history(sha: string, limit = Number.POSITIVE_INFINITY, stopAt?: string): CommitObject[] {
     const out: CommitObject[] = [];
-    const seen = new Set<string>();
+    const seen = new Set<string>([sha]);
     const queue = [sha];
-    while (queue.length > 0 && out.length < limit) {
-      const next = queue.shift() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      const c = this.commit(next);
+    for (let i = 0; i < queue.length && out.length < limit; i++) {
+      const c = this.commit(queue[i] as string);
       if (!c) continue;
       out.push(c);
-      queue.push(...c.parents);
+      if (c.sha === stopAt) break;
+      for (const p of c.parents) {
+        if (!seen.has(p)) {
+          seen.add(p);
+          queue.push(p);
+        }
+      }
     }
     return out;
   }
 
   isAncestor(ancestor: string, of: string): boolean {
-    return this.history(of).some((c) => c.sha === ancestor);
+    return this.history(of, Number.POSITIVE_INFINITY, ancestor).some((c) => c.sha === ancestor);
   }
 
-  /** File-level diff between two trees (either may be absent). */
+  /** Objects are immutable, so diffs between two trees can be cached (pages of a 3,000-file PR). */
+  private readonly diffs = new Map<string, FileChange[]>();
+
   diffTrees(baseTree: string | undefined, headTree: string | undefined): FileChange[] {
+    const key = `${baseTree ?? ""}..${headTree ?? ""}`;
+    let cached = this.diffs.get(key);
+    if (!cached) {
+      cached = this.computeDiff(baseTree, headTree);
+      this.diffs.set(key, cached);
+    }
+    return cached;
+  }
+
+  private computeDiff(baseTree: string | undefined, headTree: string | undefined): FileChange[] {
     const a = baseTree ? this.flatten(baseTree) : new Map<string, TreeEntry>();
     const b = headTree ? this.flatten(headTree) : new Map<string, TreeEntry>();
     const out: FileChange[] = [];
@@ -240,31 +267,48 @@ export function unifiedPatch(
 ): { additions: number; deletions: number; changes: number; patch: string } {
   const a = splitLines(oldText);
   const b = splitLines(newText);
-  // LCS table: files in tests are small, O(n·m) is fine.
   const n = a.length;
   const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    const row = lcs[i] as number[];
-    const below = lcs[i + 1] as number[];
-    for (let j = m - 1; j >= 0; j--) {
-      row[j] =
-        a[i] === b[j] ? (below[j + 1] as number) + 1 : Math.max(below[j] as number, row[j + 1] as number);
-    }
-  }
-  // Walk the table into ops; deletions before additions, as git prints them.
+  // Common prefix and suffix are context; the LCS only runs on the changed middle.
+  let pre = 0;
+  while (pre < n && pre < m && a[pre] === b[pre]) pre++;
+  let suf = 0;
+  while (suf < n - pre && suf < m - pre && a[n - 1 - suf] === b[m - 1 - suf]) suf++;
   const ops: { op: " " | "-" | "+"; text: string; a: number; b: number }[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      ops.push({ op: " ", text: a[i] as string, a: i++, b: j++ });
-    } else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
-      ops.push({ op: "-", text: a[i] as string, a: i++, b: j });
-    } else {
-      ops.push({ op: "+", text: b[j] as string, a: i, b: j++ });
+  for (let k = 0; k < pre; k++) ops.push({ op: " ", text: a[k] as string, a: k, b: k });
+  const ma = a.slice(pre, n - suf);
+  const mb = b.slice(pre, m - suf);
+  if (ma.length * mb.length > 4_000_000) {
+    // Too big for a table: replace the middle wholesale (still a valid patch).
+    ma.forEach((text, k) => ops.push({ op: "-", text, a: pre + k, b: pre }));
+    mb.forEach((text, k) => ops.push({ op: "+", text, a: pre + ma.length, b: pre + k }));
+  } else {
+    const lcs: number[][] = Array.from({ length: ma.length + 1 }, () =>
+      new Array<number>(mb.length + 1).fill(0),
+    );
+    for (let i = ma.length - 1; i >= 0; i--) {
+      const row = lcs[i] as number[];
+      const below = lcs[i + 1] as number[];
+      for (let j = mb.length - 1; j >= 0; j--) {
+        row[j] =
+          ma[i] === mb[j] ? (below[j + 1] as number) + 1 : Math.max(below[j] as number, row[j + 1] as number);
+      }
+    }
+    // Walk the table; deletions before additions, as git prints them.
+    let i = 0;
+    let j = 0;
+    while (i < ma.length || j < mb.length) {
+      if (i < ma.length && j < mb.length && ma[i] === mb[j]) {
+        ops.push({ op: " ", text: ma[i] as string, a: pre + i++, b: pre + j++ });
+      } else if (i < ma.length && (j >= mb.length || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
+        ops.push({ op: "-", text: ma[i] as string, a: pre + i++, b: pre + j });
+      } else {
+        ops.push({ op: "+", text: mb[j] as string, a: pre + i, b: pre + j++ });
+      }
     }
   }
+  for (let k = 0; k < suf; k++)
+    ops.push({ op: " ", text: a[n - suf + k] as string, a: n - suf + k, b: m - suf + k });
   const additions = ops.filter((o) => o.op === "+").length;
   const deletions = ops.filter((o) => o.op === "-").length;
   // Hunks with three lines of context, like `git diff`.

@@ -236,7 +236,7 @@ export class Nodes {
     if (colon < 0) return this.commit(r, commit);
     const path = expression.slice(colon + 1).replace(/^\/+|\/+$/g, "");
     if (path === "") return this.gitObject(r, o.get(commit.tree) as GitObject, "");
-    const entry = o.walk(commit.tree).find((e) => e.path === path);
+    const entry = o.lookup(commit.tree, path);
     const obj = entry ? o.get(entry.sha) : undefined;
     return obj ? this.gitObject(r, obj, path) : null;
   }
@@ -266,23 +266,25 @@ export class Nodes {
     return {
       __typename: "Tree",
       ...base,
-      entries: obj.entries.map((e) => {
-        const full = path ? `${path}/${e.path}` : e.path;
-        const child = r.objects.get(e.sha);
-        return {
-          __typename: "TreeEntry",
-          name: e.path,
-          path: full,
-          type: e.type,
-          mode: Number.parseInt(e.mode, 8),
-          oid: e.sha,
-          extension: e.type === "blob" && e.path.includes(".") ? `.${e.path.split(".").pop()}` : null,
-          size: child?.type === "blob" ? child.content.length : 0,
-          isGenerated: false,
-          object: child ? this.gitObject(r, child, full) : null,
-          repository: () => this.repository(r),
-        };
-      }),
+      // Lazy: only the levels a query asks for are built (a whole repo tree per commit is costly).
+      entries: () =>
+        obj.entries.map((e) => {
+          const full = path ? `${path}/${e.path}` : e.path;
+          const child = r.objects.get(e.sha);
+          return {
+            __typename: "TreeEntry",
+            name: e.path,
+            path: full,
+            type: e.type,
+            mode: Number.parseInt(e.mode, 8),
+            oid: e.sha,
+            extension: e.type === "blob" && e.path.includes(".") ? `.${e.path.split(".").pop()}` : null,
+            size: child?.type === "blob" ? child.content.length : 0,
+            isGenerated: false,
+            object: () => (child ? this.gitObject(r, child, full) : null),
+            repository: () => this.repository(r),
+          };
+        }),
     };
   }
 
@@ -310,7 +312,25 @@ export class Nodes {
       committer: person(c.committer),
       url: `${s.origin}/${r.fullName}/commit/${c.sha}`,
       commitUrl: `${s.origin}/${r.fullName}/commit/${c.sha}`,
-      tree: this.gitObject(r, r.objects.get(c.tree) as GitObject, ""),
+      tree: () => this.gitObject(r, r.objects.get(c.tree) as GitObject, ""),
+      file: ({ path }: { path: string }) => {
+        const clean = path.replace(/^\/+|\/+$/g, "");
+        const entry = r.objects.walk(c.tree).find((e) => e.path === clean);
+        const obj = entry ? r.objects.get(entry.sha) : undefined;
+        if (!entry || !obj) return null;
+        return {
+          __typename: "TreeEntry",
+          name: clean.split("/").pop(),
+          path: clean,
+          type: entry.type,
+          mode: Number.parseInt(entry.mode, 8),
+          oid: entry.sha,
+          isGenerated: false,
+          size: obj.type === "blob" ? obj.content.length : 0,
+          object: () => this.gitObject(r, obj, clean),
+          repository: () => this.repository(r),
+        };
+      },
       treeUrl: `${s.origin}/${r.fullName}/tree/${c.sha}`,
       repository: () => this.repository(r),
       signature: c.verified

@@ -369,8 +369,18 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
             "UNPROCESSABLE",
             "Pull request The expected head OID did not match the head OID of the pull request.",
           );
-        if (!state.mergeBlocker(repo, pull))
-          throw new GraphqlFault("UNPROCESSABLE", "Pull request Pull request is in clean status");
+        // GitHub refuses to arm auto-merge on a PR that could merge right now (no pending required check).
+        if (!state.mergeBlocker(repo, pull)) {
+          const unstable = repo.checkRuns.some(
+            (c) =>
+              c.head_sha === pull.head.sha &&
+              (c.status !== "completed" || !["success", "neutral", "skipped"].includes(c.conclusion ?? "")),
+          );
+          throw new GraphqlFault(
+            "UNPROCESSABLE",
+            `Pull request Pull request is in ${unstable ? "unstable" : "clean"} status`,
+          );
+        }
         pull.auto_merge = {
           merge_method: (input.mergeMethod ?? "MERGE").toLowerCase() as "merge" | "squash" | "rebase",
           enabled_by: actor,

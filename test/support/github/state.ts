@@ -360,6 +360,18 @@ export class GitHubState {
    * both sides changed the same file differently (GitHub's `mergeable: false`).
    */
   mergeTree(repo: RepoRecord, baseSha: string, headSha: string): string | null {
+    // Commits are immutable, so the merge result of two commits never changes.
+    const key = `${repo.id}:${baseSha}..${headSha}`;
+    const cached = this.merges.get(key);
+    if (cached !== undefined) return cached;
+    const result = this.computeMergeTree(repo, baseSha, headSha);
+    this.merges.set(key, result);
+    return result;
+  }
+
+  private readonly merges = new Map<string, string | null>();
+
+  private computeMergeTree(repo: RepoRecord, baseSha: string, headSha: string): string | null {
     const mb = this.mergeBase(repo, baseSha, headSha);
     const o = repo.objects;
     const mbTree = mb ? o.commit(mb)?.tree : undefined;

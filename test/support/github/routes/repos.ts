@@ -54,7 +54,7 @@ export const repoRoutes = routes({
     if (!sha) throw new HttpError(404, `No commit found for the ref ${ref}`);
     const tree = r.objects.commit(sha)?.tree as string;
     const path = ctx.params.path.replace(/^\/+|\/+$/g, "");
-    const entry = r.objects.walk(tree).find((e) => e.path === path);
+    const entry = r.objects.lookup(tree, path);
     if (!entry) throw notFound();
     if (entry.type === "tree") {
       const list = (r.objects.tree(entry.sha)?.entries ?? []).map((e) =>
