@@ -7,12 +7,9 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // Timers never keep the process alive: the watch sockets and the lease loop decide that.
-    t.unref?.();
-    return t;
-  },
+  // Timers stay referenced: while the API server is down, a backoff timer may be all that keeps
+  // the agent process alive. stop() clears every timer the agent set.
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

@@ -125,7 +125,10 @@ export class ReportSender {
 
   async #post(report: Report): Promise<"ok" | "retry" | "rejected"> {
     await this.#acquire();
-    if (this.#stopped) return "rejected";
+    if (this.#stopped) {
+      this.#release();
+      return "rejected";
+    }
     const abort = new AbortController();
     this.#aborts.add(abort);
     const timeout = setTimeout(() => abort.abort(), this.#options.requestTimeoutMs ?? 10_000);

@@ -324,3 +324,31 @@ describe("agent: leader election", () => {
     await advanceUntil(clock, () => b.isLeader, "b takes over", { stepMs: 500, maxMs: 4000 });
   });
 });
+
+describe("agent: attribution and refusals", () => {
+  it("reports only objects it can attribute to an environment", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, environment: undefined });
+    kube.upsert(apps, argoApplication({ name: "annotated", environment: "qa", status: argo.syncing(R1) }));
+    kube.upsert(apps, argoApplication({ name: "anonymous", status: argo.syncing(R1) }));
+    const agent = start();
+    await waitFor(() => receiver.latest("annotated"), "annotated object reported");
+    await agent.idle();
+    expect(receiver.reports.map((r) => [r.object.name, r.environment])).toEqual([["annotated", "qa"]]);
+  });
+
+  it("does not retry a report the app refuses as unauthenticated", async () => {
+    const { clock, kube, receiver, start } = await setup({
+      healthyHoldMs: 0,
+      secret: "not-the-shared-secret",
+    });
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
+    const agent = start();
+    await waitFor(() => agent.stats().rejected === 1, "refusal");
+    clock.advance(60_000);
+    await settle();
+    expect(receiver.refusals).toEqual([
+      { status: 401, reason: "signature does not match the cluster's secret" },
+    ]);
+    expect(agent.stats()).toMatchObject({ requests: 1, delivered: 0 });
+  });
+});
