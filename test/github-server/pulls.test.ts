@@ -59,6 +59,8 @@ describe("pull requests", () => {
     });
     expect(open.map((p) => p.number)).toEqual([1]);
     expect((await octokit.rest.pulls.list({ ...o, head: "acme:other" })).data).toEqual([]);
+    // Like GitHub, a head without "owner:" is ignored rather than matched.
+    expect((await octokit.rest.pulls.list({ ...o, head: "other" })).data.map((p) => p.number)).toEqual([1]);
 
     const newHead = server.push("acme/deploy", {
       branch: "ferry/staging/api",

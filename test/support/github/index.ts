@@ -1,6 +1,16 @@
 export { type AppKeyPair, generateAppKeyPair, signAppJwt } from "./auth.js";
+export { HttpError } from "./errors.js";
 export type { FaultRule } from "./faults.js";
-export type { CheckRunRecord, CommentRecord, IssueRecord, PullRecord, RepoRecord } from "./model.js";
+export { githubGraphqlSchema } from "./graphql.js";
+export type {
+  CheckRunRecord,
+  CommentRecord,
+  IssueRecord,
+  Permission,
+  PullRecord,
+  RepoRecord,
+  RepoSettings,
+} from "./model.js";
 export type { Route } from "./router.js";
 export {
   type GitHubServer,
@@ -9,4 +19,4 @@ export {
   type RequestLogEntry,
   startGitHubServer,
 } from "./server.js";
-export { type Delivery, sendWebhook, signPayload } from "./webhooks.js";
+export { type Delivery, sendWebhook, signPayload, type WebhookTarget } from "./webhooks.js";

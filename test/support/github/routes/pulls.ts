@@ -53,22 +53,18 @@ export const pullRoutes = routes({
     const head = ctx.query.get("head");
     const base = ctx.query.get("base");
     let pulls = ctx.state.pulls(r).filter((p) => state === "all" || p.state === state);
-    if (head) {
-      // `owner:branch` (GitHub ignores a bare branch without owner; we accept both).
-      const [owner, branch] = head.includes(":") ? head.split(/:(.*)/s) : [r.owner, head];
+    // GitHub only understands `owner:branch`; a bare branch name is silently ignored (a classic trap).
+    if (head?.includes(":")) {
+      const [owner, branch] = head.split(/:(.*)/s);
       pulls =
         owner?.toLowerCase() === r.owner.toLowerCase() ? pulls.filter((p) => p.head.ref === branch) : [];
     }
     if (base) pulls = pulls.filter((p) => p.base.ref === base);
     const sort = ctx.query.get("sort") ?? "created";
-    const asc = (ctx.query.get("direction") ?? (sort === "created" ? "desc" : "desc")) === "asc";
-    pulls.sort((a, b) => {
-      const key = (p: PullRecord) =>
-        sort === "updated"
-          ? `${p.updated_at}${String(p.number).padStart(9, "0")}`
-          : String(p.number).padStart(9, "0");
-      return (key(a) < key(b) ? -1 : 1) * (asc ? 1 : -1);
-    });
+    const sign = (ctx.query.get("direction") ?? "desc") === "asc" ? 1 : -1;
+    const key = (p: PullRecord): string =>
+      `${sort === "updated" ? p.updated_at : ""}${String(p.number).padStart(9, "0")}`;
+    pulls.sort((a, b) => (key(a) < key(b) ? -sign : sign));
     const page = paginate(ctx, pulls);
     return { body: page.items.map((p) => pullJson(ctx.state, r, p, false)), headers: page.headers };
   },
