@@ -1,29 +1,16 @@
+import { annotationBatches, toAnnotation } from "../checks/annotations.js";
+import type { CheckOutput } from "../checks/check-output.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Finding, Severity } from "../findings.js";
 import type { ValidationReport } from "./engine.js";
 import { policyRules } from "./rules/index.js";
 import { resolveRule } from "./settings.js";
 
-/** One annotation as GitHub's check runs API takes it (`output.annotations[]`). */
-export interface CheckAnnotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  /** Only when start_line equals end_line (GitHub rejects columns across lines). */
-  start_column?: number;
-  end_column?: number;
-  annotation_level: "notice" | "warning" | "failure";
-  message: string;
-  title: string;
-}
+export const validateCheckName = "Ferry / validate";
 
-/** The conclusion and `output` of the `Ferry / validate` check run. */
-export interface CheckRunOutput {
+/** The `Ferry / validate` check run: a CheckOutput whose conclusion is one of three. */
+export interface ValidateCheckOutput extends CheckOutput {
   conclusion: "success" | "failure" | "neutral";
-  title: string;
-  summary: string;
-  /** All of them; send them with `batchAnnotations` (GitHub takes 50 per request). */
-  annotations: CheckAnnotation[];
 }
 
 export interface RenderCheckInput {
@@ -33,55 +20,35 @@ export interface RenderCheckInput {
   configSource?: string;
 }
 
-/** GitHub's cap on annotations per create/update request. */
-export const annotationsPerRequest = 50;
 /** GitHub's cap on `output.summary`, in characters. */
 export const maxSummaryLength = 65_535;
 
-const levels: Record<Severity, CheckAnnotation["annotation_level"]> = {
-  error: "failure",
-  warning: "warning",
-  notice: "notice",
-};
+/**
+ * Splits annotations into requests of at most 50 (GitHub's cap per create/update); always at
+ * least one batch, so an empty result still makes one request. Same as src/checks.
+ */
+export const batchAnnotations = annotationBatches;
 
 /**
- * Renders validation findings as a check run. Conclusion: any error → failure; warnings but no
- * errors → neutral (visible in the PR's checks list, yet it does not block a required check,
- * since GitHub counts neutral as passing); only notices or nothing → success.
+ * Renders validation findings as the `Ferry / validate` check run, one annotation per finding
+ * on its line. Conclusion: any error → failure; warnings but no errors → neutral (visible in
+ * the PR's checks list, yet it does not block a required check, since GitHub counts neutral as
+ * passing); only notices or nothing → success.
  */
-export function renderValidateCheck({ report, config, configSource }: RenderCheckInput): CheckRunOutput {
+export function renderValidateCheck({ report, config, configSource }: RenderCheckInput): ValidateCheckOutput {
   const counts = countBySeverity(report.findings);
   const conclusion = counts.error > 0 ? "failure" : counts.warning > 0 ? "neutral" : "success";
   const problems = describeCounts(counts);
   const files = plural(report.filesChecked, "file");
   const title = problems === "" ? `No problems in ${files}` : `${problems} in ${files}`;
   const summary = renderSummary(report, config, configSource ?? "defaults (no ferry.yml)", problems);
-  return { conclusion, title, summary, annotations: report.findings.map(toAnnotation) };
-}
-
-/** Splits annotations into requests of at most `size` (GitHub's limit is 50 per request). */
-export function batchAnnotations<T>(annotations: readonly T[], size = annotationsPerRequest): T[][] {
-  if (size < 1) throw new RangeError("batch size must be at least 1");
-  const batches: T[][] = [];
-  for (let i = 0; i < annotations.length; i += size) batches.push(annotations.slice(i, i + size));
-  return batches;
-}
-
-function toAnnotation(finding: Finding): CheckAnnotation {
-  const endLine = Math.max(finding.endLine ?? finding.line, finding.line);
-  const annotation: CheckAnnotation = {
-    path: finding.file,
-    start_line: finding.line,
-    end_line: endLine,
-    annotation_level: levels[finding.severity],
-    message: finding.message,
-    title: `${finding.rule} (${finding.severity})`,
+  return {
+    name: validateCheckName,
+    conclusion,
+    title,
+    summary,
+    annotations: report.findings.map(toAnnotation),
   };
-  if (endLine === finding.line) {
-    annotation.start_column = finding.column;
-    annotation.end_column = Math.max(finding.endColumn ?? finding.column, finding.column);
-  }
-  return annotation;
 }
 
 type Counts = Record<Severity, number>;

@@ -36,6 +36,7 @@ describe("renderValidateCheck", () => {
     [[], "success", "No problems in 4 files"],
   ] as const)("%# → %s", (findings, conclusion, title) => {
     const output = renderValidateCheck({ report: report([...findings]), config: emptyConfig });
+    expect(output.name).toBe("Ferry / validate");
     expect(output.conclusion).toBe(conclusion);
     expect(output.title).toBe(title);
   });
@@ -54,7 +55,7 @@ describe("renderValidateCheck", () => {
         end_column: 41,
         annotation_level: "failure",
         message: 'container "api" image "ghcr.io/acme/api:latest" uses the latest tag; pin a version',
-        title: "no-latest-tag (error)",
+        title: "no-latest-tag",
       },
     ]);
   });
@@ -127,17 +128,15 @@ describe("renderValidateCheck", () => {
 
 describe("batchAnnotations", () => {
   it.each([
-    [0, []],
+    [0, [0]],
     [50, [50]],
     [51, [50, 1]],
     [120, [50, 50, 20]],
-  ])("%i annotations → batches of %j", (n, sizes) => {
-    const batches = batchAnnotations(Array.from({ length: n }, (_, i) => i));
+  ])("%i findings → requests of %j annotations", (n, sizes) => {
+    const findings = Array.from({ length: n }, (_, i) => finding({ line: i + 1 }));
+    const output = renderValidateCheck({ report: report(findings), config: emptyConfig });
+    const batches = batchAnnotations(output.annotations);
     expect(batches.map((b) => b.length)).toEqual(sizes);
-    expect(batches.flat()).toEqual(Array.from({ length: n }, (_, i) => i));
-  });
-
-  it("rejects a batch size below 1", () => {
-    expect(() => batchAnnotations([1], 0)).toThrow(RangeError);
+    expect(batches.flat().map((a) => a.start_line)).toEqual(findings.map((f) => f.line));
   });
 });
