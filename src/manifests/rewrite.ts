@@ -1,6 +1,7 @@
 import { isNode, Scalar } from "yaml";
 import type { Finding } from "../findings.js";
 import { parseImageReference } from "../images/reference.js";
+import { differenceOutsideEdits } from "./confirm.js";
 import { applyEdits, endOfLine, lineEnding, minimalChange, startOfLine, type TextEdit } from "./edits.js";
 import type { FieldRef } from "./fields.js";
 import { type FileScan, type ScanOptions, scanFile } from "./find.js";
@@ -124,7 +125,8 @@ function planFile(
   if (findings.length > 0) return { references: references.map(unchanged), findings };
   if (edits.length === 0) return { references, findings };
   const after = applyEdits(file.text, edits);
-  const problem = after === undefined ? "two edits overlap" : confirm(file.path, after, references, options);
+  const problem =
+    after === undefined ? "two edits overlap" : confirm(file, scan, after, edits, references, options);
   if (problem !== undefined || after === undefined) {
     findings.push({
       file: file.path,
@@ -312,14 +314,22 @@ function addedEntry(
   };
 }
 
-/** Re-reads the rewritten text: it must parse, and pin exactly what was planned, in the same places. */
+/**
+ * Re-reads the rewritten text: it must parse, pin exactly what was planned in the same places,
+ * and differ from the original in nothing but the edited scalars and inserted entries.
+ */
 function confirm(
-  path: string,
+  file: SourceFile,
+  scan: FileScan,
   after: string,
+  edits: readonly TextEdit[],
   planned: PlannedSite[],
   options: RewriteOptions,
 ): string | undefined {
-  const rescan = scanFile({ path, text: after }, { ...options, fields: options.fieldsFor?.(path) ?? [] });
+  const rescan = scanFile(
+    { path: file.path, text: after },
+    { ...options, fields: options.fieldsFor?.(file.path) ?? [] },
+  );
   const error = rescan.findings.find((f) => f.severity === "error" && f.rule.startsWith("yaml"));
   if (error) return `the result does not read back (${error.line}:${error.column} ${error.message})`;
   if (rescan.sites.length !== planned.length) {
@@ -331,7 +341,9 @@ function confirm(
       return `the reference at line ${site.info.line} reads ${pinText(site.info)} instead of ${want ? pinText(want.to) : "nothing"}`;
     }
   }
-  return undefined;
+  const before = scan.yaml ?? parseYamlFile(file.path, file.text, options.limits);
+  const reread = rescan.yaml ?? parseYamlFile(file.path, after, options.limits);
+  return differenceOutsideEdits(before, reread, edits);
 }
 
 /**
