@@ -30,6 +30,11 @@ export interface ValidateOptions {
   environment?: string;
   /** Files larger than this are skipped with a note (default: the YAML parser's 8 MiB limit). */
   maxFileBytes?: number;
+  /**
+   * Unchanged files that give context but get no findings: their kustomization.yaml `images:`
+   * overrides count (a PR that touches only a base still sees its overlays' newTag).
+   */
+  contextFiles?: readonly ManifestFile[];
 }
 
 export interface SkippedFile {
@@ -116,7 +121,10 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const validators = await loadValidators(
     objects.filter((o) => !o.kustomization).map(({ object }) => object),
   );
-  const overrides = collectKustomizeOverrides(kustomizations);
+  const overrides = collectKustomizeOverrides([
+    ...kustomizations,
+    ...contextKustomizations(options.contextFiles),
+  ]);
   const rulesFor = ruleResolver(config);
   for (const pending of objects) findings.push(...checkObject(pending, rulesFor, validators, overrides));
   findings.sort(byPosition);
@@ -138,6 +146,24 @@ function ruleResolver(config: FerryConfig): RulesFor {
     }
     return rules;
   };
+}
+
+/** The documents of the context files that are kustomizations; unparsable ones are ignored. */
+function contextKustomizations(files: readonly ManifestFile[] | undefined): unknown[] {
+  const data: unknown[] = [];
+  for (const { path, text } of files ?? []) {
+    if (!isKustomizationPath(path) || text.includes("\u0000")) continue;
+    const file = parseYamlFile(path, text);
+    for (const doc of file.documents) {
+      if (doc.errors.length > 0) continue;
+      try {
+        data.push(documentData(file, doc));
+      } catch {
+        // Context only: its own validation reports it when it changes.
+      }
+    }
+  }
+  return data;
 }
 
 function checkObject(

@@ -183,6 +183,18 @@ describe("kustomization images: overrides", () => {
     ]);
   });
 
+  it("overrides in unchanged context files count, and context files get no findings", async () => {
+    const report = await validateFiles({
+      files: [{ path: "base/deploy.yaml", text: base }],
+      contextFiles: [
+        { path: "overlays/prod/kustomization.yaml", text: `${overlay("    newTag: latest\n")}bogus: 1\n` },
+      ],
+      config: emptyConfig,
+    });
+    expect(report.findings).toEqual([]);
+    expect(report.filesChecked).toBe(1);
+  });
+
   it("an untagged base image alone still fails", async () => {
     const report = await run({ "base/deploy.yaml": base });
     expect(report.findings.map((f) => [f.file, f.rule])).toEqual([["base/deploy.yaml", "no-latest-tag"]]);
