@@ -1,21 +1,41 @@
 import type { ApplicationFunction } from "probot";
+import { ConfigRepoIndex } from "./github/config-repos.js";
 import { ConfigSource } from "./github/config-source.js";
 import { listPullFiles } from "./github/repo-client.js";
-import { onPullRequestCheckConfig, onPushCheckConfig } from "./handlers/config-check.js";
+import { onCheckSuiteCompleted } from "./handlers/auto-merge.js";
+import { registerBuildEvents } from "./handlers/build-events.js";
+import { onPullRequestCheckConfig, onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
+import { KeyedLock } from "./keyed-lock.js";
 
 /** What the handlers share; built once at start-up and passed in, never imported as singletons. */
 export interface AppDeps {
   configs: ConfigSource;
+  configRepos: ConfigRepoIndex;
+  locks: KeyedLock;
+  clock: () => Date;
 }
 
-export function createDeps(): AppDeps {
-  return { configs: new ConfigSource() };
+export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
+  return {
+    configs: new ConfigSource(),
+    configRepos: new ConfigRepoIndex(),
+    locks: new KeyedLock(),
+    clock: () => new Date(),
+    ...overrides,
+  };
 }
 
 /** Registers Ferry's webhook handlers; holds no logic of its own. */
 export function ferryApp(deps: AppDeps): ApplicationFunction {
   return (app) => {
-    app.on("push", (context) => onPushCheckConfig(context, deps.configs));
+    app.on("push", async (context) => {
+      if (touchesConfig(context.payload.commits) && context.payload.installation) {
+        deps.configRepos.invalidate(context.payload.installation.id);
+      }
+      await onPushCheckConfig(context, deps.configs);
+    });
+    registerBuildEvents(app, deps);
+    app.on("check_suite.completed", (context) => onCheckSuiteCompleted(context, deps));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], async (context) => {
       const files = await listPullFiles(context.octokit, context.repo(), context.payload.pull_request.number);
       await onPullRequestCheckConfig(context, files);

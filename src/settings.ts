@@ -58,7 +58,7 @@ export interface Settings {
 export class SettingsError extends Error {}
 
 /** Parses the environment; throws a SettingsError naming every missing or invalid variable. */
-export function parseSettings(env: NodeJS.ProcessEnv): Settings {
+export function parseSettings(env: Record<string, string | undefined>): Settings {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

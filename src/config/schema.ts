@@ -270,3 +270,20 @@ function isRegExp(source: string): boolean {
     return false;
   }
 }
+
+/**
+ * `.github/ferry.yml` in an app repo (optional): names the config repo(s) its builds go to, so
+ * Ferry need not search the installation for config repos that list this repo as a source.
+ */
+export const appRepoConfigSchema = z
+  .object({
+    /** `owner/repo` of the config repo, or a list of them. */
+    config: z
+      .union([
+        z.string().regex(/^[\w.-]+\/[\w.-]+$/, "owner/repo"),
+        z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, "owner/repo")),
+      ])
+      .describe("owner/repo of the config repo(s) this app repo's builds are promoted in."),
+  })
+  .strict();
+export type AppRepoConfig = z.infer<typeof appRepoConfigSchema>;

@@ -27,7 +27,7 @@ export class ConfigSource {
   /** The config to act on, or undefined when the repo has no ferry.yml (or never had a valid one). */
   async load(octokit: Octokit, repo: RepoRef, ref?: string): Promise<LoadedConfig | undefined> {
     const key = `${repo.owner}/${repo.repo}`;
-    const file = await readFile(octokit, repo, ref ?? (await defaultBranch(octokit, repo)), configPath);
+    const file = await readFile(octokit, repo, ref, configPath);
     if (file === undefined) {
       this.#valid.delete(key);
       return undefined;
@@ -61,8 +61,4 @@ export class ConfigSource {
     }
     return undefined;
   }
-}
-
-async function defaultBranch(octokit: Octokit, repo: RepoRef): Promise<string> {
-  return (await octokit.rest.repos.get(repo)).data.default_branch;
 }

@@ -11,15 +11,15 @@ export function hasStatus(error: unknown, status: number): boolean {
   return typeof error === "object" && error !== null && (error as { status?: unknown }).status === status;
 }
 
-/** The text of a file at a ref, or undefined when the file (or ref) does not exist. */
+/** The text of a file at a ref (default: the default branch), or undefined when it does not exist. */
 export async function readFile(
   octokit: Octokit,
   repo: RepoRef,
-  ref: string,
+  ref: string | undefined,
   path: string,
 ): Promise<{ text: string; sha: string } | undefined> {
   try {
-    const { data } = await octokit.rest.repos.getContent({ ...repo, path, ref });
+    const { data } = await octokit.rest.repos.getContent({ ...repo, path, ...(ref ? { ref } : {}) });
     if (Array.isArray(data) || data.type !== "file") return undefined;
     return { text: Buffer.from(data.content, "base64").toString("utf8"), sha: data.sha };
   } catch (error) {

@@ -7,14 +7,23 @@ import { publishCheckRun, readFile } from "../github/repo-client.js";
 /** Commits listed in a push payload are capped at 20; beyond that, assume ferry.yml may have changed. */
 const payloadCommitCap = 20;
 
+/** Whether a push may have changed ferry.yml (payloads list at most 20 commits). */
+export function touchesConfig(
+  commits: readonly { added?: string[]; modified?: string[]; removed?: string[] }[],
+): boolean {
+  return (
+    commits.length >= payloadCommitCap ||
+    commits.some((c) =>
+      [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(configPath),
+    )
+  );
+}
+
 /** A push to the default branch that touches ferry.yml gets `Ferry / config` on its head commit. */
 export async function onPushCheckConfig(context: Context<"push">, configs: ConfigSource): Promise<void> {
   const { payload } = context;
   if (payload.deleted || payload.ref !== `refs/heads/${payload.repository.default_branch}`) return;
-  const touched =
-    payload.commits.length >= payloadCommitCap ||
-    payload.commits.some((c) => [...(c.added ?? []), ...(c.modified ?? [])].includes(configPath));
-  if (!touched) return;
+  if (!touchesConfig(payload.commits)) return;
   const repo = context.repo();
   const file = await readFile(context.octokit, repo, payload.after, configPath);
   if (file === undefined) return;

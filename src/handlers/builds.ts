@@ -1,0 +1,135 @@
+import type { Context } from "probot";
+import type { AppDeps } from "../app.js";
+import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
+import { GitHubPromotionStore } from "../github/promotion-store.js";
+import { type Octokit, publishCheckRun, type RepoRef } from "../github/repo-client.js";
+import type { KeyedLock } from "../keyed-lock.js";
+import { appsForBuild, type Build } from "../promotion/build.js";
+import { firstEnvironments } from "../promotion/environments.js";
+import { type PromoteOutcome, promote } from "../promotion/promote.js";
+import { needsGitTag, renderTag } from "../promotion/tag-template.js";
+
+type Log = Context["log"];
+
+/**
+ * A build → every config repo that tracks it → every app it is for → the app's first
+ * environment(s): `promote` there. Each failure a user could act on ends visible.
+ */
+export async function handleBuild(
+  octokit: Octokit,
+  installationId: number,
+  build: Build,
+  deps: AppDeps,
+  log: Log,
+): Promise<PromoteOutcome[]> {
+  const repos = await deps.configRepos.configReposFor(octokit, installationId, build.source, build.image);
+  if (repos.length === 0) {
+    log.debug({ source: build.source, image: build.image }, "no config repo tracks this build; ignoring it");
+    return [];
+  }
+  const outcomes: PromoteOutcome[] = [];
+  for (const fullName of repos) {
+    const [owner = "", repo = ""] = fullName.split("/");
+    const configRepo = { owner, repo };
+    const loaded = await deps.configs.load(octokit, configRepo);
+    if (!loaded) continue;
+    for (const app of appsForBuild(loaded.config, build)) {
+      const tag = build.tag ?? (await tagFor(octokit, app, build, log));
+      if (tag === undefined) continue;
+      for (const env of firstEnvironments(loaded.config, app)) {
+        const outcome = await promoteLocked(octokit, deps, {
+          configRepo,
+          config: loaded.config,
+          app,
+          env,
+          build: { ...build, tag },
+        });
+        logOutcome(log, fullName, app.name, env.name, outcome);
+        if (outcome.status === "failed") await reportFailure(octokit, configRepo, build, env, outcome, log);
+        outcomes.push(outcome);
+      }
+    }
+  }
+  return outcomes;
+}
+
+export interface PromoteArgs {
+  configRepo: RepoRef;
+  config: FerryConfig;
+  app: AppConfig;
+  env: EnvironmentConfig;
+  build: Build & { tag: string };
+  rollbackReason?: string;
+}
+
+/** `promote` under the per-(repo, env, app) lock, against GitHub. */
+export function promoteLocked(octokit: Octokit, deps: AppDeps, a: PromoteArgs): Promise<PromoteOutcome> {
+  const key = `${a.configRepo.owner}/${a.configRepo.repo}#${a.env.name}#${a.app.name}`;
+  return deps.locks.run(key, () =>
+    promote(new GitHubPromotionStore(octokit), {
+      repo: a.configRepo,
+      config: a.config,
+      app: a.app,
+      env: a.env,
+      target: {
+        tag: a.build.tag,
+        ...(a.build.digest ? { digest: a.build.digest } : {}),
+        builtAt: a.build.builtAt,
+        ...(a.rollbackReason !== undefined ? { rollback: true } : {}),
+      },
+      build: a.build,
+      ...(a.build.sourceUrl ? { sourceUrl: a.build.sourceUrl } : {}),
+      ...(a.rollbackReason !== undefined ? { rollbackReason: a.rollbackReason } : {}),
+    }),
+  );
+}
+
+async function tagFor(octokit: Octokit, app: AppConfig, build: Build, log: Log): Promise<string | undefined> {
+  let gitTag: string | undefined;
+  if (needsGitTag(app.tag) && build.sha) {
+    const [owner = "", repo = ""] = build.source.split("/");
+    const { data } = await octokit.rest.repos.listTags({ owner, repo, per_page: 100 });
+    gitTag = data.find((t) => t.commit.sha === build.sha)?.name;
+  }
+  const rendered = renderTag(app.tag, build, gitTag);
+  if (rendered.error) log.warn({ app: app.name, source: build.source }, rendered.error);
+  return rendered.tag;
+}
+
+function logOutcome(log: Log, repo: string, app: string, env: string, outcome: PromoteOutcome): void {
+  const where = { repo, app, env, status: outcome.status };
+  if (outcome.status === "created" || outcome.status === "updated")
+    log.info({ ...where, pr: outcome.pr.url }, `promotion PR ${outcome.status}`);
+  else if (outcome.status === "failed")
+    log.error({ ...where, findings: outcome.findings.length }, outcome.reason);
+  else if (outcome.status === "skipped" || outcome.status === "current") log.info(where, outcome.reason);
+}
+
+/** A promotion that failed is said where people look: on the open PR, else as a failed check on the build's commit. */
+async function reportFailure(
+  octokit: Octokit,
+  configRepo: RepoRef,
+  build: Build,
+  env: EnvironmentConfig,
+  outcome: Extract<PromoteOutcome, { status: "failed" }>,
+  log: Log,
+): Promise<void> {
+  const detail = outcome.findings.map((f) => `- \`${f.file}:${f.line}\` ${f.message}`).join("\n");
+  const text = `Ferry could not promote ${build.tag} to ${env.name}: ${outcome.reason}.${detail ? `\n\n${detail}` : ""}`;
+  try {
+    if (outcome.pr) {
+      await octokit.rest.issues.createComment({ ...configRepo, issue_number: outcome.pr.number, body: text });
+    } else if (build.sha) {
+      const [owner = "", repo = ""] = build.source.split("/");
+      await publishCheckRun(octokit, { owner, repo }, build.sha, {
+        name: `Ferry / propose (${env.name})`,
+        conclusion: "failure",
+        title: `Not promoted to ${env.name}`,
+        summary: text,
+        annotations: [],
+      });
+    }
+  } catch (error) {
+    log.error({ err: error }, "could not report the failed promotion on GitHub either");
+  }
+}

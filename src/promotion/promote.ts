@@ -1,0 +1,227 @@
+import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
+import type { Finding } from "../findings.js";
+import type { SourceFile } from "../manifests/sites.js";
+import type { Build } from "./build.js";
+import { decide, type PairState, type Target } from "./decide.js";
+import { isFerryCommit, type Marker, parseMarker } from "./marker.js";
+import { planUpdate } from "./plan-update.js";
+import { commitMessage, promotionBody, promotionTitle } from "./pr-body.js";
+
+export type RepoRef = { owner: string; repo: string };
+
+/** What the GitHub side reports about one (env, app) pair, read in one request where possible. */
+export interface PairSnapshot {
+  baseOid: string;
+  files: SourceFile[];
+  /** The `ferry/<env>/<app>` branch, if it exists. */
+  branch?: { oid: string; message: string };
+  openPr?: { id: string; number: number; url: string; body: string; labels: string[] };
+  /** Body of the last merged PR from the same branch: what the environment runs now. */
+  lastMergedBody?: string;
+}
+
+export interface PullRequestRef {
+  id: string;
+  number: number;
+  url: string;
+}
+
+/** The I/O port the promotion needs; implemented over GitHub's API in src/github/. */
+export interface PromotionStore {
+  read(repo: RepoRef, env: EnvironmentConfig, branch: string): Promise<PairSnapshot>;
+  /** Creates branch, commit and PR; adopts a branch that exists without a PR. */
+  create(repo: RepoRef, change: Change, snapshot: PairSnapshot): Promise<PullRequestRef>;
+  /** Resets the branch to the base, commits, and retitles the open PR. */
+  update(repo: RepoRef, change: Change, snapshot: PairSnapshot, pr: PullRequestRef): Promise<PullRequestRef>;
+  /** Labels the PR and enables auto-merge when asked; says whether auto-merge is on. */
+  decorate(
+    repo: RepoRef,
+    pr: PullRequestRef,
+    labels: string[],
+    autoMerge: boolean,
+  ): Promise<{ autoMerge: boolean }>;
+  comment(repo: RepoRef, prNumber: number, body: string): Promise<void>;
+}
+
+export interface Change {
+  branch: string;
+  files: { path: string; text: string }[];
+  message: string;
+  title: string;
+  body: string;
+}
+
+export interface PromoteRequest {
+  repo: RepoRef;
+  config: FerryConfig;
+  app: AppConfig;
+  env: EnvironmentConfig;
+  target: Target;
+  build?: Build;
+  /** Web URL of the app repo, for the compare link. */
+  sourceUrl?: string;
+  rollbackReason?: string;
+}
+
+export type PromoteOutcome =
+  | { status: "created" | "updated"; pr: PullRequestRef; autoMerge: boolean; files: number }
+  | { status: "skipped" | "current"; reason: string; pr?: PullRequestRef }
+  | { status: "failed"; reason: string; findings: Finding[]; pr?: PullRequestRef };
+
+export function ferryBranch(env: string, app: string): string {
+  return `ferry/${env}/${app}`;
+}
+
+/** Errors worth re-reading GitHub and trying again for: another writer got there first. */
+export function isConflict(error: unknown): boolean {
+  const e = error as { status?: number; message?: string; errors?: { type?: string }[] };
+  if (e?.status === 409 || e?.status === 422 || (e?.status ?? 0) >= 500) return true;
+  // GraphQL answers 200 with typed errors: STALE_DATA for a moved head, UNPROCESSABLE for an existing ref.
+  if (e?.errors?.some((x) => x.type === "STALE_DATA" || x.type === "UNPROCESSABLE" || x.type === "CONFLICT"))
+    return true;
+  return /expectedHeadOid|already exists|not a fast forward|reference update failed|A pull request already exists/i.test(
+    e?.message ?? "",
+  );
+}
+
+/**
+ * `promote(app, tag, env)`: the one entry point for builds, the environment chain and ChatOps.
+ * Reads the pair's state, decides, and converges GitHub to exactly one open PR carrying the
+ * newest target — re-reading and retrying when a concurrent writer or a flaky answer intervenes.
+ */
+export async function promote(
+  store: PromotionStore,
+  req: PromoteRequest,
+  attempts = 3,
+): Promise<PromoteOutcome> {
+  const branch = ferryBranch(req.env.name, req.app.name);
+  let lastError: unknown;
+  let knownPr: PullRequestRef | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const snapshot = await store.read(req.repo, req.env, branch);
+    knownPr = snapshot.openPr;
+    try {
+      return await promoteOnce(store, req, branch, snapshot);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      lastError = error;
+    }
+  }
+  return {
+    status: "failed",
+    reason: `GitHub kept refusing the change after ${attempts} attempts: ${(lastError as Error)?.message ?? lastError}`,
+    findings: [],
+    ...(knownPr ? { pr: knownPr } : {}),
+  };
+}
+
+async function promoteOnce(
+  store: PromotionStore,
+  req: PromoteRequest,
+  branch: string,
+  snapshot: PairSnapshot,
+): Promise<PromoteOutcome> {
+  const { app, env, target } = req;
+  const plan = planUpdate({
+    files: snapshot.files,
+    environment: env,
+    app,
+    target: { tag: target.tag, ...(target.digest ? { digest: target.digest } : {}) },
+  });
+  const lastMerged = parseMarker(snapshot.lastMergedBody);
+  const current = [...new Set(plan.references.map((r) => r.tag).filter((t): t is string => t !== undefined))];
+  const runningTag = current.length === 1 ? current[0] : undefined;
+  const state: PairState = {
+    ...(snapshot.openPr
+      ? {
+          openPr: {
+            marker: parseMarker(snapshot.openPr.body),
+            headIsFerry: isFerryCommit(snapshot.branch?.message),
+          },
+        }
+      : {}),
+    ...(runningTag
+      ? {
+          running: {
+            tag: runningTag,
+            ...(lastMerged?.tag === runningTag ? { builtAt: lastMerged.builtAt } : {}),
+          },
+        }
+      : {}),
+  };
+  const pr = snapshot.openPr;
+  const labels = ["ferry", `env:${env.name}`, ...(target.rollback ? ["ferry:rollback"] : [])];
+  const decision = decide(env, target, state);
+  if (
+    decision.action === "skip" &&
+    pr &&
+    state.openPr?.headIsFerry &&
+    labels.some((l) => !pr.labels.includes(l))
+  ) {
+    // A PR whose creation was cut short (e.g. answered 502 after it landed) is adopted and finished.
+    await store.decorate(req.repo, pr, labels, env.autoMerge);
+  }
+  if (decision.action === "skip") {
+    if (decision.comment && pr) {
+      await store.comment(
+        req.repo,
+        pr.number,
+        `Ferry did not update this PR to \`${target.tag}\`: ${decision.reason}`,
+      );
+    }
+    return { status: "skipped", reason: decision.reason, ...(pr ? { pr } : {}) };
+  }
+  const errors = plan.findings.filter((f) => f.severity === "error");
+  if (plan.changes.length === 0) {
+    if (errors.length > 0 || plan.references.length === 0) {
+      const reason =
+        errors.length > 0
+          ? `${errors.length} file(s) of ${env.name} could not be read or rewritten`
+          : `no reference to ${app.image} found under ${env.paths.join(", ")}`;
+      return { status: "failed", reason, findings: errors, ...(pr ? { pr } : {}) };
+    }
+    return { status: "current", reason: `${env.name} already runs ${target.tag}`, ...(pr ? { pr } : {}) };
+  }
+  const marker: Marker = {
+    app: app.name,
+    env: env.name,
+    tag: target.tag,
+    ...(target.digest ? { digest: target.digest } : {}),
+    ...(runningTag && runningTag !== target.tag ? { from: runningTag } : {}),
+    builtAt: target.builtAt,
+    ...(req.build?.source ? { source: req.build.source } : {}),
+    ...(req.build?.sha ? { sha: req.build.sha } : {}),
+    ...(target.rollback ? { rollback: true } : {}),
+  };
+  const text = {
+    app: app.name,
+    env: env.name,
+    marker,
+    references: plan.changes.flatMap((c) =>
+      c.references.map((r) => ({ file: c.path, line: r.line, from: r.from, to: r.to })),
+    ),
+    ...(req.build ? { build: req.build } : {}),
+    ...(req.sourceUrl ? { sourceUrl: req.sourceUrl } : {}),
+    ...(lastMerged?.sha ? { previousSha: lastMerged.sha } : {}),
+    ...(req.rollbackReason ? { rollbackReason: req.rollbackReason } : {}),
+    autoMerge: env.autoMerge,
+  };
+  const change: Change = {
+    branch,
+    files: plan.changes.map((c) => ({ path: c.path, text: c.after })),
+    message: commitMessage(text),
+    title: promotionTitle(text),
+    body: promotionBody(text),
+  };
+  const made =
+    decision.action === "update" && pr
+      ? await store.update(req.repo, change, snapshot, pr)
+      : await store.create(req.repo, change, snapshot);
+  const { autoMerge } = await store.decorate(req.repo, made, labels, env.autoMerge);
+  return {
+    status: decision.action === "update" ? "updated" : "created",
+    pr: made,
+    autoMerge,
+    files: change.files.length,
+  };
+}

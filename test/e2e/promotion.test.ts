@@ -1,0 +1,338 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
+import { type PullRecord, sendWebhook } from "../support/github/index.js";
+import { configRepoFiles, ferryYml, workflowRun } from "./fixtures.js";
+
+const sha = (n: number) => `${n.toString(16)}${"e".repeat(40)}`.slice(0, 40);
+const short = (n: number) => `sha-${sha(n).slice(0, 7)}`;
+const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString();
+const kustomizationPath = "overlays/staging/kustomization.yaml";
+
+describe("build events open and maintain promotion PRs", () => {
+  let stack: Stack;
+  const deliver = async (event: string, payload: object, id?: string) => {
+    const body = { ...payload, installation: { id: stack.github.installationId } };
+    const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, body, id ? { id } : {});
+    await stack.github.idle();
+    return status;
+  };
+  const ferryPrs = (state = "open"): PullRecord[] =>
+    stack.github.pulls("acme/deploy").filter((p) => p.state === state && p.head.ref.startsWith("ferry/"));
+  const stagingTag = (ref = "ferry/staging/api") =>
+    /newTag: "([^"]+)"/.exec(stack.github.readFile("acme/deploy", ref, kustomizationPath) ?? "")?.[1];
+  const dispatch = (tag: string, extra: object = {}) => ({
+    action: "ferry-build",
+    branch: "main",
+    client_payload: { image: "ghcr.io/acme/api", tag, ...extra },
+    repository: { full_name: "acme/api", html_url: "https://github.example/acme/api" },
+  });
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  beforeEach(() => {
+    stack.github.state.repos.delete("acme/deploy");
+    stack.github.state.repos.delete("acme/api");
+    stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
+    stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
+    stack.github.clearFaults();
+  });
+  afterAll(() => stack?.close());
+
+  describe("triggers", () => {
+    it("a successful build.yml run on main opens the staging PR, changing only the tag bytes", async () => {
+      stack.github.resetRequests();
+      expect(await deliver("workflow_run", workflowRun(sha(0xabc1234)))).toBe(200);
+      const [pr, ...more] = ferryPrs();
+      expect(more).toHaveLength(0);
+      expect(pr?.title).toBe(`Promote api ${short(0xabc1234)} to staging`);
+      expect(pr?.head.ref).toBe("ferry/staging/api");
+      const after = stack.github.readFile("acme/deploy", "ferry/staging/api", kustomizationPath);
+      expect(after).toBe(configRepoFiles()[kustomizationPath]?.replace('"1.4.1"', `"${short(0xabc1234)}"`));
+      expect(
+        stack.github.readFile("acme/deploy", "ferry/staging/api", "overlays/production/kustomization.yaml"),
+      ).toBe(configRepoFiles()["overlays/production/kustomization.yaml"]);
+      expect(pr?.body).toContain(`| \`${kustomizationPath}\` | 8 | \`1.4.1\` | \`${short(0xabc1234)}\` |`);
+      expect(pr?.body).toContain("Build: [workflow run #");
+      expect(pr?.body).toContain("<!-- ferry:v1 ");
+      expect([...(pr?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
+      const head = stack.github.state.repos.get("acme/deploy")?.objects.commit(pr?.head.sha ?? "");
+      expect(head?.verified).toBe(true);
+      expect(head?.parents).toEqual([stack.github.resolve("acme/deploy", "main")]);
+    });
+
+    it.each([
+      ["a failed run", { conclusion: "failure" }],
+      ["another branch", { branch: "feature" }],
+      ["another workflow", { path: ".github/workflows/lint.yml" }],
+    ])("ignores %s", async (_name, opts) => {
+      expect(await deliver("workflow_run", workflowRun(sha(1), opts))).toBe(200);
+      expect(ferryPrs()).toHaveLength(0);
+    });
+
+    it("a container published to GitHub Packages promotes its tag and pins its digest", async () => {
+      const digest = `sha256:${"d".repeat(64)}`;
+      await deliver("registry_package", {
+        action: "published",
+        registry_package: {
+          name: "api",
+          namespace: "acme",
+          package_type: "CONTAINER",
+          registry: { url: "https://ghcr.io" },
+          package_version: { version: digest, container_metadata: { tag: { name: "1.5.0", digest } } },
+        },
+        repository: { full_name: "acme/api" },
+      });
+      expect(ferryPrs()[0]?.title).toBe("Promote api 1.5.0 to staging");
+      expect(stagingTag()).toBe("1.5.0");
+      // staging does not require digests, so the PR records it without pinning it
+      expect(ferryPrs()[0]?.body).toContain(`\`1.5.0\` (\`${digest}\`)`);
+    });
+
+    it("a published release promotes the release tag", async () => {
+      await deliver("release", {
+        action: "published",
+        release: {
+          tag_name: "1.6.0",
+          html_url: "https://github.example/acme/api/releases/1.6.0",
+          published_at: at(1),
+        },
+        repository: { full_name: "acme/api", html_url: "https://github.example/acme/api" },
+      });
+      expect(ferryPrs()[0]?.title).toBe("Promote api 1.6.0 to staging");
+      expect(stagingTag()).toBe("1.6.0");
+    });
+
+    it("repository_dispatch ferry-build from any CI promotes the image and tag it names", async () => {
+      await deliver("repository_dispatch", dispatch("2.0.0"));
+      expect(ferryPrs()[0]?.title).toBe("Promote api 2.0.0 to staging");
+    });
+
+    it("ignores a build no config repo tracks", async () => {
+      stack.github.createRepo("acme/other", { files: { "README.md": "x" } });
+      await deliver("repository_dispatch", {
+        ...dispatch("1.0.0"),
+        client_payload: { image: "ghcr.io/acme/other", tag: "1.0.0" },
+      });
+      expect(ferryPrs()).toHaveLength(0);
+    });
+  });
+
+  describe("exactly one open Ferry PR per environment and app", () => {
+    it("a newer build updates the branch and PR in place, still one commit on the base", async () => {
+      await deliver("repository_dispatch", dispatch("1.5.0"));
+      await deliver("repository_dispatch", dispatch("1.6.0"));
+      const [pr, ...more] = ferryPrs();
+      expect(more).toHaveLength(0);
+      expect(pr?.title).toBe("Promote api 1.6.0 to staging");
+      expect(pr?.body).toContain("`1.4.1` | `1.6.0`");
+      expect(stagingTag()).toBe("1.6.0");
+      const head = stack.github.state.repos.get("acme/deploy")?.objects.commit(pr?.head.sha ?? "");
+      expect(head?.parents).toEqual([stack.github.resolve("acme/deploy", "main")]);
+    });
+
+    it("an older or equal semver build never replaces a newer one", async () => {
+      await deliver("repository_dispatch", dispatch("1.6.0"));
+      await deliver("repository_dispatch", dispatch("1.5.0"));
+      await deliver("repository_dispatch", dispatch("1.6.0"));
+      expect(ferryPrs()).toHaveLength(1);
+      expect(stagingTag()).toBe("1.6.0");
+    });
+
+    it("orders commit-SHA tags by build time: an older build never replaces a newer one", async () => {
+      await deliver("workflow_run", workflowRun(sha(2), { updatedAt: at(2) }));
+      expect(ferryPrs()[0]?.title).toBe(`Promote api ${short(2)} to staging`);
+      await deliver("workflow_run", workflowRun(sha(1), { updatedAt: at(1) }));
+      expect(ferryPrs()).toHaveLength(1);
+      expect(stagingTag()).toBe(short(2));
+    });
+
+    it("a redelivered webhook changes nothing", async () => {
+      const payload = workflowRun(sha(3));
+      await deliver("workflow_run", payload, "delivery-1");
+      const before = stack.github.pulls("acme/deploy").map((p) => [p.number, p.head.sha, p.updated_at]);
+      stack.github.resetRequests();
+      await deliver("workflow_run", payload, "delivery-1");
+      expect(stack.github.pulls("acme/deploy").map((p) => [p.number, p.head.sha, p.updated_at])).toEqual(
+        before,
+      );
+      expect(
+        stack.github.requests.filter((r) => r.method !== "GET" && r.graphqlOperation !== "FerryPair"),
+      ).toEqual([]);
+    });
+
+    it("two builds delivered at once, in either order, end with the newest", async () => {
+      await Promise.all([
+        deliver("workflow_run", workflowRun(sha(5), { updatedAt: at(5) })),
+        deliver("workflow_run", workflowRun(sha(4), { updatedAt: at(4) })),
+      ]);
+      expect(ferryPrs()).toHaveLength(1);
+      expect(stagingTag()).toBe(short(5));
+      await Promise.all([
+        deliver("repository_dispatch", dispatch("3.0.0")),
+        deliver("repository_dispatch", dispatch("3.1.0")),
+      ]);
+      expect(ferryPrs()).toHaveLength(1);
+      expect(stagingTag()).toBe("3.1.0");
+    });
+
+    it("never overwrites a human commit on the Ferry branch: it comments and leaves the PR alone", async () => {
+      await deliver("repository_dispatch", dispatch("1.5.0"));
+      const human = stack.github.push("acme/deploy", {
+        branch: "ferry/staging/api",
+        files: { "overlays/staging/extra.yaml": "a: 1\n" },
+        message: "Add a patch by hand",
+        author: { name: "Dev", email: "dev@acme.test" },
+      });
+      await deliver("repository_dispatch", dispatch("1.6.0"));
+      const [pr] = ferryPrs();
+      expect(pr?.head.sha).toBe(human);
+      expect(stagingTag()).toBe("1.5.0");
+      const comments = stack.github.comments("acme/deploy", pr?.number);
+      expect(comments.at(-1)?.body).toContain("someone else pushed to the Ferry branch");
+    });
+
+    it("opens no PR when the environment already runs the tag", async () => {
+      await deliver("repository_dispatch", dispatch("1.4.1"));
+      expect(ferryPrs()).toHaveLength(0);
+    });
+
+    it("reuses the branch of a merged PR for the next promotion", async () => {
+      await deliver("repository_dispatch", dispatch("1.5.0"));
+      const developer = await stack.developer();
+      await developer.rest.pulls.merge({
+        owner: "acme",
+        repo: "deploy",
+        pull_number: ferryPrs()[0]?.number ?? 0,
+      });
+      await stack.github.idle();
+      await deliver("repository_dispatch", dispatch("1.6.0"));
+      const [pr] = ferryPrs();
+      expect(pr?.title).toBe("Promote api 1.6.0 to staging");
+      expect(pr?.body).toContain("`1.5.0` | `1.6.0`");
+    });
+  });
+
+  describe("tag rules", () => {
+    it("skips a build that breaks an environment's rules, and says so on the open PR", async () => {
+      const config = ferryYml.replace(
+        "    paths: [overlays/staging/**]\n",
+        '    paths: [overlays/staging/**]\n    tags: { semver: ">=1.0.0", prerelease: false }\n',
+      );
+      stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": config } });
+      await stack.github.idle();
+      await deliver("repository_dispatch", dispatch("1.5.0"));
+      await deliver("repository_dispatch", dispatch("1.6.0-rc.1"));
+      const [pr] = ferryPrs();
+      expect(pr?.title).toBe("Promote api 1.5.0 to staging");
+      expect(stack.github.comments("acme/deploy", pr?.number).at(-1)?.body).toContain("prerelease");
+    });
+  });
+
+  describe("auto-merge", () => {
+    const autoMergeConfig = ferryYml.replace(
+      "    paths: [overlays/staging/**]\n",
+      "    paths: [overlays/staging/**]\n    autoMerge: true\n",
+    );
+
+    it("enables GitHub auto-merge on environments that ask for it", async () => {
+      stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: true, requiredChecks: ["build"] });
+      stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
+      await stack.github.idle();
+      await deliver("repository_dispatch", dispatch("1.5.0"));
+      expect(ferryPrs()[0]?.auto_merge).toMatchObject({ merge_method: "squash" });
+      expect(ferryPrs()[0]?.body).toContain("Auto-merge is on");
+    });
+
+    it("merges the PR itself once every check passed where auto-merge is not allowed", async () => {
+      stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: false, requiredChecks: ["build"] });
+      stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
+      await stack.github.idle();
+      await deliver("repository_dispatch", dispatch("1.5.0"));
+      const [pr] = ferryPrs();
+      expect(pr?.auto_merge).toBeNull();
+      const developer = await stack.developer();
+      const suite = (conclusion: string) => ({
+        action: "completed",
+        check_suite: {
+          id: 1,
+          head_sha: pr?.head.sha,
+          head_branch: pr?.head.ref,
+          status: "completed",
+          conclusion,
+          pull_requests: [
+            { number: pr?.number, head: { ref: pr?.head.ref, sha: pr?.head.sha }, base: { ref: "main" } },
+          ],
+          app: { id: 15368, slug: "github-actions" },
+        },
+        repository: { full_name: "acme/deploy", name: "deploy", owner: { login: "acme" } },
+      });
+      const run = await developer.rest.checks.create({
+        owner: "acme",
+        repo: "deploy",
+        name: "build",
+        head_sha: pr?.head.sha ?? "",
+        status: "in_progress",
+      });
+      await deliver("check_suite", suite("success"));
+      expect(ferryPrs()).toHaveLength(1);
+      await developer.rest.checks.update({
+        owner: "acme",
+        repo: "deploy",
+        check_run_id: run.data.id,
+        status: "completed",
+        conclusion: "success",
+      });
+      await deliver("check_suite", suite("success"));
+      expect(ferryPrs()).toHaveLength(0);
+      expect(stack.github.pulls("acme/deploy").find((p) => p.number === pr?.number)?.merged).toBe(true);
+      expect(stack.github.readFile("acme/deploy", "main", kustomizationPath)).toContain('newTag: "1.5.0"');
+    });
+  });
+
+  describe("faults", () => {
+    it("adopts a PR whose creation answered 502 after it landed, instead of duplicating it", async () => {
+      stack.github.failNext({ graphql: "FerryOpenPromotion", status: 502, afterEffect: true, times: 1 });
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(ferryPrs()).toHaveLength(1);
+      expect([...(ferryPrs()[0]?.labels ?? [])]).toContain("ferry");
+    });
+
+    it("retries 5xx answers and secondary rate limits until the PR is made", async () => {
+      stack.github.failNext({ graphql: "FerryPair", status: 500, times: 2 });
+      stack.github.failNext({
+        path: "/repos/acme/deploy/issues/1/labels",
+        status: 403,
+        headers: { "retry-after": "1" },
+        body: {
+          message:
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        },
+      });
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(ferryPrs()).toHaveLength(1);
+      expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
+    });
+
+    it("re-reads and retries when the base moved under the commit (stale expectedHeadOid)", async () => {
+      stack.github.failNext({
+        graphql: "FerryOpenPromotion",
+        status: 200,
+        times: 1,
+        body: { errors: [{ type: "STALE_DATA", message: 'Expected branch to point to "x" but it did not' }] },
+      });
+      await deliver("repository_dispatch", dispatch("1.5.0"));
+      expect(ferryPrs()).toHaveLength(1);
+    });
+
+    it("when retries run out, says so on the build's commit", async () => {
+      const built = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v2" } });
+      stack.github.failNext({ graphql: "FerryOpenPromotion", status: 502, times: 20 });
+      await deliver("repository_dispatch", dispatch("1.5.0", { sha: built }));
+      expect(ferryPrs()).toHaveLength(0);
+      const [run] = stack.github.checkRuns("acme/api", built);
+      expect(run).toMatchObject({ name: "Ferry / propose (staging)", conclusion: "failure" });
+      expect(run?.output.summary).toContain("GitHub kept refusing the change");
+    });
+  });
+});
