@@ -62,7 +62,8 @@ function imageMap(ctx: ScanContext, map: YAMLMap, kind: ReferenceKind, path: str
     partsSite(ctx, kind, path, map, source, {
       tag: childScalar(map, "tag"),
       digest: childScalar(map, "digest"),
-      owner: { map, source, tagKey: "tag", digestKey: "digest" },
+      // A digest key is never invented: only the chart knows whether it reads one.
+      owner: { map, source, tagKey: "tag" },
     });
     return;
   }

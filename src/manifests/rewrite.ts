@@ -179,11 +179,12 @@ function editsFor(
     if (value === undefined || value === site.info[part]) continue;
     const slot = site[part];
     const owner = site.owner;
+    const key = part === "tag" ? owner?.tagKey : owner?.digestKey;
     const edit = slot
       ? scalarEdit(slot, value, fileText)
-      : owner
-        ? insertKey(owner, part === "tag" ? owner.tagKey : owner.digestKey, value, fileText)
-        : `there is no ${part} field here to write ${short(value)} to; add one, or list it in ferry.yml fields`;
+      : owner && key
+        ? insertKey(owner, key, value, fileText)
+        : `there is no ${part} key here to write ${short(value)} to; add one (e.g. ${part}: "") if the chart reads it, or list it in ferry.yml fields`;
     if (typeof edit === "string") return edit;
     edits.push(edit);
   }

@@ -72,6 +72,9 @@ export interface Site {
   reference?: { slot: Slot; prefix: string };
   tag?: Slot;
   digest?: Slot;
-  /** The map that would receive a missing tag or digest key, with the key names it uses. */
-  owner?: { map: YAMLMap; source: Source; tagKey: string; digestKey: string };
+  /**
+   * The map that would receive a missing tag or digest key, with the key names it uses.
+   * `digestKey` is absent where adding one proves nothing (a chart may ignore `image.digest`).
+   */
+  owner?: { map: YAMLMap; source: Source; tagKey: string; digestKey?: string };
 }

@@ -133,6 +133,19 @@ describe("refusals leave the file untouched", () => {
     );
   });
 
+  it("a digest is never invented in a Helm map that has no digest key", () => {
+    const text = "image:\n  repository: ghcr.io/acme/api\n  tag: 1.4.1\n";
+    const result = rewriteImageReferences([{ path: "values.yaml", text }], {
+      image,
+      target: { tag: "1.4.2", digest },
+      pinDigest: true,
+    });
+    expect(result.changes).toEqual([]);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ line: 3, rule: "rewrite", message: expect.stringContaining('digest: ""') }),
+    ]);
+  });
+
   it("an already-current file is not changed", () => {
     const result = rewrite("image: ghcr.io/acme/api:1.4.2\n", { tag: "1.4.2" });
     expect(result.changes).toEqual([]);
