@@ -47,10 +47,10 @@ export async function loadValidators(
   kinds: Iterable<{ apiVersion: string; kind: string }>,
 ): Promise<ValidatorLookup> {
   const ready = new Map<string, ObjectValidator>();
+  const unique = new Map<string, { apiVersion: string; kind: string }>();
+  for (const { apiVersion, kind } of kinds) unique.set(`${apiVersion} ${kind}`, { apiVersion, kind });
   await Promise.all(
-    [...kinds].map(async ({ apiVersion, kind }) => {
-      const key = `${apiVersion} ${kind}`;
-      if (ready.has(key)) return;
+    [...unique].map(async ([key, { apiVersion, kind }]) => {
       const specifier = specifierFor(apiVersion, kind);
       if (specifier === undefined) return;
       let pending = loaded.get(specifier);

@@ -105,7 +105,7 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
         });
         continue;
       }
-      if (kustomization) {
+      if (kustomization && isKustomizeConfig(data)) {
         findings.push(...located(file, doc, validateKustomization(data), "kustomization", "error"));
         if (!isRecord(data)) continue;
         kustomizations.push(data);
@@ -287,6 +287,12 @@ function environmentResolver(
     match: picomatch(e.paths, { dot: true }),
   }));
   return (path) => matchers.find(({ match }) => match(path))?.environment;
+}
+
+/** A document of a kustomization.yaml that is kustomize's own (not, say, a Flux Kustomization saved under that name). */
+function isKustomizeConfig(data: unknown): boolean {
+  const apiVersion = isRecord(data) ? data.apiVersion : undefined;
+  return typeof apiVersion !== "string" || apiVersion.startsWith("kustomize.config.k8s.io/");
 }
 
 function isYamlPath(path: string): boolean {

@@ -227,6 +227,15 @@ describe("kustomization images: overrides", () => {
   });
 });
 
+describe("a file named kustomization.yaml", () => {
+  it("holding a Flux Kustomization is validated as that object, not as kustomize config", async () => {
+    const text =
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: { name: apps }\nspec:\n  interval: 10\n  prune: true\n  sourceRef: { kind: GitRepository, name: flux-system }\n";
+    const findings = await check(text, { path: "clusters/prod/kustomization.yaml" });
+    expect(findings).toMatchObject([{ rule: "schema", line: 5, message: "spec.interval: must be string" }]);
+  });
+});
+
 describe("malformed objects", () => {
   it.each([
     ["containers as a string", "spec:\n  containers: nginx\n"],
