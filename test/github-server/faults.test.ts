@@ -166,3 +166,44 @@ describe("users and webhooks", () => {
     expect(receiver.received[1]?.signatureValid).toBe(false);
   });
 });
+
+describe("re-requests", () => {
+  it("emits check_run.rerequested and check_suite.rerequested shaped like GitHub's", async () => {
+    const receiver = await startReceiver("s");
+    cleanups.push(receiver.close);
+    server = await startServer({ webhook: { url: receiver.url, secret: "s" } });
+    server.createRepo("acme/deploy");
+    server.push("acme/deploy", { branch: "topic", files: { a: "b" } });
+    const octokit = await installationOctokit(server);
+    const { data: pr } = await octokit.rest.pulls.create({ ...o, title: "t", head: "topic", base: "main" });
+    const { data: run } = await octokit.rest.checks.create({
+      ...o,
+      name: "Ferry / validate",
+      head_sha: pr.head.sha,
+      conclusion: "failure",
+      output: { title: "t", summary: "s" },
+    });
+    await server.idle();
+    receiver.received.length = 0;
+    server.rerequestCheckRun("acme/deploy", run.id, "alice");
+    server.rerequestCheckSuite("acme/deploy", "topic");
+    await server.idle();
+    expect(receiver.received.map((r) => [r.event, r.payload.action])).toEqual([
+      ["check_run", "rerequested"],
+      ["check_suite", "rerequested"],
+    ]);
+    expect(receiver.received[0]?.payload).toMatchObject({
+      check_run: {
+        id: run.id,
+        name: "Ferry / validate",
+        head_sha: pr.head.sha,
+        pull_requests: [{ number: pr.number }],
+        check_suite: { head_branch: "topic" },
+      },
+      sender: { login: "alice" },
+    });
+    expect(receiver.received[1]?.payload).toMatchObject({
+      check_suite: { head_sha: pr.head.sha, pull_requests: [{ number: pr.number }] },
+    });
+  });
+});

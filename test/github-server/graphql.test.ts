@@ -231,3 +231,55 @@ describe("GraphQL", () => {
     );
   });
 });
+
+describe("GraphQL check evidence", () => {
+  it("reads check suites, runs and the status rollup of a commit in one query", async () => {
+    await setup();
+    const head = server.resolve("acme/deploy", "main") as string;
+    const o = { owner: "acme", repo: "deploy" };
+    const { data: old } = await octokit.rest.checks.create({
+      ...o,
+      name: "Ferry / reconcile (staging)",
+      head_sha: head,
+      conclusion: "failure",
+      output: { title: "t", summary: "s" },
+    });
+    await octokit.rest.checks.create({
+      ...o,
+      name: "Ferry / reconcile (staging)",
+      head_sha: head,
+      conclusion: "success",
+      output: { title: "Healthy", summary: "s" },
+    });
+    await octokit.rest.checks.create({
+      ...o,
+      name: "Ferry / validate",
+      head_sha: head,
+      status: "in_progress",
+    });
+    const res = await octokit.graphql<{
+      repository: {
+        object: {
+          statusCheckRollup: { state: string };
+          checkSuites: {
+            nodes: {
+              app: { slug: string };
+              checkRuns: { nodes: { databaseId: number; conclusion: string; title: string }[] };
+            }[];
+          };
+        };
+      };
+    }>(
+      `query Evidence($expr: String!) { repository(owner: "acme", name: "deploy") { object(expression: $expr) { ... on Commit {
+        statusCheckRollup { state }
+        checkSuites(first: 10) { nodes { app { slug } checkRuns(first: 10, filterBy: { checkName: "Ferry / reconcile (staging)", checkType: LATEST }) { nodes { databaseId conclusion title } } } }
+      } } } }`,
+      { expr: head },
+    );
+    expect(res.repository.object.statusCheckRollup.state).toBe("PENDING");
+    const runs = res.repository.object.checkSuites.nodes[0]?.checkRuns.nodes ?? [];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ conclusion: "SUCCESS", title: "Healthy" });
+    expect(runs[0]?.databaseId).not.toBe(old.id);
+  });
+});

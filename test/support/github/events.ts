@@ -1,6 +1,22 @@
 import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
-import { commentJson, issueJson, pullJson, repoJson, userJson } from "./json.js";
-import type { Actor, CommentRecord, IssueRecord, PullRecord, RepoRecord } from "./model.js";
+import {
+  checkRunJson,
+  checkSuiteJson,
+  commentJson,
+  issueJson,
+  pullJson,
+  repoJson,
+  userJson,
+} from "./json.js";
+import type {
+  Actor,
+  CheckRunRecord,
+  CheckSuiteRecord,
+  CommentRecord,
+  IssueRecord,
+  PullRecord,
+  RepoRecord,
+} from "./model.js";
 import { type EventSink, type GitHubState, ZERO_SHA } from "./state.js";
 import type { WebhookQueue } from "./webhooks.js";
 
@@ -124,6 +140,29 @@ export class WebhookEvents implements EventSink {
       action,
       issue: issueJson(this.state, repo, issue),
       comment: commentJson(this.state, repo, comment),
+    });
+  }
+
+  /** Only re-requests are emitted: a check run the app itself creates needs no echo. */
+  checkRun(repo: RepoRecord, action: string, run: CheckRunRecord, sender: Actor): void {
+    const payload = this.common(repo, sender, example("check_run", action));
+    const suite = repo.checkSuites.find((x) => x.id === run.check_suite_id);
+    this.queue.enqueue("check_run", {
+      ...payload,
+      action,
+      check_run: {
+        ...checkRunJson(this.state, repo, run),
+        ...(suite ? { check_suite: checkSuiteJson(this.state, repo, suite) } : {}),
+      },
+    });
+  }
+
+  checkSuite(repo: RepoRecord, action: string, suite: CheckSuiteRecord, sender: Actor): void {
+    const payload = this.common(repo, sender, example("check_suite", action));
+    this.queue.enqueue("check_suite", {
+      ...payload,
+      action,
+      check_suite: checkSuiteJson(this.state, repo, suite),
     });
   }
 }

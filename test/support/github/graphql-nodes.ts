@@ -1,7 +1,16 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { HttpError } from "./errors.js";
 import type { CommitObject, GitObject } from "./git-objects.js";
-import type { Actor, IssueRecord, LabelRecord, PullRecord, RepoRecord } from "./model.js";
+import { checkSuiteJson } from "./json.js";
+import type {
+  Actor,
+  CheckRunRecord,
+  CheckSuiteRecord,
+  IssueRecord,
+  LabelRecord,
+  PullRecord,
+  RepoRecord,
+} from "./model.js";
 import type { GitHubState } from "./state.js";
 
 /**
@@ -370,6 +379,43 @@ export class Nodes {
           args,
           info,
         ),
+      checkSuites: (
+        args: PageArgs & { filterBy?: { appId?: number; checkName?: string } },
+        _: unknown,
+        info: GraphQLResolveInfo,
+      ) =>
+        connection(
+          r.checkSuites
+            .filter((cs) => cs.head_sha === c.sha)
+            .filter(
+              (cs) =>
+                !args.filterBy?.checkName ||
+                r.checkRuns.some(
+                  (run) => run.check_suite_id === cs.id && run.name === args.filterBy?.checkName,
+                ),
+            )
+            .map((cs) => this.checkSuite(r, cs)),
+          args,
+          info,
+        ),
+      statusCheckRollup: () => {
+        const runs = latestRuns(r.checkRuns.filter((run) => run.head_sha === c.sha));
+        if (runs.length === 0) return null;
+        const failed = runs.some((run) => run.status === "completed" && !OK.includes(run.conclusion ?? ""));
+        const pending = runs.some((run) => run.status !== "completed");
+        return {
+          __typename: "StatusCheckRollup",
+          id: nodeId("StatusCheckRollup", c.sha),
+          state: failed ? "FAILURE" : pending ? "PENDING" : "SUCCESS",
+          commit: () => this.commit(r, c),
+          contexts: (args: PageArgs, _: unknown, info: GraphQLResolveInfo) =>
+            connection(
+              runs.map((run) => this.checkRun(r, run)),
+              args,
+              info,
+            ),
+        };
+      },
       associatedPullRequests: (args: PageArgs, _: unknown, info: GraphQLResolveInfo) =>
         connection(
           s
@@ -381,6 +427,92 @@ export class Nodes {
                 s.pullCommits(r, p).some((x) => x.sha === c.sha),
             )
             .map((p) => this.pull(r, p)),
+          args,
+          info,
+        ),
+    };
+  }
+
+  checkSuite(r: RepoRecord, cs: CheckSuiteRecord): Record<string, unknown> {
+    const json = checkSuiteJson(this.state, r, cs);
+    return {
+      __typename: "CheckSuite",
+      id: nodeId("CheckSuite", cs.id),
+      databaseId: cs.id,
+      status: String(json.status).toUpperCase(),
+      conclusion: json.conclusion ? String(json.conclusion).toUpperCase() : null,
+      createdAt: cs.created_at,
+      branch: cs.head_branch ? () => this.ref(r, `refs/heads/${cs.head_branch}`) : null,
+      app: {
+        __typename: "App",
+        id: nodeId("App", this.state.options.appId),
+        databaseId: this.state.options.appId,
+        slug: this.state.options.appSlug,
+        name: this.state.options.appSlug,
+      },
+      commit: () => this.commit(r, r.objects.commit(cs.head_sha) as CommitObject),
+      repository: () => this.repository(r),
+      checkRuns: (
+        args: PageArgs & {
+          filterBy?: { checkName?: string; checkType?: string; status?: string; conclusions?: string[] };
+        },
+        _: unknown,
+        info: GraphQLResolveInfo,
+      ) => {
+        const f = args.filterBy ?? {};
+        let runs = r.checkRuns.filter((run) => run.check_suite_id === cs.id);
+        if (f.checkType === "LATEST") runs = latestRuns(runs);
+        runs = runs
+          .filter((run) => !f.checkName || run.name === f.checkName)
+          .filter((run) => !f.status || run.status.toUpperCase() === f.status)
+          .filter((run) => !f.conclusions || f.conclusions.includes((run.conclusion ?? "").toUpperCase()));
+        return connection(
+          runs.map((run) => this.checkRun(r, run)),
+          args,
+          info,
+        );
+      },
+    };
+  }
+
+  checkRun(r: RepoRecord, run: CheckRunRecord): Record<string, unknown> {
+    const url = `${this.state.origin}/${r.fullName}/runs/${run.id}`;
+    return {
+      __typename: "CheckRun",
+      id: nodeId("CheckRun", run.id),
+      databaseId: run.id,
+      name: run.name,
+      status: run.status.toUpperCase(),
+      conclusion: run.conclusion ? run.conclusion.toUpperCase() : null,
+      startedAt: run.started_at,
+      completedAt: run.completed_at,
+      detailsUrl: run.details_url,
+      externalId: run.external_id,
+      title: run.output.title,
+      summary: run.output.summary,
+      text: run.output.text,
+      url,
+      permalink: url,
+      isRequired: () => r.settings.requiredChecks.includes(run.name),
+      checkSuite: () => {
+        const cs = r.checkSuites.find((x) => x.id === run.check_suite_id);
+        return cs ? this.checkSuite(r, cs) : null;
+      },
+      repository: () => this.repository(r),
+      annotations: (args: PageArgs, _: unknown, info: GraphQLResolveInfo) =>
+        connection(
+          run.output.annotations.map((a) => ({
+            __typename: "CheckAnnotation",
+            path: a.path,
+            message: a.message,
+            title: a.title ?? null,
+            rawDetails: a.raw_details ?? null,
+            annotationLevel: a.annotation_level.toUpperCase(),
+            location: {
+              start: { line: a.start_line, column: a.start_column ?? null },
+              end: { line: a.end_line, column: a.end_column ?? null },
+            },
+          })),
           args,
           info,
         ),
@@ -559,6 +691,15 @@ export class Nodes {
     if (kind === "Label") return this.label(repo, record as LabelRecord);
     return null;
   }
+}
+
+const OK = ["success", "neutral", "skipped"];
+
+/** The newest run per name, as GitHub shows them on a commit. */
+function latestRuns(runs: CheckRunRecord[]): CheckRunRecord[] {
+  const latest = new Map<string, CheckRunRecord>();
+  for (const run of runs) latest.set(run.name, run);
+  return [...latest.values()];
 }
 
 export function pullState(p: PullRecord): "OPEN" | "CLOSED" | "MERGED" {

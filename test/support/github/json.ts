@@ -364,6 +364,7 @@ export function checkSuiteJson(s: GitHubState, r: RepoRecord, cs: CheckSuiteReco
     created_at: cs.created_at,
     updated_at: cs.created_at,
     latest_check_runs_count: runs.length,
+    pull_requests: prRefsFor(s, r, cs.head_sha),
     check_runs_url: `${s.apiUrl}/repos/${r.fullName}/check-suites/${cs.id}/check-runs`,
   };
 }
@@ -392,6 +393,21 @@ export function checkRunJson(s: GitHubState, r: RepoRecord, c: CheckRunRecord): 
     name: c.name,
     check_suite: { id: c.check_suite_id },
     app: appJson(s),
-    pull_requests: [],
+    pull_requests: prRefsFor(s, r, c.head_sha),
   };
+}
+
+/** The minimal PR objects GitHub attaches to check runs and suites: open PRs whose head is the sha. */
+export function prRefsFor(s: GitHubState, r: RepoRecord, sha: string): Record<string, unknown>[] {
+  const repo = { id: r.id, url: `${s.apiUrl}/repos/${r.fullName}`, name: r.name };
+  return s
+    .pulls(r)
+    .filter((p) => p.state === "open" && p.head.sha === sha)
+    .map((p) => ({
+      url: `${s.apiUrl}/repos/${r.fullName}/pulls/${p.number}`,
+      id: p.id,
+      number: p.number,
+      head: { ref: p.head.ref, sha: p.head.sha, repo },
+      base: { ref: p.base.ref, sha: p.base.sha, repo },
+    }));
 }

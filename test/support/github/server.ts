@@ -18,7 +18,7 @@ import type {
 } from "./model.js";
 import { type Ctx, type Reply, type Route, Router } from "./router.js";
 import { appRoutes, JWT_ROUTES } from "./routes/app.js";
-import { checkRoutes } from "./routes/checks.js";
+import { checkRoutes, suiteFor } from "./routes/checks.js";
 import { gitRoutes } from "./routes/git.js";
 import { issueRoutes } from "./routes/issues.js";
 import { pullRoutes } from "./routes/pulls.js";
@@ -109,6 +109,10 @@ export interface GitHubServer {
   expireTokens(): void;
   /** A token whose requests act as this (human) user, e.g. to open a PR or comment as "alice". */
   userToken(login: string): string;
+  /** A user clicks "Re-run" on a check run: emits `check_run.rerequested`. */
+  rerequestCheckRun(fullName: string, checkRunId: number, user?: string): void;
+  /** A user clicks "Re-run all checks": emits `check_suite.rerequested` for the suite of `headSha`. */
+  rerequestCheckSuite(fullName: string, headSha: string, user?: string): void;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -334,5 +338,19 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     idle: () => queue.idle(),
     expireTokens: () => tokens.expireAll(),
     userToken: (login) => tokens.issue(installationId, login).token,
+    rerequestCheckRun: (fullName, checkRunId, user = "octocat") => {
+      const r = repoOf(fullName);
+      const run = r.checkRuns.find((c) => c.id === checkRunId);
+      if (!run) throw new Error(`test server: no check run ${checkRunId} in ${fullName}`);
+      state.events?.checkRun(r, "rerequested", run, state.user(user));
+    },
+    rerequestCheckSuite: (fullName, headSha, user = "octocat") => {
+      const r = repoOf(fullName);
+      const sha = state.resolve(r, headSha) ?? headSha;
+      // A suite exists per head commit; make one if no check ran there yet.
+      const id = suiteFor(state, r, sha);
+      const suite = r.checkSuites.find((cs) => cs.id === id);
+      if (suite) state.events?.checkSuite(r, "rerequested", suite, state.user(user));
+    },
   };
 }

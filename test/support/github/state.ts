@@ -2,6 +2,8 @@ import { HttpError, notFound, validationFailed } from "./errors.js";
 import { type CommitObject, ObjectStore, type Person } from "./git-objects.js";
 import type {
   Actor,
+  CheckRunRecord,
+  CheckSuiteRecord,
   CommentRecord,
   IssueRecord,
   LabelRecord,
@@ -31,6 +33,8 @@ export interface EventSink {
     comment: CommentRecord,
     sender: Actor,
   ): void;
+  checkRun(repo: RepoRecord, action: string, run: CheckRunRecord, sender: Actor): void;
+  checkSuite(repo: RepoRecord, action: string, suite: CheckSuiteRecord, sender: Actor): void;
 }
 
 export interface StateOptions {

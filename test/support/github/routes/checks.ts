@@ -221,7 +221,23 @@ export const checkRoutes = routes({
   },
 
   "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest": (ctx) => {
-    mustRun(ctx, ctx.params.check_run_id);
+    const run = mustRun(ctx, ctx.params.check_run_id);
+    ctx.state.events?.checkRun(ctx.repo(), "rerequested", run, ctx.actor);
     return { status: 201, body: {} };
+  },
+
+  "POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest": (ctx) => {
+    const r = ctx.repo();
+    const suite = r.checkSuites.find((x) => x.id === Number(ctx.params.check_suite_id));
+    if (!suite) throw notFound();
+    ctx.state.events?.checkSuite(r, "rerequested", suite, ctx.actor);
+    return { status: 201, body: {} };
+  },
+
+  "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}": (ctx) => {
+    const r = ctx.repo();
+    const suite = r.checkSuites.find((x) => x.id === Number(ctx.params.check_suite_id));
+    if (!suite) throw notFound();
+    return { body: checkSuiteJson(ctx.state, r, suite) };
   },
 });

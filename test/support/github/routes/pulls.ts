@@ -112,7 +112,8 @@ export const pullRoutes = routes({
       mb ? r.objects.commit(mb)?.tree : undefined,
       r.objects.commit(pull.head.sha)?.tree,
     );
-    const page = paginate(ctx, files);
+    // GitHub lists at most 3,000 files of a PR.
+    const page = paginate(ctx, files.slice(0, 3000));
     return { body: page.items.map((f) => fileJson(ctx.state, r, pull.head.sha, f)), headers: page.headers };
   },
 
