@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/scan-rewrite.ts [files=10000]
  */
+import { Worker } from "node:worker_threads";
 import { parseFerryConfig } from "../src/config/load.js";
 import { findImageReferences } from "../src/manifests/find.js";
 import { rewriteImageReferences } from "../src/manifests/rewrite.js";
@@ -124,6 +125,28 @@ const scan = findImageReferences(files, { image });
 const scanMs = ms(start);
 const scanCpu = cpuMs(cpu);
 
+// The same scan spread over one worker thread per core (the core is pure, so this is safe).
+const workers = 2;
+start = process.hrtime.bigint();
+const parallelRefs = (
+  await Promise.all(
+    Array.from({ length: workers }, (_, w) => {
+      const share = files.filter((_, i) => i % workers === w);
+      return new Promise<number>((resolve, reject) => {
+        // Workers do not inherit tsx's loader: register it, then load the .ts worker file.
+        const script = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((tsx) => {
+          tsx.register();
+          return import(${JSON.stringify(new URL("./scan-rewrite-worker.ts", import.meta.url).href)});
+        });`;
+        const worker = new Worker(script, { eval: true, workerData: { files: share, image } });
+        worker.once("message", (n: number) => resolve(n));
+        worker.once("error", reject);
+      });
+    }),
+  )
+).reduce((a, b) => a + b, 0);
+const parallelMs = ms(start);
+
 // Rewrite: each file on its own (parse, splice, re-parse to confirm).
 const perFile: number[] = [];
 let changed = 0;
@@ -156,6 +179,9 @@ console.log(
 );
 console.log(
   `  scan:        ${scan.references.length} references in ${scanMs.toFixed(0)} ms = ${Math.round(files.length / (scanMs / 1000))} files/s (CPU ${scanCpu.toFixed(0)} ms = ${Math.round(files.length / (scanCpu / 1000))} files/s)`,
+);
+console.log(
+  `  scan x${workers}:     ${parallelRefs} references in ${parallelMs.toFixed(0)} ms = ${Math.round(files.length / (parallelMs / 1000))} files/s on ${workers} worker threads (incl. their start-up)`,
 );
 console.log(
   `  rewrite:     ${changed} files; per file median ${pct(perFile, 50).toFixed(2)} ms, p99 ${pct(perFile, 99).toFixed(2)} ms, max ${(perFile.at(-1) ?? 0).toFixed(2)} ms`,
