@@ -56,10 +56,13 @@ const cases: Record<string, Case> = {
     changed: 2,
     options: { target: { tag: "1.4.2", digest: newDigest } },
   },
+  "helm-values-anchors": { path: "overlays/staging/values.yaml", changed: 1 },
   helmrelease: { changed: 2 },
   "argocd-values-object": { changed: 1 },
   "argocd-values-string": { changed: 2, options: { target: { tag: "1.10" } } },
   "argocd-parameters": { changed: 2 },
+  "argocd-applicationset": { changed: 2 },
+  "kustomize-component": { path: "components/api/kustomization.yaml", changed: 1 },
   "argocd-kustomize-images": { changed: 2 },
   "flux-kustomization": { changed: 1 },
   "explicit-fields": {
