@@ -3,6 +3,7 @@ import { ConfigRepoIndex } from "./github/config-repos.js";
 import { ConfigSource } from "./github/config-source.js";
 import { listPullFiles } from "./github/repo-client.js";
 import { onCheckSuiteCompleted } from "./handlers/auto-merge.js";
+import { onComment } from "./handlers/chatops.js";
 import { registerBuildEvents } from "./handlers/build-events.js";
 import { onPullRequestCheckConfig, onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
 import { KeyedLock } from "./keyed-lock.js";
@@ -36,6 +37,7 @@ export function ferryApp(deps: AppDeps): ApplicationFunction {
     });
     registerBuildEvents(app, deps);
     app.on("check_suite.completed", (context) => onCheckSuiteCompleted(context, deps));
+    app.on("issue_comment.created", (context) => onComment(context, deps));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], async (context) => {
       const files = await listPullFiles(context.octokit, context.repo(), context.payload.pull_request.number);
       await onPullRequestCheckConfig(context, files);

@@ -17,6 +17,8 @@ export interface Stack {
   webhookUrl: string;
   /** An Octokit for the test itself, acting as a developer (opening PRs, commenting). */
   developer(): Promise<Octokit>;
+  /** An Octokit acting as a named user (for comments whose author matters, e.g. ChatOps). */
+  user(login: string): Octokit;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,9 @@ export async function startStack(
         installation_id: github.installationId,
       });
       return new Octokit({ baseUrl: github.apiUrl, auth: data.token, log: quiet });
+    },
+    user(login) {
+      return new Octokit({ baseUrl: github.apiUrl, auth: github.userToken(login), log: quiet });
     },
     async close() {
       await github.idle();

@@ -1,0 +1,44 @@
+import { parseMarker } from "../promotion/marker.js";
+import type { MergedPromotion } from "../promotion/rollback.js";
+import type { Octokit, RepoRef } from "./repo-client.js";
+
+/** Merged Ferry PRs of one branch (the last 30), newest first, with their markers: one request. */
+export async function mergedPromotions(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+): Promise<MergedPromotion[]> {
+  const { data } = await octokit.rest.pulls.list({
+    ...repo,
+    state: "closed",
+    head: `${repo.owner}:${branch}`,
+    sort: "updated",
+    direction: "desc",
+    per_page: 30,
+  });
+  return data
+    .flatMap((pr) => {
+      const marker = parseMarker(pr.body);
+      return pr.merged_at && pr.merge_commit_sha && marker
+        ? [{ marker, mergeSha: pr.merge_commit_sha, number: pr.number }]
+        : [];
+    })
+    .sort((a, b) => b.number - a.number);
+}
+
+/** Whether `check` concluded success on `sha` (the latest run of that name). */
+export async function checkPassed(
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  check: string,
+): Promise<boolean> {
+  const { data } = await octokit.rest.checks.listForRef({
+    ...repo,
+    ref: sha,
+    check_name: check,
+    filter: "latest",
+    per_page: 1,
+  });
+  return data.check_runs[0]?.conclusion === "success";
+}

@@ -1,0 +1,121 @@
+import type { Context } from "probot";
+import type { AppDeps } from "../app.js";
+import { checkPassed, mergedPromotions } from "../github/promotion-history.js";
+import { type Command, parseCommand } from "../promotion/chatops.js";
+import { ferryBranch, type PromoteOutcome } from "../promotion/promote.js";
+import { rollbackCandidates } from "../promotion/rollback.js";
+import { promoteLocked } from "./builds.js";
+
+const writers = new Set(["admin", "maintain", "write"]);
+
+/** `/ferry promote|rollback …` in an issue or PR comment of a config repo. */
+export async function onComment(context: Context<"issue_comment.created">, deps: AppDeps): Promise<void> {
+  const { comment, sender } = context.payload;
+  if (sender.type === "Bot") return;
+  const command = parseCommand(comment.body);
+  if (command === undefined) return;
+  const repo = context.repo();
+  const react = (content: "+1" | "-1" | "confused") =>
+    context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content });
+  const reply = (body: string) =>
+    context.octokit.rest.issues.createComment(context.issue({ body: `@${sender.login} ${body}` }));
+  if (command.kind === "invalid") {
+    await Promise.all([react("confused"), reply(command.message)]);
+    return;
+  }
+  const { data: access } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({
+    ...repo,
+    username: sender.login,
+  });
+  if (!writers.has(access.permission)) {
+    await Promise.all([
+      react("-1"),
+      reply(`\`/ferry ${command.kind}\` needs write access to ${repo.owner}/${repo.repo}.`),
+    ]);
+    return;
+  }
+  const answer = await run(context, deps, command);
+  await Promise.all([react(answer.ok ? "+1" : "-1"), reply(answer.text)]);
+}
+
+async function run(
+  context: Context<"issue_comment.created">,
+  deps: AppDeps,
+  command: Exclude<Command, { kind: "invalid" }>,
+): Promise<{ ok: boolean; text: string }> {
+  const repo = context.repo();
+  const loaded = await deps.configs.load(context.octokit, repo);
+  if (!loaded) return { ok: false, text: "this repository has no valid `.github/ferry.yml`." };
+  const { config } = loaded;
+  const app = config.apps.find((a) => a.name === command.app);
+  const env = config.environments.find((e) => e.name === command.env);
+  if (!app || !env) {
+    const known = app ? config.environments.map((e) => e.name) : config.apps.map((a) => a.name);
+    return {
+      ok: false,
+      text: `unknown ${app ? "environment" : "app"} "${app ? command.env : command.app}"; ferry.yml has ${known.join(", ")}.`,
+    };
+  }
+  const base = {
+    source: app.source ?? `${repo.owner}/${repo.repo}`,
+    trigger: "chatops" as const,
+    builtAt: deps.clock().toISOString(),
+  };
+  if (command.kind === "promote") {
+    const [tag = "", digest] = command.tag.split("@");
+    const outcome = await promoteLocked(context.octokit, deps, {
+      configRepo: repo,
+      config,
+      app,
+      env,
+      build: { ...base, tag, ...(digest ? { digest } : {}) },
+    });
+    return describe(outcome, `promote ${app.name} ${tag} to ${env.name}`);
+  }
+  const merged = await mergedPromotions(context.octokit, repo, ferryBranch(env.name, app.name));
+  const reporting = config.clusters.some((c) => c.environment === env.name);
+  let target: (typeof merged)[number] | undefined;
+  for (const candidate of rollbackCandidates(merged, merged[0]?.marker.tag)) {
+    if (
+      !reporting ||
+      (await checkPassed(context.octokit, repo, candidate.mergeSha, `Ferry / reconcile (${env.name})`))
+    ) {
+      target = candidate;
+      break;
+    }
+  }
+  if (!target)
+    return { ok: false, text: `found no earlier tag of ${app.name} that ran healthy in ${env.name}.` };
+  const reason = `${command.reason ?? "no reason given"} (requested by @${context.payload.sender.login} in #${context.payload.issue.number}; ${target.marker.tag} ran ${reporting ? "healthy" : "merged"} in ${env.name} via #${target.number})`;
+  const outcome = await promoteLocked(context.octokit, deps, {
+    configRepo: repo,
+    config,
+    app,
+    env,
+    build: {
+      ...base,
+      tag: target.marker.tag,
+      ...(target.marker.digest ? { digest: target.marker.digest } : {}),
+      builtAt: target.marker.builtAt,
+    },
+    rollbackReason: reason,
+  });
+  return describe(outcome, `roll ${app.name} back to ${target.marker.tag} in ${env.name}`);
+}
+
+function describe(outcome: PromoteOutcome, what: string): { ok: boolean; text: string } {
+  switch (outcome.status) {
+    case "created":
+    case "updated":
+      return {
+        ok: true,
+        text: `Ferry ${outcome.status === "created" ? "opened" : "updated"} ${outcome.pr.url} to ${what}.`,
+      };
+    case "current":
+      return { ok: true, text: `nothing to do: ${outcome.reason}.` };
+    case "skipped":
+      return { ok: false, text: `Ferry did not ${what}: ${outcome.reason}.` };
+    case "failed":
+      return { ok: false, text: `Ferry could not ${what}: ${outcome.reason}.` };
+  }
+}
