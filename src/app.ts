@@ -3,8 +3,8 @@ import { ConfigRepoIndex } from "./github/config-repos.js";
 import { ConfigSource } from "./github/config-source.js";
 import { listPullFiles } from "./github/repo-client.js";
 import { onCheckSuiteCompleted } from "./handlers/auto-merge.js";
-import { onComment } from "./handlers/chatops.js";
 import { registerBuildEvents } from "./handlers/build-events.js";
+import { onComment } from "./handlers/chatops.js";
 import { onPullRequestCheckConfig, onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
 import { KeyedLock } from "./keyed-lock.js";
 
