@@ -166,6 +166,12 @@ describe("git data", () => {
     await expect(octokit.rest.repos.getContent({ ...o, path: "nope.yml" })).rejects.toMatchObject({
       status: 404,
     });
+    const { data: root } = await octokit.rest.repos.getContent({ ...o, path: "" });
+    expect((root as { path: string; type: string }[]).map((e) => [e.path, e.type])).toEqual([
+      [".github", "dir"],
+    ]);
+    const { data: dir } = await octokit.rest.repos.getContent({ ...o, path: ".github" });
+    expect((dir as { path: string }[]).map((e) => e.path)).toEqual([".github/ferry.yml"]);
     const commits = await octokit.rest.repos.listCommits({ ...o, sha: "main", per_page: 1 });
     expect(commits.data.map((c) => c.sha)).toEqual([sha]);
     expect(commits.headers.link).toContain('rel="next"');

@@ -76,12 +76,14 @@ export class Router {
         .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
         .replace(/\{(\w+)\}/g, (_, name: string) => {
           names.push(name);
-          return GREEDY.has(name) ? "(.+)" : "([^/]+)";
+          // `contents/{path}` with an empty path lists the root, as on GitHub.
+          return name === "path" ? "(.*)" : GREEDY.has(name) ? "(.+)" : "([^/]+)";
         });
       this.compiled.push({
         route,
         method,
-        regex: new RegExp(`^${pattern}$`),
+        // `contents/{path}` with an empty path lists the root; Octokit then drops the trailing slash.
+        regex: new RegExp(`^${pattern.replace(/\/\(\.\*\)$/, "(?:/(.*))?")}$`),
         names,
         literalLength: template.replace(/\{\w+\}/g, "").length,
         handler,

@@ -54,7 +54,10 @@ export const repoRoutes = routes({
     if (!sha) throw new HttpError(404, `No commit found for the ref ${ref}`);
     const tree = r.objects.commit(sha)?.tree as string;
     const path = ctx.params.path.replace(/^\/+|\/+$/g, "");
-    const entry = r.objects.lookup(tree, path);
+    const entry =
+      path === ""
+        ? { path: "", mode: "040000" as const, type: "tree" as const, sha: tree }
+        : r.objects.lookup(tree, path);
     if (!entry) throw notFound();
     if (entry.type === "tree") {
       const list = (r.objects.tree(entry.sha)?.entries ?? []).map((e) =>
@@ -62,7 +65,7 @@ export const repoRoutes = routes({
           ctx,
           r,
           ref,
-          `${path}/${e.path}`,
+          path ? `${path}/${e.path}` : e.path,
           e.type === "tree" ? "dir" : "file",
           e.sha,
           r.objects.blob(e.sha)?.content.length ?? 0,
