@@ -296,14 +296,17 @@ function addedEntry(
   );
   const edit = addImageEntry(file.text, doc, withoutPins(options.image), to);
   if (typeof edit === "string") return `cannot add an images: entry for ${options.image}: ${edit}`;
-  const line =
-    file.text.slice(0, edit.start).split("\n").length + (edit.insert.startsWith("images:") ? 1 : 0);
+  // Report the position of the new tag (or digest), as found references do.
+  const key = ["newTag:", "digest:", "name:"].map((k) => edit.insert.indexOf(k)).find((i) => i >= 0) ?? 0;
+  const upTo = file.text.slice(0, edit.start) + edit.insert.slice(0, key);
+  const line = upTo.split("\n").length;
+  const column = upTo.length - (upTo.lastIndexOf("\n") + 1) + 1;
   return {
     edit,
     reference: {
       file: file.path,
       line,
-      column: 1,
+      column,
       kind: "kustomize-images",
       path: "images",
       document: 0,

@@ -113,7 +113,7 @@ describe("planUpdate", () => {
       expect.objectContaining({
         path: "overlays/staging/kustomization.yaml",
         after: "resources:\n- ../../base\nimages:\n- name: ghcr.io/acme/api\n  newTag: 1.4.2\n",
-        references: [expect.objectContaining({ from: "(none)", to: "1.4.2", line: 4 })],
+        references: [expect.objectContaining({ from: "(none)", to: "1.4.2", line: 5 })],
       }),
     ]);
   });
