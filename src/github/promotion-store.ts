@@ -1,7 +1,8 @@
 import type { EnvironmentConfig } from "../config/schema.js";
 import type { Change, PairSnapshot, PromotionStore, PullRequestRef } from "../promotion/promote.js";
-import { type Octokit, type RepoRef, readFile } from "./repo-client.js";
-import { collectEntries, globRoots, treeFragments } from "./tree-query.js";
+import type { Octokit, RepoRef } from "./repo-client.js";
+import { globRoots, treeFragments } from "./tree-query.js";
+import { subtreeFiles } from "./tree-read.js";
 
 interface PairQuery {
   repository: {
@@ -61,40 +62,18 @@ ${treeFragments()}`;
     const r = data.repository;
     const base = r.defaultBranchRef.target;
     const open = r.open.nodes[0];
-    const tree = collectEntries(
-      roots.map((_root, i) => {
-        const field = base[`r${i}`] as { entries?: unknown[] } | null | undefined;
-        // `tree` answers a Tree (its entries); `file` answers one TreeEntry.
-        return (field && "entries" in field ? { path: "", type: "tree", object: field } : field) as never;
-      }),
-    );
-    await this.#fetchRest(repo, base.oid, tree);
+    const files = await subtreeFiles(this.octokit, repo, base.oid, roots, base, (i) => `r${i}`);
     return {
       baseOid: base.oid,
       defaultBranch: r.defaultBranchRef.name,
       repositoryId: r.id,
-      files: tree.files,
+      files,
       ...(r.branch
         ? { branch: { oid: r.branch.target.oid, message: r.branch.target.message }, branchRefId: r.branch.id }
         : {}),
       ...(open ? { openPr: { ...open, labels: open.labels.nodes.map((l) => l.name) } } : {}),
       ...(r.merged.nodes[0] ? { lastMergedBody: r.merged.nodes[0].body } : {}),
     };
-  }
-
-  /** Directories deeper than one query reaches, and huge files, are read the slow way; rare. */
-  async #fetchRest(repo: RepoRef, oid: string, tree: ReturnType<typeof collectEntries>): Promise<void> {
-    if (tree.deeper.length > 0) {
-      const { data } = await this.octokit.rest.git.getTree({ ...repo, tree_sha: oid, recursive: "true" });
-      const wanted = data.tree.filter(
-        (e) => e.type === "blob" && e.path && tree.deeper.some((d) => e.path?.startsWith(`${d}/`)),
-      );
-      tree.truncated.push(...wanted.map((e) => e.path as string));
-    }
-    for (const path of tree.truncated) {
-      const file = await readFile(this.octokit, repo, oid, path);
-      if (file) tree.files.push({ path, text: file.text });
-    }
   }
 
   async create(repo: RepoRef, change: Change, s: PairSnapshot): Promise<PullRequestRef> {
