@@ -6,7 +6,10 @@ import { onCheckSuiteCompleted } from "./handlers/auto-merge.js";
 import { registerBuildEvents } from "./handlers/build-events.js";
 import { onComment } from "./handlers/chatops.js";
 import { onPullRequestCheckConfig, onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
+import { registerReconcile } from "./handlers/merged.js";
 import { KeyedLock } from "./keyed-lock.js";
+import { ReconcileMemory } from "./reports/memory.js";
+import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
 
 /** What the handlers share; built once at start-up and passed in, never imported as singletons. */
 export interface AppDeps {
@@ -14,14 +17,21 @@ export interface AppDeps {
   configRepos: ConfigRepoIndex;
   locks: KeyedLock;
   clock: () => Date;
+  /** Agent reports: what the app remembers in front of GitHub (records, check ids, timers). */
+  reconcile: ReconcileMemory;
+  /** Signatures of accepted reports (a Redis implementation fits for several replicas). */
+  replay: ReplayCache;
 }
 
 export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
+  const clock = overrides.clock ?? (() => new Date());
   return {
     configs: new ConfigSource(),
     configRepos: new ConfigRepoIndex(),
     locks: new KeyedLock(),
-    clock: () => new Date(),
+    clock,
+    reconcile: new ReconcileMemory(() => clock().getTime()),
+    replay: new MemoryReplayCache(),
     ...overrides,
   };
 }
@@ -36,6 +46,7 @@ export function ferryApp(deps: AppDeps): ApplicationFunction {
       await onPushCheckConfig(context, deps.configs);
     });
     registerBuildEvents(app, deps);
+    registerReconcile(app, deps);
     app.on("check_suite.completed", (context) => onCheckSuiteCompleted(context, deps));
     app.on("issue_comment.created", (context) => onComment(context, deps));
     app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], async (context) => {

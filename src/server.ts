@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, type Logger, Probot } from "probot";
 import { createDeps, ferryApp } from "./app.js";
+import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
+import { type ReportsDeps, readReportBody, receiveReport, reportsPath } from "./handlers/reports.js";
 import type { Settings } from "./settings.js";
 
 export const webhookPath = "/api/github/webhooks";
@@ -31,10 +33,19 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   });
   const deps = createDeps();
   const webhooks = await createNodeMiddleware(ferryApp(deps), { probot, webhooksPath: webhookPath });
+  // After the middleware: Probot creates its logger while initialising.
+  const reports: ReportsDeps = {
+    app: deps,
+    installations: new Installations(probot),
+    secrets: settings.clusterSecrets,
+    defaultConfigRepo: settings.defaultConfigRepo,
+    log: probot.log,
+  };
   let ready = false;
   const routes: Route[] = [
     (req, res) => probe(req, res, "/healthz", true),
     (req, res) => probe(req, res, "/readyz", ready),
+    (req, res) => reportRoute(req, res, reports),
     (req, res) => webhooks(req, res) as Promise<boolean>,
   ];
   const server = createServer(async (req, res) => {
@@ -48,7 +59,28 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   ready = true;
   const port = (server.address() as AddressInfo).port;
   probot.log.info(`Ferry listening on port ${port}${settings.baseUrl ? ` for ${settings.baseUrl}` : ""}`);
-  return { url: `http://127.0.0.1:${port}`, port, probot, close: () => closeServer(server) };
+  const close = () => {
+    deps.reconcile.timers.clear();
+    return closeServer(server);
+  };
+  return { url: `http://127.0.0.1:${port}`, port, probot, close };
+}
+
+/** `POST /ferry/v1/reports` from cluster agents (docs/agent.md). */
+async function reportRoute(req: IncomingMessage, res: ServerResponse, deps: ReportsDeps): Promise<boolean> {
+  if (req.url?.split("?")[0] !== reportsPath) return false;
+  if (req.method !== "POST") {
+    json(res, 405, { message: "Use POST" });
+    return true;
+  }
+  const body = await readReportBody(req);
+  if (body === undefined) {
+    json(res, 413, { message: "Report larger than 1 MiB" });
+    return true;
+  }
+  const answer = await receiveReport({ headers: req.headers, body }, deps);
+  json(res, answer.status, answer.body);
+  return true;
 }
 
 function probe(req: IncomingMessage, res: ServerResponse, path: string, ok: boolean): boolean {

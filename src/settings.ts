@@ -18,6 +18,11 @@ const envSchema = z
     REDIS_URL: z.string().url().optional(),
     /** Shared secrets of cluster agents: `name=secret,name2=secret2`. */
     FERRY_CLUSTER_SECRETS: z.string().optional(),
+    /** `owner/repo` for agent reports that name no config repo (see docs/agent.md). */
+    FERRY_DEFAULT_CONFIG_REPO: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, "owner/repo")
+      .optional(),
     /** Pause between content-creating requests; GitHub asks for about one second. */
     GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
     /** Base of the retry back-off for 5xx answers and rate limits (seconds × this). */
@@ -51,6 +56,8 @@ export interface Settings {
   baseUrl: string | undefined;
   redisUrl: string | undefined;
   clusterSecrets: Map<string, string>;
+  /** Config repo of agent reports that name none. */
+  defaultConfigRepo: string | undefined;
   writeIntervalMs: number;
   retryBaseMs: number;
 }
@@ -80,6 +87,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     baseUrl: e.GHE_HOST === undefined ? undefined : `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3`,
     redisUrl: e.REDIS_URL,
     clusterSecrets: parseClusterSecrets(e.FERRY_CLUSTER_SECRETS),
+    defaultConfigRepo: e.FERRY_DEFAULT_CONFIG_REPO,
     writeIntervalMs: e.GITHUB_WRITE_INTERVAL_MS,
     retryBaseMs: e.GITHUB_RETRY_BASE_MS,
   };

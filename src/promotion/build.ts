@@ -6,7 +6,7 @@ import { sameImage } from "../images/reference.js";
 export interface Build {
   /** `owner/repo` of the app repo the event came from. */
   source: string;
-  trigger: "workflow_run" | "registry_package" | "release" | "repository_dispatch" | "chatops";
+  trigger: "workflow_run" | "registry_package" | "release" | "repository_dispatch" | "chatops" | "chain";
   /** Image repository when the event names it (package and dispatch events). */
   image?: string;
   /** The tag when the event names it; workflow runs get theirs from the app's tag template. */

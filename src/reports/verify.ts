@@ -18,8 +18,14 @@ export interface VerifyInput {
   body: string;
   /** The shared secret of a cluster, or undefined when the cluster is unknown. */
   secretFor(cluster: string): string | undefined | Promise<string | undefined>;
-  /** Environments a cluster may speak for (ferry.yml `clusters`); omit to accept any. */
-  environmentsFor?(cluster: string): readonly string[] | undefined;
+  /**
+   * Environments a cluster may speak for (ferry.yml `clusters`); omit to accept any. Called only
+   * after the signature checks out, so it may read GitHub (the report names its config repo).
+   */
+  environmentsFor?(
+    cluster: string,
+    report: Report,
+  ): readonly string[] | undefined | Promise<readonly string[] | undefined>;
   /** Current time in ms. */
   now: number;
   seen: ReplayCache;
@@ -59,7 +65,10 @@ export async function verifyReport(input: VerifyInput): Promise<VerifyResult> {
     const issue = parsed.error.issues[0];
     return fail(400, `invalid report: ${issue?.path.join(".") ?? ""} ${issue?.message ?? ""}`.trim());
   }
-  const allowed = input.environmentsFor?.(cluster);
+  const allowed = await input.environmentsFor?.(cluster, parsed.data);
+  if (allowed !== undefined && allowed.length === 0) {
+    return fail(403, `cluster "${cluster}" is not listed in the config repo's ferry.yml clusters`);
+  }
   if (allowed !== undefined && !allowed.includes(parsed.data.environment)) {
     return fail(403, `cluster "${cluster}" does not report for environment "${parsed.data.environment}"`);
   }

@@ -19,6 +19,8 @@ export interface Stack {
   developer(): Promise<Octokit>;
   /** An Octokit acting as a named user (for comments whose author matters, e.g. ChatOps). */
   user(login: string): Octokit;
+  /** Stops the app and starts a fresh instance on the same GitHub (nothing kept in memory). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,13 +45,20 @@ export async function startStack(
     GITHUB_RETRY_BASE_MS: "5",
     ...options.env,
   });
-  const ferry = await startFerry(settings);
+  let ferry = await startFerry(settings);
   const webhookUrl = `${ferry.url}${webhookPath}`;
   if (options.webhooks !== false) github.setWebhook({ url: webhookUrl, secret: webhookSecret });
   return {
     github,
-    ferry,
+    get ferry() {
+      return ferry;
+    },
     webhookUrl,
+    async restart() {
+      await github.idle();
+      await ferry.close();
+      ferry = await startFerry({ ...settings, port: ferry.port });
+    },
     async developer() {
       const app = new Octokit({
         baseUrl: github.apiUrl,

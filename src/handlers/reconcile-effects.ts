@@ -1,0 +1,149 @@
+import { compareCommits } from "../github/reconcile-checks.js";
+import { closeDriftIssue, findDriftIssue, upsertDriftIssue } from "../github/reconcile-issues.js";
+import { readEnvironmentAt } from "../github/reconcile-snapshot.js";
+import { nextEnvironments } from "../promotion/environments.js";
+import { parseMarker } from "../promotion/marker.js";
+import { ferryBranch } from "../promotion/promote.js";
+import { chainedApps, chainTarget, healthyAt, runningPin } from "../reports/chain.js";
+import { driftedObjects, driftIssueBody, driftResolvedBody } from "../reports/drift.js";
+import { parseDuration } from "../reports/duration.js";
+import { type EnvironmentRecord, timeoutCheck } from "../reports/reconcile-check.js";
+import { objectKey, type Report } from "../reports/report.js";
+import { promoteLocked } from "./builds.js";
+import { checkKey, envKey, flushCheck, type ReconcileScope } from "./reconcile.js";
+
+/** Fetches the git order of a report's revision against the object's recorded one (cached forever). */
+export async function prefetchOrder(
+  s: ReconcileScope,
+  previous: EnvironmentRecord | undefined,
+  report: Report,
+): Promise<void> {
+  const before = previous?.objects[objectKey(report)]?.revision;
+  const now = report.revision;
+  if (before === undefined || now === undefined || before === now) return;
+  const key = `${s.repo.owner}/${s.repo.repo}@${now}..${before}`;
+  if (s.deps.reconcile.order.has(key)) return;
+  const order = await compareCommits(s.octokit, s.repo, now, before).catch(() => undefined);
+  s.deps.reconcile.order.set(key, order ?? null);
+}
+
+/** Exactly one open "Drift in <env>" issue while anything drifts; updated as it changes, closed after. */
+export async function syncDriftIssue(s: ReconcileScope, sha: string): Promise<void> {
+  const mem = s.deps.reconcile;
+  const key = envKey(s);
+  await s.deps.locks.run(`drift:${key}`, async () => {
+    let open = mem.driftIssues.get(key);
+    if (open === undefined) open = (await findDriftIssue(s.octokit, s.repo, s.env.name)) ?? null;
+    const drifted = driftedObjects(mem.records.get(key));
+    if (drifted.length > 0) {
+      open = await upsertDriftIssue(
+        s.octokit,
+        s.repo,
+        s.env.name,
+        driftIssueBody(s.env.name, drifted),
+        open ?? undefined,
+      );
+      s.log.info({ env: s.env.name, issue: open }, "drift issue opened or updated");
+    } else if (open !== null) {
+      await closeDriftIssue(s.octokit, s.repo, open, driftResolvedBody(s.env.name, sha));
+      s.log.info({ env: s.env.name, issue: open }, "drift resolved; issue closed");
+      open = null;
+    }
+    mem.driftIssues.set(key, open);
+  });
+}
+
+/** Healthy at `sha`: after the environment's soak (default 0) and if still healthy, promote onward. */
+export async function afterHealthy(s: ReconcileScope, sha: string): Promise<void> {
+  const soak = parseDuration(s.env.soak) ?? 0;
+  const go = async () => {
+    if (healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) await chainFrom(s, sha);
+  };
+  if (soak === 0) return go();
+  s.deps.reconcile.timers.schedule(`soak:${checkKey(s, sha)}`, s.deps.clock().getTime() + soak, () => {
+    go().catch((error) => s.log.error({ err: error, env: s.env.name }, "promotion after soak failed"));
+  });
+}
+
+export function cancelSoak(s: ReconcileScope, sha: string): void {
+  s.deps.reconcile.timers.cancel(`soak:${checkKey(s, sha)}`);
+}
+
+/**
+ * The environment is healthy at `sha`: for every app with a next environment, the tag it runs
+ * there (read from git at that commit) goes to `promote` — which is idempotent, so a repeated
+ * healthy report opens nothing new.
+ */
+async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
+  const apps = chainedApps(s.config, s.env.name);
+  if (apps.length === 0) return;
+  const branches = apps.map((a) => ferryBranch(s.env.name, a.name));
+  const at = await readEnvironmentAt(s.octokit, s.repo, s.env, sha, branches);
+  for (const [i, app] of apps.entries()) {
+    const pin = runningPin(at.files, s.env, app);
+    if (pin === undefined) {
+      s.log.info({ app: app.name, env: s.env.name, sha }, "no single tag of the app found; nothing to chain");
+      continue;
+    }
+    const t = chainTarget(pin, parseMarker(at.mergedBodies[i]), at.committedDate);
+    for (const next of nextEnvironments(s.config, app, s.env.name)) {
+      const outcome = await promoteLocked(s.octokit, s.deps, {
+        configRepo: s.repo,
+        config: s.config,
+        app,
+        env: next,
+        build: {
+          source: t.source ?? app.source ?? `${s.repo.owner}/${s.repo.repo}`,
+          trigger: "chain",
+          tag: t.tag,
+          ...(t.digest ? { digest: t.digest } : {}),
+          ...(t.sha ? { sha: t.sha } : {}),
+          builtAt: t.builtAt,
+        },
+      });
+      const reason = "reason" in outcome ? outcome.reason : undefined;
+      s.log.info(
+        { app: app.name, from: s.env.name, to: next.name, tag: t.tag, status: outcome.status, reason },
+        `chain: ${s.env.name} healthy at ${sha.slice(0, 7)}`,
+      );
+    }
+  }
+}
+
+/** A queued or in-progress check fails once ferry.yml `reconcileTimeout` passes (in-memory timer). */
+export function armTimeout(s: ReconcileScope, sha: string): void {
+  const mem = s.deps.reconcile;
+  const key = checkKey(s, sha);
+  const state = mem.checks.get(key);
+  const limit = parseDuration(s.env.reconcileTimeout);
+  if (!state || state.status === "completed" || state.timedOut || limit === undefined) return;
+  mem.timers.schedule(`timeout:${key}`, state.startedAt + limit, () => {
+    onTimeout(s, sha).catch((error) => s.log.error({ err: error, env: s.env.name }, "timeout check failed"));
+  });
+}
+
+async function onTimeout(s: ReconcileScope, sha: string): Promise<void> {
+  const key = checkKey(s, sha);
+  const due = await s.deps.locks.run(`reconcile:${envKey(s)}`, async (): Promise<boolean | number> => {
+    const state = s.deps.reconcile.checks.get(key);
+    if (!state) return false;
+    const check = timeoutCheck({
+      environment: s.env.name,
+      revision: sha,
+      status: state.status,
+      startedAt: state.startedAt,
+      now: s.deps.clock().getTime(),
+      timeout: s.env.reconcileTimeout,
+    });
+    if ("skip" in check) return check.dueAt ?? false;
+    Object.assign(state, { pending: check, status: "completed", conclusion: "failure", timedOut: true });
+    return true;
+  });
+  if (typeof due === "number") {
+    s.deps.reconcile.timers.schedule(`timeout:${key}`, due, () => void onTimeout(s, sha).catch(() => {}));
+    return;
+  }
+  if (!due) return;
+  s.log.warn({ env: s.env.name, sha }, `reconcile not healthy after ${s.env.reconcileTimeout}`);
+  await flushCheck(s, sha);
+}

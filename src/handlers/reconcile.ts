@@ -1,0 +1,181 @@
+import type { Context } from "probot";
+import type { AppDeps } from "../app.js";
+import type { EnvironmentConfig, FerryConfig } from "../config/schema.js";
+import {
+  findReconcileCheck,
+  latestFerryCommit,
+  resolveCommit,
+  writeReconcileCheck,
+} from "../github/reconcile-checks.js";
+import type { Octokit, RepoRef } from "../github/repo-client.js";
+import { driftFingerprint } from "../reports/drift.js";
+import type { CheckState } from "../reports/memory.js";
+import { checkName, type EnvironmentRecord, reconcileCheck } from "../reports/reconcile-check.js";
+import type { Report } from "../reports/report.js";
+import { afterHealthy, armTimeout, cancelSoak, prefetchOrder, syncDriftIssue } from "./reconcile-effects.js";
+
+export type Log = Context["log"];
+
+/** Everything one environment's reconcile work needs, passed along together. */
+export interface ReconcileScope {
+  octokit: Octokit;
+  deps: AppDeps;
+  repo: RepoRef;
+  config: FerryConfig;
+  env: EnvironmentConfig;
+  log: Log;
+}
+
+export const envKey = (s: Pick<ReconcileScope, "repo" | "env">) =>
+  `${s.repo.owner}/${s.repo.repo}#${s.env.name}`;
+export const checkKey = (s: Pick<ReconcileScope, "repo" | "env">, sha: string) => `${envKey(s)}@${sha}`;
+
+/**
+ * A verified report → the environment's reconcile check on the commit it reconciled (or, when
+ * that is unknown, the latest merged Ferry commit), then drift issue, chain and timeout.
+ * Decisions run under the environment's lock; check writes coalesce per commit.
+ */
+export async function onReport(s: ReconcileScope, report: Report): Promise<string> {
+  const target = await targetCommit(s, report.revision);
+  const key = checkKey(s, target.sha);
+  const step = await s.deps.locks.run(`reconcile:${envKey(s)}`, () =>
+    decide(s, { ...report, revision: target.revision }, target.sha),
+  );
+  if ("skip" in step) {
+    // A check whose earlier write failed is written now, so a retried report is not lost.
+    if (s.deps.reconcile.checks.get(key)?.pending) await flushCheck(s, target.sha);
+    return step.skip;
+  }
+  await flushCheck(s, target.sha);
+  if (step.driftChanged) await syncDriftIssue(s, target.sha);
+  if (step.becameHealthy) await afterHealthy(s, target.sha);
+  armTimeout(s, target.sha);
+  return `${step.status}${step.conclusion ? ` (${step.conclusion})` : ""} on ${target.sha.slice(0, 7)}`;
+}
+
+/** A Ferry PR merged: the environment's check starts queued on the merge commit, unless a report beat us. */
+export async function queueReconcile(s: ReconcileScope, sha: string): Promise<void> {
+  const mem = s.deps.reconcile;
+  const queued = await s.deps.locks.run(`reconcile:${envKey(s)}`, async () => {
+    mem.latestMerged.set(envKey(s), sha);
+    if ((await checkState(s, sha)).id !== undefined) return false;
+    const state = mem.checks.get(checkKey(s, sha)) as CheckState;
+    state.pending = {
+      name: checkName(s.env.name),
+      headSha: sha,
+      status: "queued",
+      title: `Waiting for ${s.env.name} to sync ${sha.slice(0, 7)}`,
+      summary: `Merged. Ferry reports here once a cluster agent for **${s.env.name}** sees the commit.`,
+    };
+    return true;
+  });
+  if (!queued) return;
+  await flushCheck(s, sha);
+  armTimeout(s, sha);
+}
+
+interface Step {
+  status: string;
+  conclusion?: string;
+  driftChanged: boolean;
+  becameHealthy: boolean;
+}
+
+async function decide(s: ReconcileScope, report: Report, sha: string): Promise<Step | { skip: string }> {
+  const mem = s.deps.reconcile;
+  const state = await checkState(s, sha);
+  const previous = mem.records.get(envKey(s));
+  await prefetchOrder(s, previous, report);
+  const decision = reconcileCheck(report, previous, {
+    compareRevisions: (a, b) => mem.order.get(`${s.repo.owner}/${s.repo.repo}@${a}..${b}`) ?? undefined,
+  });
+  if ("skip" in decision) return decision;
+  mem.records.set(envKey(s), decision.record);
+  const wasSuccess = state.status === "completed" && state.conclusion === "success";
+  const success = decision.status === "completed" && decision.conclusion === "success";
+  if (wasSuccess && !success) cancelSoak(s, sha);
+  // A timed-out check keeps its failure until a final answer arrives.
+  if (!state.timedOut || decision.status === "completed") {
+    state.pending = { ...decision, headSha: sha };
+    state.status = decision.status;
+    state.conclusion = decision.conclusion;
+    if (decision.status === "completed") state.timedOut = false;
+  }
+  return {
+    status: decision.status,
+    ...(decision.conclusion ? { conclusion: decision.conclusion } : {}),
+    driftChanged: driftFingerprint(previous) !== driftFingerprint(decision.record),
+    becameHealthy: success && !wasSuccess,
+  };
+}
+
+/** The app's state of the check on `sha`: memory, else read back from GitHub (memo included). */
+export async function checkState(s: ReconcileScope, sha: string): Promise<CheckState> {
+  const mem = s.deps.reconcile;
+  const key = checkKey(s, sha);
+  const known = mem.checks.get(key);
+  if (known) return known;
+  const found = await findReconcileCheck(s.octokit, s.repo, sha, checkName(s.env.name));
+  const state: CheckState = found
+    ? {
+        id: found.id,
+        status: found.status,
+        ...(found.conclusion === "success" || found.conclusion === "failure"
+          ? { conclusion: found.conclusion }
+          : {}),
+        startedAt: found.startedAt,
+        ...(found.memo?.timedOut ? { timedOut: true } : {}),
+        completedOnGitHub: found.status === "completed",
+      }
+    : { status: "queued", startedAt: s.deps.clock().getTime() };
+  mem.checks.set(key, state);
+  if (found?.memo && !mem.records.has(envKey(s))) mem.records.set(envKey(s), found.memo.record);
+  return state;
+}
+
+/** Writes the newest pending check for `sha`; concurrent callers share one write. */
+export function flushCheck(s: ReconcileScope, sha: string): Promise<void> {
+  const mem = s.deps.reconcile;
+  const key = checkKey(s, sha);
+  return mem.writes.write(key, async () => {
+    const state = mem.checks.get(key);
+    const check = state?.pending;
+    if (!state || !check) return;
+    state.pending = undefined;
+    const record: EnvironmentRecord = mem.records.get(envKey(s)) ?? { objects: {} };
+    const memo = { startedAt: state.startedAt, ...(state.timedOut ? { timedOut: true } : {}), record };
+    try {
+      const existing =
+        state.id === undefined ? undefined : { id: state.id, completed: !!state.completedOnGitHub };
+      state.id = await writeReconcileCheck(s.octokit, s.repo, sha, check, memo, existing);
+      state.completedOnGitHub = check.status === "completed";
+    } catch (error) {
+      state.pending ??= check;
+      throw error;
+    }
+  });
+}
+
+/** The config-repo commit a report is about: its revision when the repo has it, else the fallback. */
+async function targetCommit(
+  s: ReconcileScope,
+  revision: string | undefined,
+): Promise<{ sha: string; revision: string | undefined }> {
+  const mem = s.deps.reconcile;
+  const repoName = `${s.repo.owner}/${s.repo.repo}`;
+  if (revision !== undefined) {
+    const key = `${repoName}@${revision}`;
+    let full = mem.commits.get(key);
+    if (full === undefined) {
+      full = (await resolveCommit(s.octokit, s.repo, revision)) ?? null;
+      mem.commits.set(key, full);
+    }
+    if (full !== null) return { sha: full, revision: full };
+  }
+  let fallback = mem.latestMerged.get(envKey(s));
+  if (fallback === undefined) {
+    fallback = await latestFerryCommit(s.octokit, s.repo, s.env.name);
+    mem.latestMerged.set(envKey(s), fallback);
+  }
+  return { sha: fallback, revision };
+}

@@ -1,0 +1,119 @@
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Logger } from "probot";
+import type { AppDeps } from "../app.js";
+import type { FerryConfig } from "../config/schema.js";
+import type { Installations } from "../github/installations.js";
+import type { Octokit, RepoRef } from "../github/repo-client.js";
+import type { Report } from "../reports/report.js";
+import { verifyReport } from "../reports/verify.js";
+import { onReport } from "./reconcile.js";
+
+export const reportsPath = "/ferry/v1/reports";
+/** A report is a few KB; 1 MiB leaves room for 1,000 drifted resources and refuses floods. */
+const maxBodyBytes = 1 << 20;
+/** How long ferry.yml is reused for reports before it is read again (a push to it resets it). */
+const configTtlMs = 60_000;
+
+export interface ReportsDeps {
+  app: AppDeps;
+  installations: Installations;
+  /** FERRY_CLUSTER_SECRETS: cluster name → shared secret. */
+  secrets: ReadonlyMap<string, string>;
+  /** FERRY_DEFAULT_CONFIG_REPO: for reports that name no config repo. */
+  defaultConfigRepo: string | undefined;
+  log: Logger;
+}
+
+export interface ReportAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly status: 400 | 403,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * `POST /ferry/v1/reports`: authenticate (signature, freshness, replay, cluster → environment per
+ * the config repo's ferry.yml), then post the state as a reconcile check. Answers 200 once the
+ * check is on GitHub, 503 when GitHub failed (the agent retries), 4xx with the reason otherwise.
+ */
+export async function receiveReport(
+  request: { headers: IncomingHttpHeaders; body: string },
+  d: ReportsDeps,
+): Promise<ReportAnswer> {
+  let target: { octokit: Octokit; repo: RepoRef; config: FerryConfig } | undefined;
+  let result: Awaited<ReturnType<typeof verifyReport>>;
+  try {
+    result = await verifyReport({
+      headers: request.headers,
+      body: request.body,
+      secretFor: (cluster) => d.secrets.get(cluster),
+      now: d.app.clock().getTime(),
+      seen: d.app.replay,
+      environmentsFor: async (cluster, report) => {
+        target = await configFor(d, report);
+        return target.config.clusters.filter((c) => c.name === cluster).map((c) => c.environment);
+      },
+    });
+  } catch (error) {
+    if (error instanceof Refusal) return refuse(d, error.status, error.message);
+    d.log.error({ err: error }, "report: could not read the config repo; answering 503 so the agent retries");
+    return { status: 503, body: { message: "GitHub is unavailable; retry later" } };
+  }
+  if (!result.ok) return refuse(d, result.status, result.reason);
+  const report = result.report;
+  const env = target?.config.environments.find((e) => e.name === report.environment);
+  if (target === undefined || env === undefined) return refuse(d, 403, "environment is not in ferry.yml");
+  const log = d.log.child({ cluster: report.cluster, env: env.name, object: report.object.name });
+  try {
+    const outcome = await onReport({ ...target, deps: d.app, env, log }, report);
+    log.debug({ phase: report.phase, revision: report.revision }, `report: ${outcome}`);
+    return { status: 200, body: { accepted: true, outcome } };
+  } catch (error) {
+    log.error({ err: error }, "report: writing to GitHub failed; answering 503 so the agent retries");
+    return { status: 503, body: { message: "GitHub is unavailable; retry later" } };
+  }
+}
+
+/** Reads the request body, refusing more than 1 MiB. */
+export async function readReportBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBodyBytes) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function configFor(d: ReportsDeps, report: Report) {
+  const name = report.configRepo ?? d.defaultConfigRepo;
+  if (name === undefined) {
+    throw new Refusal(400, "the report names no configRepo and FERRY_DEFAULT_CONFIG_REPO is not set");
+  }
+  const [owner = "", repoName = ""] = name.split("/");
+  const repo = { owner, repo: repoName };
+  const octokit = await d.installations.forRepo(repo);
+  if (octokit === undefined) throw new Refusal(403, `Ferry is not installed on ${name}`);
+  const key = name.toLowerCase();
+  const now = d.app.clock().getTime();
+  let cached = d.app.reconcile.configs.get(key);
+  if (cached === undefined || now - cached.at > configTtlMs) {
+    cached = { at: now, config: (await d.app.configs.load(octokit, repo))?.config };
+    d.app.reconcile.configs.set(key, cached);
+  }
+  if (cached.config === undefined) throw new Refusal(403, `${name} has no valid .github/ferry.yml`);
+  return { octokit, repo, config: cached.config };
+}
+
+function refuse(d: ReportsDeps, status: number, reason: string): ReportAnswer {
+  d.log.warn({ status, reason }, `report refused (${status}): ${reason}`);
+  return { status, body: { message: reason } };
+}

@@ -1,0 +1,55 @@
+import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
+import type { SourceFile } from "../manifests/sites.js";
+import { appEnvironments, nextEnvironments } from "../promotion/environments.js";
+import type { Marker } from "../promotion/marker.js";
+import { planUpdate } from "../promotion/plan-update.js";
+import type { EnvironmentRecord } from "./reconcile-check.js";
+
+/** Apps that go through `env` and have somewhere to go after it. */
+export function chainedApps(config: FerryConfig, env: string): AppConfig[] {
+  return config.apps.filter(
+    (app) =>
+      appEnvironments(config, app).some((e) => e.name === env) &&
+      nextEnvironments(config, app, env).length > 0,
+  );
+}
+
+/** The one tag (and digest) `app` runs under `env`'s paths in `files`; undefined when absent or mixed. */
+export function runningPin(
+  files: readonly SourceFile[],
+  env: EnvironmentConfig,
+  app: AppConfig,
+): { tag: string; digest?: string } | undefined {
+  // planUpdate lists every reference whatever the target; the target itself is irrelevant here.
+  const { references } = planUpdate({ files, environment: env, app, target: { tag: "0" } });
+  const pins = new Set(
+    references.filter((r) => r.tag !== undefined).map((r) => `${r.tag}@${r.digest ?? ""}`),
+  );
+  const [only] = [...pins];
+  if (pins.size !== 1 || only === undefined) return undefined;
+  const [tag = "", digest] = only.split("@");
+  return { tag, ...(digest ? { digest } : {}) };
+}
+
+/** What the next environment is given: the pin found in git, enriched by the merged PR's marker when it matches. */
+export function chainTarget(
+  pin: { tag: string; digest?: string },
+  marker: Marker | undefined,
+  committedAt: string,
+): { tag: string; digest?: string; builtAt: string; sha?: string; source?: string } {
+  const same = marker?.tag === pin.tag;
+  const digest = pin.digest ?? (same ? marker?.digest : undefined);
+  return {
+    tag: pin.tag,
+    ...(digest ? { digest } : {}),
+    builtAt: same && marker ? marker.builtAt : committedAt,
+    ...(same && marker?.sha ? { sha: marker.sha } : {}),
+    ...(same && marker?.source ? { source: marker.source } : {}),
+  };
+}
+
+/** The environment is Synced and Healthy at `revision`: every object reported there is healthy. */
+export function healthyAt(record: EnvironmentRecord | undefined, revision: string): boolean {
+  const at = Object.values(record?.objects ?? {}).filter((o) => o.revision === revision);
+  return at.length > 0 && at.every((o) => o.phase === "healthy");
+}

@@ -1,0 +1,145 @@
+import type { FerryConfig } from "../config/schema.js";
+import type { CheckConclusion, CheckStatus, EnvironmentRecord, ReconcileCheck } from "./reconcile-check.js";
+
+/** A bounded map that forgets the least recently used entry first. */
+export class Lru<K, V> {
+  readonly #map = new Map<K, V>();
+  constructor(readonly max: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.#map.get(key);
+    if (value !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, value);
+    }
+    return value;
+  }
+
+  has(key: K): boolean {
+    return this.#map.has(key);
+  }
+
+  set(key: K, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    for (const oldest of this.#map.keys()) {
+      if (this.#map.size <= this.max) break;
+      this.#map.delete(oldest);
+    }
+  }
+
+  delete(key: K): void {
+    this.#map.delete(key);
+  }
+}
+
+/** The app's view of one reconcile check run (one per environment and commit). */
+export interface CheckState {
+  /** Check run id once GitHub has it. */
+  id?: number;
+  status: CheckStatus;
+  conclusion?: CheckConclusion;
+  startedAt: number;
+  timedOut?: boolean;
+  /** GitHub's run is completed (going back to queued/in_progress then takes a new run). */
+  completedOnGitHub?: boolean;
+  /** The last check decided for this commit; written by the coalescing writer. */
+  pending?: ReconcileCheck;
+}
+
+/**
+ * Runs writes per key one at a time, and only the latest: while one write is in flight, later
+ * requests collapse into a single follow-up that writes whatever is newest by then. Every caller
+ * resolves once a write started after its request has finished, so nothing is acknowledged early.
+ */
+export class CoalescingWriter {
+  readonly #slots = new Map<string, { running: Promise<void>; next?: Promise<void> }>();
+
+  write(key: string, run: () => Promise<void>): Promise<void> {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) {
+      const running = run().finally(() => this.#done(key, running));
+      this.#slots.set(key, { running });
+      return running;
+    }
+    if (slot.next === undefined) {
+      const next = slot.running.catch(() => {}).then(run);
+      slot.next = next;
+      next.finally(() => this.#done(key, next)).catch(() => {});
+    }
+    return slot.next;
+  }
+
+  #done(key: string, finished: Promise<void>): void {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return;
+    if (slot.running === finished) {
+      if (slot.next === undefined) this.#slots.delete(key);
+      else this.#slots.set(key, { running: slot.next });
+    }
+  }
+}
+
+/** One pending timer per key (reconcile timeouts, soaks); unref'd so they never hold the process. */
+export class KeyedTimers {
+  readonly #timers = new Map<string, { at: number; handle: NodeJS.Timeout }>();
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Fires `fn` at `at` (ms); an earlier or equal timer for the key is kept, a later one replaced. */
+  schedule(key: string, at: number, fn: () => void): void {
+    const existing = this.#timers.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.handle);
+    const handle = setTimeout(
+      () => {
+        this.#timers.delete(key);
+        fn();
+      },
+      Math.max(0, at - this.now()),
+    );
+    handle.unref();
+    this.#timers.set(key, { at, handle });
+  }
+
+  has(key: string): boolean {
+    return this.#timers.has(key);
+  }
+
+  cancel(key: string): void {
+    const t = this.#timers.get(key);
+    if (t) clearTimeout(t.handle);
+    this.#timers.delete(key);
+  }
+
+  clear(): void {
+    for (const t of this.#timers.values()) clearTimeout(t.handle);
+    this.#timers.clear();
+  }
+}
+
+/**
+ * What the app remembers between reports, in front of GitHub: every entry can be rebuilt from
+ * GitHub (the check runs' memos, commits, PRs, issues), so a restart costs requests, not state.
+ */
+export class ReconcileMemory {
+  /** `<repo>#<env>` → the environment's record. */
+  readonly records = new Lru<string, EnvironmentRecord>(2_000);
+  /** `<repo>#<env>@<sha>` → the check on that commit. */
+  readonly checks = new Lru<string, CheckState>(10_000);
+  /** `<repo>@<rev>` → the full commit sha, or null when the repo has no such commit. */
+  readonly commits = new Lru<string, string | null>(10_000);
+  /** `<repo>@<a>..<b>` → git order of two commits (see compareRevisions). */
+  readonly order = new Lru<string, number | null>(10_000);
+  /** `<repo>#<env>` → merge commit of the environment's latest merged Ferry PR. */
+  readonly latestMerged = new Lru<string, string>(2_000);
+  /** `<repo>#<env>` → number of the open drift issue, or null when none is open. */
+  readonly driftIssues = new Lru<string, number | null>(2_000);
+  /** `<repo>` (lower case) → ferry.yml as last loaded for reports, and when. */
+  readonly configs = new Lru<string, { at: number; config: FerryConfig | undefined }>(1_000);
+  readonly writes = new CoalescingWriter();
+  readonly timers: KeyedTimers;
+
+  constructor(now: () => number = Date.now) {
+    this.timers = new KeyedTimers(now);
+  }
+}

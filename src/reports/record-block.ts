@@ -1,0 +1,64 @@
+import { z } from "zod";
+import type { EnvironmentRecord } from "./reconcile-check.js";
+import { driftedResourceSchema, healthStatuses, phases, reportedKinds, syncStatuses } from "./report.js";
+
+/**
+ * What the app keeps about one reconcile check run, hidden in the run's `output.text` so that
+ * GitHub stays the database: a restarted app reads it back from the check it is about to update.
+ */
+export interface CheckMemo {
+  /** When the check was queued or first reported on (ms): the reconcileTimeout counts from here. */
+  startedAt: number;
+  /** The check was failed by the timeout; only a completed result may replace it. */
+  timedOut?: boolean;
+  /** The environment's record as of this write: the latest accepted state of each object. */
+  record: EnvironmentRecord;
+}
+
+const objectSchema = z.object({
+  object: z.object({ kind: z.enum(reportedKinds), namespace: z.string(), name: z.string() }),
+  revision: z.string().optional(),
+  sync: z.enum(syncStatuses),
+  health: z.enum(healthStatuses),
+  phase: z.enum(phases),
+  message: z.string().optional(),
+  drifted: z.array(driftedResourceSchema),
+  observedAt: z.string(),
+  sequence: z.number(),
+});
+
+const memoSchema = z.object({
+  startedAt: z.number(),
+  timedOut: z.boolean().optional(),
+  record: z.object({ objects: z.record(z.string(), objectSchema) }),
+});
+
+const pattern = /<!-- ferry:reconcile (\{.*?\}) -->/s;
+/** GitHub refuses check output text longer than 65,535 characters. */
+export const maxTextLength = 65_535;
+
+/** The memo as an HTML comment (invisible in the rendered check); shed detail to fit GitHub's cap. */
+export function renderMemo(memo: CheckMemo, room = maxTextLength - 200): string {
+  const render = (m: CheckMemo) =>
+    `<!-- ferry:reconcile ${JSON.stringify(m).replaceAll("--", "-\\u002d")} -->`;
+  const full = render(memo);
+  if (full.length <= room) return full;
+  // Messages are for people and are in the summary already; the decisions need the rest.
+  const objects = Object.fromEntries(
+    Object.entries(memo.record.objects).map(([k, o]) => [k, { ...o, message: undefined }]),
+  );
+  const lean = render({ ...memo, record: { objects } });
+  return lean.length <= room ? lean : render({ ...memo, record: { objects: {} } });
+}
+
+/** The memo in a check's output text, or undefined when absent or unreadable (then start afresh). */
+export function parseMemo(text: string | null | undefined): CheckMemo | undefined {
+  const match = text ? pattern.exec(text) : null;
+  if (!match?.[1]) return undefined;
+  try {
+    const parsed = memoSchema.safeParse(JSON.parse(match[1]));
+    return parsed.success ? (parsed.data as CheckMemo) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,334 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ferryYml, report, startWorld, until, type World } from "../reports/support.js";
+import {
+  argo,
+  argoApplication,
+  argoStatus,
+  kustomization as flux,
+  fluxKustomization,
+} from "../support/kube/fixtures.js";
+import { resources } from "../support/kube/server.js";
+import { kustomization } from "./fixtures.js";
+
+const apps = resources.applications;
+const ks = resources.kustomizations;
+let world: World;
+afterEach(async () => {
+  await world?.close();
+});
+
+const statusOf = (w: World, sha: string, env = "staging") => {
+  const c = w.check(sha, env);
+  return c && (c.status === "completed" ? `completed:${c.conclusion}` : c.status);
+};
+const waitStatus = (w: World, sha: string, want: string, env = "staging") =>
+  until(
+    () => statusOf(w, sha, env) === want && w.check(sha, env),
+    `${env} check ${want} on ${sha.slice(0, 7)}`,
+  );
+const ferryPrs = (w: World, env: string) =>
+  w.stack.github.pulls("acme/deploy").filter((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
+
+describe("reconcile checks from the real agent", () => {
+  it("Argo CD: merge → queued, syncing → in_progress, healthy → success; the production PR opens", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging("1.5.0");
+    const queued = await waitStatus(world, sha, "queued");
+    expect(queued.output.title).toBe(`Waiting for staging to sync ${sha.slice(0, 7)}`);
+
+    world.kube.upsert(
+      apps,
+      argoApplication({ name: "api", environment: "staging", status: argo.syncing(sha) }),
+    );
+    world.agent();
+    const syncing = await waitStatus(world, sha, "in_progress");
+    expect(syncing.output.title).toBe(`Syncing ${sha.slice(0, 7)}`);
+    expect(syncing.output.summary).toContain(
+      "| Application argocd/api | syncing | OutOfSync | Progressing |",
+    );
+    expect(ferryPrs(world, "production")).toHaveLength(0);
+
+    world.kube.patchStatus(apps, "argocd", "api", argo.progressing(sha));
+    await until(
+      () => world.check(sha)?.output.summary?.includes("| Synced | Progressing |"),
+      "progressing row",
+    );
+    world.kube.patchStatus(apps, "argocd", "api", argo.healthy(sha));
+    const healthy = await waitStatus(world, sha, "completed:success");
+    expect(healthy.output.title).toBe(`Synced and healthy at ${sha.slice(0, 7)}`);
+    // one run per commit, updated in place; the memo that rebuilds the record rides along hidden
+    expect(world.stack.github.checkRuns("acme/deploy", sha)).toHaveLength(1);
+    expect(healthy.output.text).toMatch(/^<!-- ferry:reconcile \{.*"phase":"healthy".*\} -->$/s);
+
+    const [prod] = await until(
+      () => ferryPrs(world, "production").length === 1 && ferryPrs(world, "production"),
+      "production PR",
+    );
+    await world.stack.github.idle();
+    expect(prod?.title).toBe("Promote api 1.5.0 to production");
+    expect(prod?.body).toContain("| `overlays/production/kustomization.yaml` | 8 | `1.4.1` | `1.5.0` |");
+    // digest and build time come from the merged staging PR's marker
+    expect(prod?.body).toContain(`"digest":"sha256:${"d".repeat(64)}"`);
+    expect(
+      world.stack.github.readFile(
+        "acme/deploy",
+        "ferry/production/api",
+        "overlays/production/kustomization.yaml",
+      ),
+    ).toBe(kustomization("1.5.0"));
+  });
+
+  it("Argo CD: degraded and failed syncs fail the check with the controller's message", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging();
+    world.kube.upsert(
+      apps,
+      argoApplication({ name: "api", environment: "staging", status: argo.syncing(sha) }),
+    );
+    world.agent();
+    await waitStatus(world, sha, "in_progress");
+    world.kube.patchStatus(apps, "argocd", "api", argo.degraded(sha));
+    const degraded = await waitStatus(world, sha, "completed:failure");
+    expect(degraded.output.title).toBe(`Degraded at ${sha.slice(0, 7)}`);
+    expect(degraded.output.summary).toContain('Deployment "api" exceeded its progress deadline');
+
+    world.kube.patchStatus(apps, "argocd", "api", argo.failed(sha));
+    await until(() => world.check(sha)?.output.title === `Sync failed at ${sha.slice(0, 7)}`, "failed title");
+    expect(world.check(sha)?.output.summary).toContain("one or more objects failed to apply");
+    expect(ferryPrs(world, "production")).toHaveLength(0);
+  });
+
+  it("Flux: reconciling → in_progress, Ready → success, BuildFailed and HealthCheckFailed → failure", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging("1.5.0-rc.1"); // a prerelease: production's tag rules refuse the chain
+    world.kube.upsert(
+      ks,
+      fluxKustomization({
+        name: "apps",
+        environment: "staging",
+        configRepo: "acme/deploy",
+        status: flux.reconciling(sha),
+      }),
+    );
+    world.agent();
+    await waitStatus(world, sha, "in_progress");
+    world.kube.patchStatus(ks, "flux-system", "apps", flux.ready(sha));
+    const ready = await waitStatus(world, sha, "completed:success");
+    expect(ready.output.summary).toContain("| Kustomization flux-system/apps | healthy | Synced | Healthy |");
+    await world.stack.github.idle();
+    expect(ferryPrs(world, "production")).toHaveLength(0);
+
+    world.kube.patchStatus(ks, "flux-system", "apps", flux.healthCheckFailed(sha));
+    await until(
+      () => world.check(sha)?.output.title === `Degraded at ${sha.slice(0, 7)}`,
+      "health check failure",
+    );
+    expect(statusOf(world, sha)).toBe("completed:failure");
+    world.kube.patchStatus(ks, "flux-system", "apps", flux.buildFailed(sha, sha));
+    await until(
+      () => world.check(sha)?.output.title === `Sync failed at ${sha.slice(0, 7)}`,
+      "build failure",
+    );
+    expect(world.check(sha)?.output.summary).toContain("kustomize build failed");
+  });
+
+  it("drift opens one issue, updates it as the drift changes and closes it when back in sync", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging();
+    world.kube.upsert(
+      apps,
+      argoApplication({ name: "api", environment: "staging", status: argo.healthy(sha) }),
+    );
+    world.agent();
+    await waitStatus(world, sha, "completed:success");
+    const driftIssues = () =>
+      world.stack.github.issues("acme/deploy").filter((i) => i.title === "Drift in staging");
+
+    world.kube.patchStatus(apps, "argocd", "api", argo.drifted(sha, ["Deployment/api"]));
+    const [issue] = await until(() => driftIssues().length === 1 && driftIssues(), "drift issue");
+    expect(issue?.state).toBe("open");
+    expect(issue?.labels).toContain("ferry:drift");
+    expect(issue?.body).toContain("- apps/Deployment api/api");
+    const drifted = await waitStatus(world, sha, "completed:failure");
+    expect(drifted.output.title).toBe("Drift: 1 resource differ from git");
+    expect(drifted.output.summary).toContain("- apps/Deployment api/api");
+
+    world.kube.patchStatus(
+      apps,
+      "argocd",
+      "api",
+      argo.drifted(sha, ["Deployment/api", "ConfigMap/api-config"]),
+    );
+    await until(() => driftIssues()[0]?.body?.includes("ConfigMap api/api-config"), "issue updated");
+    expect(driftIssues()).toHaveLength(1);
+
+    world.kube.patchStatus(apps, "argocd", "api", argo.healthy(sha));
+    await until(() => driftIssues()[0]?.state === "closed", "issue closed");
+    expect(driftIssues()).toHaveLength(1);
+    expect(statusOf(world, sha)).toBe("completed:success");
+    expect(driftIssues()[0]?.body).toContain(
+      `**staging** is back in sync with git at \`${sha.slice(0, 7)}\``,
+    );
+  });
+
+  it("an early sync error with no revision is posted on the latest merged Ferry commit", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging();
+    world.kube.upsert(
+      apps,
+      argoApplication({
+        name: "api",
+        environment: "staging",
+        status: argoStatus({
+          sync: "Unknown",
+          health: "Missing",
+          operation: { phase: "Error", message: "rpc error: repository not accessible" },
+        }),
+      }),
+    );
+    world.agent();
+    const failed = await waitStatus(world, sha, "completed:failure");
+    expect(failed.output.title).toBe("Sync failed at (revision not yet known)");
+    expect(failed.output.summary).toContain("repository not accessible");
+  });
+
+  it("a queued check that never turns healthy fails after reconcileTimeout", async () => {
+    world = await startWorld(ferryYml({ reconcileTimeout: "300ms" }));
+    const sha = await world.mergeStaging();
+    await waitStatus(world, sha, "queued");
+    const timedOut = await waitStatus(world, sha, "completed:failure");
+    expect(timedOut.output.title).toBe("Not healthy after 300ms");
+    // a late syncing report does not reopen it; a final answer replaces it
+    expect(
+      (
+        await world.post(
+          report({ revision: sha, phase: "syncing", sync: "OutOfSync", health: "Progressing" }),
+        )
+      ).status,
+    ).toBe(200);
+    expect(statusOf(world, sha)).toBe("completed:failure");
+    expect((await world.post(report({ revision: sha }))).status).toBe(200);
+    expect(statusOf(world, sha)).toBe("completed:success");
+  });
+
+  it("soak: the production PR opens only after staging has stayed healthy for the soak", async () => {
+    world = await startWorld(ferryYml({ soak: "400ms" }));
+    const sha = await world.mergeStaging();
+    const started = Date.now();
+    expect((await world.post(report({ revision: sha }))).status).toBe(200);
+    expect(statusOf(world, sha)).toBe("completed:success");
+    expect(ferryPrs(world, "production")).toHaveLength(0);
+    await until(() => ferryPrs(world, "production").length === 1, "production PR after the soak");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    // a repeated healthy report (e.g. after an agent restart) opens nothing new
+    expect(
+      (await world.post(report({ revision: sha, sequence: Date.now() + 5, health: "Healthy" }))).status,
+    ).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    await world.stack.github.idle();
+    expect(
+      world.stack.github.pulls("acme/deploy").filter((p) => p.head.ref === "ferry/production/api"),
+    ).toHaveLength(1);
+  });
+});
+
+describe("report authentication and ordering", () => {
+  const noGitHubCalls = (w: World) => w.stack.github.requests.filter((r) => !r.path.startsWith("/app"));
+
+  it("refuses forged (401), stale (401), unknown-cluster (403), malformed (400) and replayed (409) reports, logging each", async () => {
+    world = await startWorld();
+    const sha = world.stack.github.resolve("acme/deploy", "main") as string;
+    const warn = vi.spyOn(world.stack.ferry.probot.log, "warn");
+    world.stack.github.resetRequests();
+
+    const forged = await world.post(report({ revision: sha }), { secret: "not-the-cluster-secret-000" });
+    expect(forged.status).toBe(401);
+    const stale = await world.post(report({ revision: sha }), { at: Date.now() - 6 * 60_000 });
+    expect(stale.status).toBe(401);
+    const unknown = await world.post(report({ cluster: "rogue-1", revision: sha }), {
+      secret: "rogue-secret-0123456789",
+    });
+    expect(unknown.status).toBe(403);
+    const malformed = await world.post({ ...report(), phase: "exploded" } as never);
+    expect(malformed.status).toBe(400);
+    expect(noGitHubCalls(world)).toEqual([]);
+    const reasons = warn.mock.calls.map((c) => String(c[1]));
+    expect(reasons).toEqual([
+      "report refused (401): signature does not match the cluster's secret",
+      "report refused (401): timestamp is older than 5 minutes",
+      'report refused (403): unknown cluster "rogue-1"',
+      expect.stringMatching(/^report refused \(400\): invalid report: phase/),
+    ]);
+
+    // a cluster with a secret but not allowed this environment by ferry.yml
+    const wrongEnv = await world.post(report({ environment: "production", revision: sha }));
+    expect(wrongEnv.status).toBe(403);
+
+    const body = JSON.stringify(report({ revision: sha }));
+    const { signedHeaders } = await import("../../src/reports/signature.js");
+    const headers = signedHeaders("staging-1-secret-0123456789", body, Date.now());
+    const send = () => fetch(`${world.stack.ferry.url}/ferry/v1/reports`, { method: "POST", headers, body });
+    expect((await send()).status).toBe(200);
+    const replayed = await send();
+    expect(replayed.status).toBe(409);
+    expect(String(warn.mock.calls.at(-1)?.[1])).toBe(
+      "report refused (409): report already received (replay)",
+    );
+  });
+
+  it("an older report never overwrites a newer state", async () => {
+    world = await startWorld();
+    const older = world.stack.github.resolve("acme/deploy", "main") as string;
+    const sha = await world.mergeStaging();
+    const seq = Date.now();
+    expect((await world.post(report({ revision: sha, sequence: seq + 10 }))).status).toBe(200);
+    expect(statusOf(world, sha)).toBe("completed:success");
+    const late = await world.post(
+      report({
+        revision: sha,
+        sequence: seq + 5,
+        phase: "syncing",
+        sync: "OutOfSync",
+        health: "Progressing",
+      }),
+    );
+    expect(late.status).toBe(200);
+    expect(await late.json()).toMatchObject({
+      outcome: "older than the recorded state of Application argocd/api",
+    });
+    expect(statusOf(world, sha)).toBe("completed:success");
+
+    // a report about an older commit arriving after the newer one is recorded
+    const stale = await world.post(
+      report({ revision: older, sequence: seq + 20, phase: "degraded", health: "Degraded" }),
+    );
+    expect(await stale.json()).toMatchObject({
+      outcome: "older than the recorded state of Application argocd/api",
+    });
+    expect(world.check(older)).toBeUndefined();
+  });
+
+  it("after a restart the record is read back from the check run: a duplicate is skipped, drift still closes", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging();
+    const seq = Date.now();
+    expect((await world.post(report({ revision: sha, sequence: seq }))).status).toBe(200);
+    const drifted = [{ group: "apps", kind: "Deployment", namespace: "api", name: "api" }];
+    const drift = report({ revision: sha, sequence: seq + 1, sync: "OutOfSync", phase: "drifted", drifted });
+    expect((await world.post(drift)).status).toBe(200);
+    expect(world.stack.github.issues("acme/deploy").filter((i) => i.state === "open")).toHaveLength(1);
+
+    await world.stack.restart();
+    world.stack.github.resetRequests();
+    const again = await world.post({ ...drift, observedAt: new Date().toISOString() });
+    expect(await again.json()).toMatchObject({ outcome: "no change for Application argocd/api" });
+    const writes = world.stack.github.requests.filter(
+      (r) => r.method !== "GET" && !r.path.startsWith("/app"),
+    );
+    expect(writes).toEqual([]);
+
+    expect((await world.post(report({ revision: sha, sequence: seq + 2 }))).status).toBe(200);
+    expect(statusOf(world, sha)).toBe("completed:success");
+    expect(world.stack.github.issues("acme/deploy").filter((i) => i.state === "open")).toHaveLength(0);
+  });
+});
