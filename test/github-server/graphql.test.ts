@@ -112,6 +112,15 @@ describe("GraphQL", () => {
     );
     const again = await octokit.graphql<ReadResult>(READ, { owner: "acme", name: "deploy" });
     expect(again.repository.pullRequests.nodes.map((n) => n.number)).toEqual([1]);
+    const file = await octokit.graphql<{
+      repository: { object: { file: { path: string; object: { text: string } } } };
+    }>(
+      `{ repository(owner: "acme", name: "deploy") { object(expression: "ferry/staging/api") { ... on Commit { file(path: "staging/api.yaml") { path object { ... on Blob { text } } } } } } }`,
+    );
+    expect(file.repository.object.file).toEqual({
+      path: "staging/api.yaml",
+      object: { text: "image: ghcr.io/acme/api:1.1.0\n" },
+    });
   });
 
   it("rejects createCommitOnBranch with a stale expectedHeadOid, changing nothing", async () => {

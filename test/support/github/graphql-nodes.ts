@@ -160,21 +160,33 @@ export class Nodes {
         return this.pull(r, p as PullRecord);
       },
       pullRequests: (
-        args: PageArgs & { headRefName?: string; baseRefName?: string; states?: string[]; labels?: string[] },
+        args: PageArgs & {
+          headRefName?: string;
+          baseRefName?: string;
+          states?: string[];
+          labels?: string[];
+          orderBy?: { field: "CREATED_AT" | "UPDATED_AT"; direction: "ASC" | "DESC" };
+        },
         _: unknown,
         info: GraphQLResolveInfo,
-      ) =>
-        connection(
+      ) => {
+        // GitHub's default order is oldest first; orderBy picks created or updated time.
+        const field = args.orderBy?.field === "UPDATED_AT" ? "updated_at" : "created_at";
+        const sign = args.orderBy?.direction === "DESC" ? -1 : 1;
+        const key = (p: PullRecord): string => `${p[field]}${String(p.number).padStart(9, "0")}`;
+        return connection(
           s
             .pulls(r)
             .filter((p) => !args.headRefName || p.head.ref === args.headRefName)
             .filter((p) => !args.baseRefName || p.base.ref === args.baseRefName)
             .filter((p) => !args.states || args.states.includes(pullState(p)))
             .filter((p) => !args.labels || args.labels.some((l) => p.labels.includes(l)))
+            .sort((a, b) => (key(a) < key(b) ? -sign : sign))
             .map((p) => this.pull(r, p)),
           args,
           info,
-        ),
+        );
+      },
       issue: ({ number }: { number: number }) => {
         const i = r.issues.get(number);
         if (!i || i.kind !== "issue")
@@ -324,7 +336,7 @@ export class Nodes {
       tree: () => this.gitObject(r, r.objects.get(c.tree) as GitObject, ""),
       file: ({ path }: { path: string }) => {
         const clean = path.replace(/^\/+|\/+$/g, "");
-        const entry = r.objects.walk(c.tree).find((e) => e.path === clean);
+        const entry = r.objects.lookup(c.tree, clean);
         const obj = entry ? r.objects.get(entry.sha) : undefined;
         if (!entry || !obj) return null;
         return {
