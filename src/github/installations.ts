@@ -7,7 +7,7 @@ import { hasStatus, type Octokit, type RepoRef } from "./repo-client.js";
  * whose token auth-app caches and renews.
  */
 export class Installations {
-  readonly #ids = new Map<string, { id: number | undefined; at: number }>();
+  readonly #ids = new Map<string, { id: Promise<number | undefined>; at: number }>();
   readonly #octokits = new Map<number, Promise<Octokit>>();
 
   constructor(
@@ -21,16 +21,23 @@ export class Installations {
   async forRepo(repo: RepoRef): Promise<Octokit | undefined> {
     const key = `${repo.owner}/${repo.repo}`.toLowerCase();
     let known = this.#ids.get(key);
-    if (known === undefined || (known.id === undefined && this.now() - known.at > this.negativeTtlMs)) {
-      known = { id: await this.#lookup(repo), at: this.now() };
+    if (
+      known === undefined ||
+      ((await known.id) === undefined && this.now() - known.at > this.negativeTtlMs)
+    ) {
+      // Stored as a promise: concurrent first reports share one lookup.
+      const id = this.#lookup(repo);
+      known = { id, at: this.now() };
       this.#ids.set(key, known);
+      id.catch(() => this.#ids.delete(key));
     }
-    if (known.id === undefined) return undefined;
-    let octokit = this.#octokits.get(known.id);
+    const id = await known.id;
+    if (id === undefined) return undefined;
+    let octokit = this.#octokits.get(id);
     if (octokit === undefined) {
-      octokit = this.probot.auth(known.id) as Promise<Octokit>;
-      this.#octokits.set(known.id, octokit);
-      octokit.catch(() => this.#octokits.delete(known.id as number));
+      octokit = this.probot.auth(id) as Promise<Octokit>;
+      this.#octokits.set(id, octokit);
+      octokit.catch(() => this.#octokits.delete(id));
     }
     return octokit;
   }

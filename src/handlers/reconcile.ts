@@ -9,7 +9,7 @@ import {
 } from "../github/reconcile-checks.js";
 import type { Octokit, RepoRef } from "../github/repo-client.js";
 import { driftFingerprint } from "../reports/drift.js";
-import type { CheckState } from "../reports/memory.js";
+import { type CheckState, shared } from "../reports/memory.js";
 import { checkName, type EnvironmentRecord, reconcileCheck } from "../reports/reconcile-check.js";
 import type { Report } from "../reports/report.js";
 import { afterHealthy, armTimeout, cancelSoak, prefetchOrder, syncDriftIssue } from "./reconcile-effects.js";
@@ -164,12 +164,11 @@ async function targetCommit(
   const mem = s.deps.reconcile;
   const repoName = `${s.repo.owner}/${s.repo.repo}`;
   if (revision !== undefined) {
-    const key = `${repoName}@${revision}`;
-    let full = mem.commits.get(key);
-    if (full === undefined) {
-      full = (await resolveCommit(s.octokit, s.repo, revision)) ?? null;
-      mem.commits.set(key, full);
-    }
+    const full = await shared(
+      mem.commits,
+      `${repoName}@${revision}`,
+      async () => (await resolveCommit(s.octokit, s.repo, revision)) ?? null,
+    );
     if (full !== null) return { sha: full, revision: full };
   }
   let fallback = mem.latestMerged.get(envKey(s));

@@ -106,11 +106,15 @@ async function configFor(d: ReportsDeps, report: Report) {
   const now = d.app.clock().getTime();
   let cached = d.app.reconcile.configs.get(key);
   if (cached === undefined || now - cached.at > configTtlMs) {
-    cached = { at: now, config: (await d.app.configs.load(octokit, repo))?.config };
+    // Stored as a promise: concurrent reports share one read.
+    const loading = d.app.configs.load(octokit, repo).then((loaded) => loaded?.config);
+    cached = { at: now, config: loading };
     d.app.reconcile.configs.set(key, cached);
+    loading.catch(() => d.app.reconcile.configs.delete(key));
   }
-  if (cached.config === undefined) throw new Refusal(403, `${name} has no valid .github/ferry.yml`);
-  return { octokit, repo, config: cached.config };
+  const config = await cached.config;
+  if (config === undefined) throw new Refusal(403, `${name} has no valid .github/ferry.yml`);
+  return { octokit, repo, config };
 }
 
 function refuse(d: ReportsDeps, status: number, reason: string): ReportAnswer {

@@ -33,6 +33,17 @@ export class Lru<K, V> {
   }
 }
 
+/** `lru[key]`, else `load()` stored as a promise so concurrent callers share one request; failures are forgotten. */
+export function shared<V>(lru: Lru<string, Promise<V>>, key: string, load: () => Promise<V>): Promise<V> {
+  let value = lru.get(key);
+  if (value === undefined) {
+    value = load();
+    lru.set(key, value);
+    value.catch(() => lru.delete(key));
+  }
+  return value;
+}
+
 /** The app's view of one reconcile check run (one per environment and commit). */
 export interface CheckState {
   /** Check run id once GitHub has it. */
@@ -126,8 +137,8 @@ export class ReconcileMemory {
   readonly records = new Lru<string, EnvironmentRecord>(2_000);
   /** `<repo>#<env>@<sha>` → the check on that commit. */
   readonly checks = new Lru<string, CheckState>(10_000);
-  /** `<repo>@<rev>` → the full commit sha, or null when the repo has no such commit. */
-  readonly commits = new Lru<string, string | null>(10_000);
+  /** `<repo>@<rev>` → the full commit sha, or null when the repo has no such commit (shared while in flight). */
+  readonly commits = new Lru<string, Promise<string | null>>(10_000);
   /** `<repo>@<a>..<b>` → git order of two commits (see compareRevisions). */
   readonly order = new Lru<string, number | null>(10_000);
   /** `<repo>#<env>` → merge commit of the environment's latest merged Ferry PR. */
@@ -135,7 +146,7 @@ export class ReconcileMemory {
   /** `<repo>#<env>` → number of the open drift issue, or null when none is open. */
   readonly driftIssues = new Lru<string, number | null>(2_000);
   /** `<repo>` (lower case) → ferry.yml as last loaded for reports, and when. */
-  readonly configs = new Lru<string, { at: number; config: FerryConfig | undefined }>(1_000);
+  readonly configs = new Lru<string, { at: number; config: Promise<FerryConfig | undefined> }>(1_000);
   readonly writes = new CoalescingWriter();
   readonly timers: KeyedTimers;
 
