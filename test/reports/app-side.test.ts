@@ -40,12 +40,15 @@ describe("the memo hidden in a reconcile check", () => {
   });
 
   it("sheds messages, then objects, to fit GitHub's 65,535-character cap; garbage reads as none", () => {
-    const big = record(
-      ...Array.from({ length: 300 }, (_, i) => obj(`app-${i}`, { message: "x".repeat(400) })),
-    );
-    const text = renderMemo({ startedAt: 1, record: big });
+    const many = (n: number) =>
+      record(...Array.from({ length: n }, (_, i) => obj(`app-${i}`, { message: "x".repeat(400) })));
+    const text = renderMemo({ startedAt: 1, record: many(150) });
     expect(text.length).toBeLessThan(65_535);
-    expect(Object.keys(parseMemo(text)?.record.objects ?? {})).toHaveLength(300);
+    const objects = Object.values(parseMemo(text)?.record.objects ?? {});
+    expect(objects).toHaveLength(150);
+    expect(objects[0]?.message).toBeUndefined();
+    // beyond that the record lives in memory only (docs/agent.md, limits)
+    expect(parseMemo(renderMemo({ startedAt: 1, record: many(1000) }))?.record.objects).toEqual({});
     expect(parseMemo("<!-- ferry:reconcile {nope} -->")).toBeUndefined();
     expect(parseMemo(null)).toBeUndefined();
   });
