@@ -1,11 +1,11 @@
 import type { ApplicationFunction } from "probot";
 import { ConfigRepoIndex } from "./github/config-repos.js";
 import { ConfigSource } from "./github/config-source.js";
-import { listPullFiles } from "./github/repo-client.js";
 import { onCheckSuiteCompleted } from "./handlers/auto-merge.js";
 import { registerBuildEvents } from "./handlers/build-events.js";
 import { onComment } from "./handlers/chatops.js";
-import { onPullRequestCheckConfig, onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
+import { onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
+import { registerGuard } from "./handlers/guard-events.js";
 import { registerReconcile } from "./handlers/merged.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { ReconcileMemory } from "./reports/memory.js";
@@ -49,9 +49,6 @@ export function ferryApp(deps: AppDeps): ApplicationFunction {
     registerReconcile(app, deps);
     app.on("check_suite.completed", (context) => onCheckSuiteCompleted(context, deps));
     app.on("issue_comment.created", (context) => onComment(context, deps));
-    app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], async (context) => {
-      const files = await listPullFiles(context.octokit, context.repo(), context.payload.pull_request.number);
-      await onPullRequestCheckConfig(context, files);
-    });
+    registerGuard(app, deps);
   };
 }

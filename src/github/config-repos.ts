@@ -44,8 +44,24 @@ export class ConfigRepoIndex {
       .map((c) => c.repo);
   }
 
+  /** Whether `repo` (`owner/repo`) has a Ferry config-repo ferry.yml on its default branch. */
+  async isConfigRepo(octokit: Octokit, installationId: number, repo: string): Promise<boolean> {
+    const { configs } = await this.#index(octokit, installationId);
+    return configs.some((c) => c.repo.toLowerCase() === repo.toLowerCase());
+  }
+
   invalidate(installationId: number): void {
     this.#indexes.delete(installationId);
+  }
+
+  #index(octokit: Octokit, installationId: number): Promise<Index> {
+    let index = this.#indexes.get(installationId);
+    if (index === undefined) {
+      index = build(octokit);
+      this.#indexes.set(installationId, index);
+      index.catch(() => this.#indexes.delete(installationId));
+    }
+    return index;
   }
 }
 

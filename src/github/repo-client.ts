@@ -66,20 +66,34 @@ export async function publishCheckRun(
   return checkRunId;
 }
 
-/** Starts (or restarts) a check run as in_progress, so a reviewer sees Ferry working. */
-export async function startCheckRun(
+/**
+ * Starts (or restarts) check runs as in_progress, so a reviewer sees Ferry working at once:
+ * one list for the commit, then one create or update per name. Returns their ids by name.
+ */
+export async function startCheckRuns(
   octokit: Octokit,
   repo: RepoRef,
   headSha: string,
-  name: string,
-): Promise<number> {
-  const id = await findCheckRun(octokit, repo, headSha, name);
-  if (id !== undefined) {
-    await octokit.rest.checks.update({ ...repo, check_run_id: id, status: "in_progress" });
-    return id;
+  names: readonly string[],
+): Promise<Map<string, number>> {
+  const { data } = await octokit.rest.checks.listForRef({
+    ...repo,
+    ref: headSha,
+    filter: "latest",
+    per_page: 100,
+  });
+  const ids = new Map<string, number>();
+  for (const name of names) {
+    const existing = data.check_runs.find((r) => r.name === name)?.id;
+    const id =
+      existing === undefined
+        ? (await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: "in_progress" })).data
+            .id
+        : (await octokit.rest.checks.update({ ...repo, check_run_id: existing, status: "in_progress" })).data
+            .id;
+    ids.set(name, id);
   }
-  return (await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: "in_progress" })).data
-    .id;
+  return ids;
 }
 
 async function findCheckRun(
@@ -98,12 +112,31 @@ async function findCheckRun(
   return data.check_runs[0]?.id;
 }
 
-/** Paths a pull request changes (GitHub lists at most 3,000). */
-export async function listPullFiles(octokit: Octokit, repo: RepoRef, pullNumber: number): Promise<string[]> {
+/** Files a pull request changes (GitHub lists at most 3,000), and whether each was removed. */
+export async function listPullFiles(
+  octokit: Octokit,
+  repo: RepoRef,
+  pullNumber: number,
+): Promise<{ path: string; removed: boolean }[]> {
   const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
     ...repo,
     pull_number: pullNumber,
     per_page: 100,
   });
-  return files.map((f) => f.filename);
+  return files.map((f) => ({ path: f.filename, removed: f.status === "removed" }));
+}
+
+/** The merge base of two commits: what a PR's diff is computed against. */
+export async function mergeBase(
+  octokit: Octokit,
+  repo: RepoRef,
+  base: string,
+  head: string,
+): Promise<string> {
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+    ...repo,
+    basehead: `${base}...${head}`,
+    per_page: 1,
+  });
+  return data.merge_base_commit.sha;
 }

@@ -36,16 +36,3 @@ export async function onPushCheckConfig(context: Context<"push">, configs: Confi
       "ferry.yml on the default branch is invalid; keeping the last valid config",
     );
 }
-
-/** A PR that changes ferry.yml gets the same check on its head commit. */
-export async function onPullRequestCheckConfig(
-  context: Context<"pull_request.opened" | "pull_request.synchronize" | "pull_request.reopened">,
-  changedFiles: readonly string[],
-): Promise<void> {
-  if (!changedFiles.includes(configPath)) return;
-  const repo = context.repo();
-  const head = context.payload.pull_request.head.sha;
-  const file = await readFile(context.octokit, repo, head, configPath);
-  if (file === undefined) return;
-  await publishCheckRun(context.octokit, repo, head, configCheck(parseFerryConfig(file.text)));
-}

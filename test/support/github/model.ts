@@ -47,6 +47,8 @@ export interface IssueRecord {
   created_at: string;
   updated_at: string;
   closed_at: string | null;
+  /** Label events, for `GET /repos/{owner}/{repo}/issues/{issue_number}/events`. */
+  events?: { id: number; event: "labeled" | "unlabeled"; label: string; actor: Actor; created_at: string }[];
 }
 
 export interface AutoMergeRecord {

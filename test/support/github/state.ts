@@ -251,6 +251,16 @@ export class GitHubState {
     return l;
   }
 
+  private recordLabelEvent(
+    issue: IssueRecord,
+    event: "labeled" | "unlabeled",
+    label: string,
+    actor: Actor,
+  ): void {
+    issue.events ??= [];
+    issue.events.push({ id: issue.events.length + 1, event, label, actor, created_at: now() });
+  }
+
   /** Adds labels (creating missing repo labels, as GitHub does) and emits `labeled` for PRs. */
   addLabels(repo: RepoRecord, issue: IssueRecord, names: string[], actor: Actor): void {
     for (const name of names) {
@@ -258,6 +268,7 @@ export class GitHubState {
       if (issue.labels.some((l) => l.toLowerCase() === label.name.toLowerCase())) continue;
       issue.labels.push(label.name);
       issue.updated_at = now();
+      this.recordLabelEvent(issue, "labeled", label.name, actor);
       if (issue.kind === "pull")
         this.events?.pullRequest(repo, "labeled", issue as PullRecord, actor, { label: { ...label } });
     }
@@ -268,6 +279,7 @@ export class GitHubState {
     if (idx < 0) return false;
     const [removed] = issue.labels.splice(idx, 1);
     issue.updated_at = now();
+    if (removed) this.recordLabelEvent(issue, "unlabeled", removed, actor);
     if (issue.kind === "pull" && removed)
       this.events?.pullRequest(repo, "unlabeled", issue as PullRecord, actor, {
         label: { ...this.label(repo, removed) },

@@ -208,6 +208,22 @@ export const issueRoutes = routes({
     return react(ctx, list, ctx.body.content);
   },
 
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/events": (ctx) => {
+    const r = ctx.repo();
+    const issue = mustIssue(ctx, ctx.params.issue_number);
+    const page = paginate(ctx, issue.events ?? []);
+    return {
+      body: page.items.map((e) => ({
+        id: e.id,
+        event: e.event,
+        actor: userJson(ctx.state, e.actor),
+        label: { name: e.label, color: ctx.state.label(r, e.label).color },
+        created_at: e.created_at,
+      })),
+      headers: page.headers,
+    };
+  },
+
   "GET /repos/{owner}/{repo}/issues/{issue_number}/labels": (ctx) => {
     const r = ctx.repo();
     const issue = mustIssue(ctx, ctx.params.issue_number);

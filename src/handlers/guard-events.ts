@@ -1,0 +1,77 @@
+import type { Probot } from "probot";
+import type { AppDeps } from "../app.js";
+import type { Octokit, RepoRef } from "../github/repo-client.js";
+import { auditPush } from "./audit.js";
+import { type GuardedPull, guardPullRequest } from "./guard.js";
+
+/** PR events and "Re-run" on Ferry's checks run the guard; default-branch pushes are audited. */
+export function registerGuard(app: Probot, deps: AppDeps): void {
+  app.on(
+    [
+      "pull_request.opened",
+      "pull_request.synchronize",
+      "pull_request.reopened",
+      "pull_request.ready_for_review",
+      "pull_request.labeled",
+      "pull_request.unlabeled",
+    ],
+    async (context) => {
+      const pr = context.payload.pull_request;
+      const action = context.payload.action;
+      // Labels matter only for the rollback override.
+      if (
+        (action === "labeled" || action === "unlabeled") &&
+        context.payload.label?.name !== "ferry:rollback"
+      )
+        return;
+      await guardPullRequest(context.octokit, context.repo(), guarded(pr), deps, context.log);
+    },
+  );
+  app.on("check_suite.rerequested", async (context) => {
+    for (const ref of context.payload.check_suite.pull_requests)
+      await rerun(context.octokit, context.repo(), ref.number, deps, context.log);
+  });
+  app.on("check_run.rerequested", async (context) => {
+    if (!context.payload.check_run.name.startsWith("Ferry / ")) return;
+    for (const ref of context.payload.check_run.pull_requests)
+      await rerun(context.octokit, context.repo(), ref.number, deps, context.log);
+  });
+  app.on("push", async (context) => {
+    const { installation, repository } = context.payload;
+    // Only config repos are audited; the index of config repos is cached per installation.
+    if (
+      installation &&
+      (await deps.configRepos.isConfigRepo(context.octokit, installation.id, repository.full_name))
+    ) {
+      await auditPush(context);
+    }
+  });
+}
+
+async function rerun(
+  octokit: Octokit,
+  repo: RepoRef,
+  number: number,
+  deps: AppDeps,
+  log: Parameters<typeof guardPullRequest>[4],
+) {
+  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
+  if (data.state === "open") await guardPullRequest(octokit, repo, guarded(data), deps, log);
+}
+
+function guarded(pr: {
+  number: number;
+  base: { sha: string };
+  head: { sha: string; ref: string };
+  body: string | null;
+  labels: { name?: string }[];
+}): GuardedPull {
+  return {
+    number: pr.number,
+    base: pr.base.sha,
+    head: pr.head.sha,
+    headRef: pr.head.ref,
+    body: pr.body,
+    labels: pr.labels.flatMap((l) => (l.name ? [l.name] : [])),
+  };
+}

@@ -1,0 +1,163 @@
+import type { Logger } from "probot";
+import type { AppDeps } from "../app.js";
+import type { CheckOutput } from "../checks/check-output.js";
+import { configCheck } from "../checks/config-check.js";
+import { configPath, parseFerryConfig } from "../config/load.js";
+import type { FerryConfig } from "../config/schema.js";
+import { EvidenceFinder, labelledBy } from "../github/evidence.js";
+import { readPrSnapshot } from "../github/pr-snapshot.js";
+import {
+  listPullFiles,
+  mergeBase,
+  type Octokit,
+  publishCheckRun,
+  type RepoRef,
+  readFile,
+  startCheckRuns,
+} from "../github/repo-client.js";
+import { compareTags } from "../images/tags.js";
+import type { SourceFile } from "../manifests/sites.js";
+import { validateFiles } from "../policy/engine.js";
+import { renderValidateCheck, validateCheckName } from "../policy/render-check.js";
+import { imageChanges } from "../promotion/image-changes.js";
+import { parseMarker } from "../promotion/marker.js";
+import { planUpdate } from "../promotion/plan-update.js";
+import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
+
+/** The parts of a pull request the guard reads. */
+export interface GuardedPull {
+  number: number;
+  base: string;
+  head: string;
+  headRef: string;
+  body: string | null;
+  labels: string[];
+}
+
+/**
+ * The guard for one PR: `Ferry / validate` (YAML, schemas, policy) and `Ferry / promotion`
+ * (order, tag rules, downgrades, tampering), plus `Ferry / config` when ferry.yml changes.
+ * Both checks show in_progress at once and always conclude, with the reason if Ferry fails.
+ */
+export async function guardPullRequest(
+  octokit: Octokit,
+  repo: RepoRef,
+  pr: GuardedPull,
+  deps: AppDeps,
+  log: Logger,
+): Promise<void> {
+  const loaded = await deps.configs.load(octokit, repo);
+  if (!loaded) return checkNewConfig(octokit, repo, pr);
+  const ids = await startCheckRuns(octokit, repo, pr.head, [validateCheckName, promotionCheckName]);
+  const publish = (output: CheckOutput) =>
+    publishCheckRun(octokit, repo, pr.head, output, ids.get(output.name));
+  try {
+    const files = await listPullFiles(octokit, repo, pr.number);
+    const present = files.filter((f) => !f.removed).map((f) => f.path);
+    const envGlobs = loaded.config.environments.flatMap((e) => e.paths);
+    // Like GitHub's own diff, compare the head with the merge base: main may have moved on.
+    const base = await mergeBase(octokit, repo, pr.base, pr.head);
+    const snapshot = await readPrSnapshot(octokit, repo, { base, head: pr.head }, present, envGlobs);
+    const config = snapshot.changed.find((f) => f.path === configPath);
+    if (config) await publish(configCheck(parseFerryConfig(config.text)));
+    const report = await validateFiles({
+      files: snapshot.changed,
+      config: loaded.config,
+      contextFiles: snapshot.head,
+    });
+    report.skipped.push(...snapshot.skipped);
+    await publish(
+      renderValidateCheck({
+        report,
+        config: loaded.config,
+        configSource: `${configPath} on the default branch`,
+      }),
+    );
+    await publish(
+      await promotion(
+        octokit,
+        repo,
+        pr,
+        loaded.config,
+        snapshot,
+        files.map((f) => f.path),
+      ),
+    );
+  } catch (error) {
+    log.error({ err: error, pr: pr.number }, "the guard failed; concluding its checks with the reason");
+    const reason = `Ferry failed while checking this PR: ${(error as Error).message}. Re-run the check; if it keeps failing, tell your platform team.`;
+    for (const name of [validateCheckName, promotionCheckName]) {
+      await publish({
+        name,
+        conclusion: "failure",
+        title: "Ferry could not finish this check",
+        summary: reason,
+        annotations: [],
+      });
+    }
+  }
+}
+
+/** A repo without a valid ferry.yml yet: a PR adding one still gets `Ferry / config`. */
+async function checkNewConfig(octokit: Octokit, repo: RepoRef, pr: GuardedPull): Promise<void> {
+  const files = await listPullFiles(octokit, repo, pr.number);
+  if (!files.some((f) => f.path === configPath && !f.removed)) return;
+  const file = await readFile(octokit, repo, pr.head, configPath);
+  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file.text)));
+}
+
+async function promotion(
+  octokit: Octokit,
+  repo: RepoRef,
+  pr: GuardedPull,
+  config: FerryConfig,
+  snapshot: { base: SourceFile[]; head: SourceFile[] },
+  changedPaths: string[],
+): Promise<CheckOutput> {
+  const changes = imageChanges(config, snapshot.base, snapshot.head);
+  const evidence = new EvidenceFinder(octokit, repo, config);
+  const rollback = pr.labels.includes(rollbackLabel);
+  for (const c of changes) {
+    const tag = c.to.length === 1 ? c.to[0]?.tag : undefined;
+    if (!tag) continue;
+    if (c.env.after) await evidence.find(c.env.after, c.app.name, tag);
+    if (rollback) await evidence.find(c.env.name, c.app.name, tag);
+    else if (c.from.length === 1 && compareTags(tag, c.from[0] as string) === undefined)
+      await evidence.history(c.env.name, c.app.name);
+  }
+  const times = await evidence.builtAt();
+  return promotionCheck({
+    changes,
+    evidence: (env, app, tag) => evidence.known(env, app, tag),
+    builtAt: (tag) => times.get(tag),
+    ...(rollback
+      ? { rollback: { by: (await labelledBy(octokit, repo, pr.number, rollbackLabel)) ?? "someone" } }
+      : {}),
+    ...ferryBranchFacts(config, pr, snapshot, changedPaths),
+  });
+}
+
+/** For a PR from `ferry/<env>/<app>`: what it changes beyond re-planning its own marker's target. */
+function ferryBranchFacts(
+  config: FerryConfig,
+  pr: GuardedPull,
+  snapshot: { base: SourceFile[]; head: SourceFile[] },
+  changed: string[],
+) {
+  const match = /^ferry\/([^/]+)\/([^/]+)$/.exec(pr.headRef);
+  if (!match) return {};
+  const marker = parseMarker(pr.body);
+  const env = config.environments.find((e) => e.name === match[1]);
+  const app = config.apps.find((a) => a.name === match[2]);
+  if (!marker || !env || !app) return { ferry: { unexpected: [] } };
+  const plan = planUpdate({
+    files: snapshot.base,
+    environment: env,
+    app,
+    target: { tag: marker.tag, ...(marker.digest ? { digest: marker.digest } : {}) },
+  });
+  const expected = new Map(plan.changes.map((c) => [c.path, c.after]));
+  const head = new Map(snapshot.head.map((f) => [f.path, f.text]));
+  const unexpected = changed.filter((path) => !expected.has(path) || expected.get(path) !== head.get(path));
+  return { ferry: { marker, unexpected } };
+}

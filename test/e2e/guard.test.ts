@@ -1,0 +1,243 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
+import { type CheckRunRecord, type PullRecord, sendWebhook } from "../support/github/index.js";
+import { configRepoFiles } from "./fixtures.js";
+
+const deployment = (image: string, extra = "") => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  labels: { app.kubernetes.io/name: worker }
+spec:
+  selector: { matchLabels: { app: worker } }
+  template:
+    metadata: { labels: { app: worker } }
+    spec:
+      securityContext: { runAsNonRoot: true }
+      containers:
+        - name: worker
+          image: ${image}
+${extra}`;
+const resources = `          resources:
+            requests: { cpu: 100m, memory: 64Mi }
+            limits: { cpu: 500m, memory: 128Mi }
+`;
+
+describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () => {
+  let stack: Stack;
+  const check = (sha: string, name: string): CheckRunRecord | undefined =>
+    stack.github
+      .checkRuns("acme/deploy", sha)
+      .filter((r) => r.name === name)
+      .at(-1);
+  const openPr = async (branch: string, files: Record<string, string | null>, title = "Change") => {
+    const head = stack.github.push("acme/deploy", {
+      branch,
+      files,
+      message: title,
+      author: { name: "Dev", email: "dev@acme.test", login: "dev" },
+    });
+    const developer = await stack.developer();
+    const { data } = await developer.rest.pulls.create({
+      owner: "acme",
+      repo: "deploy",
+      head: branch,
+      base: "main",
+      title,
+    });
+    await stack.github.idle();
+    return { head, number: data.number };
+  };
+  const ferryPr = (env: string): PullRecord | undefined =>
+    stack.github.pulls("acme/deploy").find((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
+  const dispatch = async (tag: string) => {
+    await sendWebhook(stack.webhookUrl, webhookSecret, "repository_dispatch", {
+      action: "ferry-build",
+      client_payload: { image: "ghcr.io/acme/api", tag },
+      repository: { full_name: "acme/api" },
+      installation: { id: stack.github.installationId },
+    });
+    await stack.github.idle();
+  };
+  const merge = async (number: number) => {
+    await (await stack.developer()).rest.pulls.merge({ owner: "acme", repo: "deploy", pull_number: number });
+    await stack.github.idle();
+  };
+  const comment = async (body: string) => {
+    await stack
+      .user("alice")
+      .rest.issues.createComment({ owner: "acme", repo: "deploy", issue_number: 1, body });
+    await stack.github.idle();
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  beforeEach(async () => {
+    stack.github.state.repos.delete("acme/deploy");
+    stack.github.state.repos.delete("acme/api");
+    stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
+    stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
+    stack.github.setPermission("acme/deploy", "alice", "write");
+    stack.github.clearFaults();
+    await stack.user("alice").rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
+    await stack.github.idle();
+  });
+  afterAll(() => stack?.close());
+
+  describe("Ferry / validate", () => {
+    it("fails each broken rule with an annotation on its line, and passes once fixed", async () => {
+      const { head } = await openPr("add-worker", {
+        "overlays/staging/worker.yaml": deployment("nginx:latest"),
+      });
+      const run = check(head, "Ferry / validate");
+      expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
+      const byRule = Object.fromEntries(run?.output.annotations.map((a) => [a.title, a]) ?? []);
+      expect(byRule["no-latest-tag"]).toMatchObject({
+        path: "overlays/staging/worker.yaml",
+        start_line: 14,
+        annotation_level: "failure",
+      });
+      expect(byRule["resources-required"]).toMatchObject({
+        path: "overlays/staging/worker.yaml",
+        annotation_level: "warning",
+      });
+      expect(run?.output.summary).toContain("no-latest-tag");
+
+      const fixed = stack.github.push("acme/deploy", {
+        branch: "add-worker",
+        files: { "overlays/staging/worker.yaml": deployment("nginx:1.27.1", resources) },
+      });
+      await stack.github.idle();
+      expect(check(fixed, "Ferry / validate")).toMatchObject({ conclusion: "success" });
+    });
+
+    it("reports a malformed YAML file as a failing check with its line, not a crash", async () => {
+      const { head } = await openPr("broken", {
+        "overlays/staging/bad.yaml": "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: [1, 2\n",
+      });
+      const run = check(head, "Ferry / validate");
+      expect(run?.conclusion).toBe("failure");
+      expect(run?.output.annotations[0]).toMatchObject({ path: "overlays/staging/bad.yaml", title: "yaml" });
+      expect(run?.output.annotations[0]?.start_line).toBeGreaterThanOrEqual(4);
+    });
+
+    it("sends more than 50 annotations in several updates and keeps them all", async () => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 30; i++) files[`overlays/staging/w${i}.yaml`] = deployment("nginx:latest");
+      const { head } = await openPr("many", files);
+      const run = check(head, "Ferry / validate");
+      expect(run?.output.annotations.length).toBeGreaterThan(50);
+      expect(run?.output.annotations.filter((a) => a.title === "no-latest-tag")).toHaveLength(30);
+    });
+
+    it("still concludes its checks, with the reason, when Ferry fails midway", async () => {
+      stack.github.failNext({
+        graphql: "FerryPrFiles",
+        status: 400,
+        times: 1,
+        body: { message: "Problems parsing JSON" },
+      });
+      const { head } = await openPr("flaky", {
+        "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
+      });
+      for (const name of ["Ferry / validate", "Ferry / promotion"]) {
+        expect(check(head, name)).toMatchObject({ status: "completed", conclusion: "failure" });
+        expect(check(head, name)?.output.summary).toContain("Ferry failed while checking this PR");
+      }
+    });
+  });
+
+  describe("Ferry / promotion", () => {
+    it("passes a Ferry PR for the first environment", async () => {
+      await dispatch("1.5.0");
+      const pr = ferryPr("staging");
+      expect(check(pr?.head.sha ?? "", "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+      expect(check(pr?.head.sha ?? "", "Ferry / validate")).toMatchObject({ conclusion: "success" });
+    });
+
+    it("fails production until the tag ran in staging, then names the evidence", async () => {
+      await comment("/ferry promote api 1.5.0 to production");
+      const prod = ferryPr("production");
+      const failing = check(prod?.head.sha ?? "", "Ferry / promotion");
+      expect(failing?.conclusion).toBe("failure");
+      expect(failing?.output.summary).toContain("1.5.0 was not verified healthy in staging first");
+      expect(failing?.output.annotations[0]).toMatchObject({
+        path: "overlays/production/kustomization.yaml",
+        start_line: 8,
+      });
+
+      await dispatch("1.5.0");
+      const staging = ferryPr("staging");
+      await merge(staging?.number ?? 0);
+      stack.github.rerequestCheckSuite("acme/deploy", prod?.head.sha ?? "", "alice");
+      await stack.github.idle();
+      const passing = check(prod?.head.sha ?? "", "Ferry / promotion");
+      expect(passing?.output.summary).toContain("✅");
+      expect(passing?.conclusion).toBe("success");
+      expect(passing?.output.summary).toContain(`merged in staging by #${staging?.number}`);
+    });
+
+    it("fails a downgrade unless it carries the rollback label, and records who applied it", async () => {
+      await dispatch("1.5.0");
+      await merge(ferryPr("staging")?.number ?? 0);
+      await dispatch("1.6.0");
+      await merge(ferryPr("staging")?.number ?? 0);
+      const kustomization =
+        stack.github.readFile("acme/deploy", "main", "overlays/staging/kustomization.yaml") ?? "";
+      const { head, number } = await openPr("back", {
+        "overlays/staging/kustomization.yaml": kustomization.replace("1.6.0", "1.5.0"),
+      });
+      expect(check(head, "Ferry / promotion")?.output.summary).toContain("downgrade from 1.6.0");
+      await stack
+        .user("alice")
+        .rest.issues.addLabels({
+          owner: "acme",
+          repo: "deploy",
+          issue_number: number,
+          labels: ["ferry:rollback"],
+        });
+      await stack.github.idle();
+      const run = check(head, "Ferry / promotion");
+      expect(run?.conclusion).toBe("success");
+      expect(run?.output.summary).toContain("label `ferry:rollback` applied by @alice");
+      expect(run?.output.summary).toContain("rollback to a tag that merged in staging");
+    });
+
+    it("fails a Ferry PR that changes anything besides image references", async () => {
+      await dispatch("1.5.0");
+      const head = stack.github.push("acme/deploy", {
+        branch: "ferry/staging/api",
+        files: { "overlays/staging/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n" },
+        author: { name: "Mallory", email: "m@acme.test" },
+      });
+      await stack.github.idle();
+      const run = check(head, "Ferry / promotion");
+      expect(run?.conclusion).toBe("failure");
+      expect(run?.output.summary).toContain("also changes: `overlays/staging/extra.yaml`");
+    });
+  });
+
+  describe("Ferry / audit", () => {
+    it("fails a push that reached main without a PR, naming the commit and author", async () => {
+      const sha = stack.github.push("acme/deploy", {
+        branch: "main",
+        files: { "overlays/staging/hotfix.yaml": "a: 1\n" },
+        message: "Hotfix straight to main",
+        author: { name: "Eve", email: "eve@acme.test", login: "eve" },
+      });
+      await stack.github.idle();
+      const run = check(sha, "Ferry / audit");
+      expect(run?.conclusion).toBe("failure");
+      expect(run?.output.summary).toContain(`| ${sha.slice(0, 7)} |`);
+      expect(run?.output.summary).toContain("Hotfix straight to main");
+    });
+
+    it("leaves a merged PR's commits alone", async () => {
+      await dispatch("1.5.0");
+      await merge(ferryPr("staging")?.number ?? 0);
+      const sha = stack.github.resolve("acme/deploy", "main") ?? "";
+      expect(check(sha, "Ferry / audit")).toBeUndefined();
+    });
+  });
+});
