@@ -33,7 +33,7 @@ export async function findReconcileCheck(
     id: run.id,
     status: run.status as FoundCheck["status"],
     conclusion: run.conclusion,
-    startedAt: memo?.startedAt ?? Date.parse(run.started_at ?? "") ?? Date.now(),
+    startedAt: memo?.startedAt ?? (Date.parse(run.started_at ?? "") || Date.now()),
     memo,
   };
 }

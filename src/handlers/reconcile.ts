@@ -44,6 +44,7 @@ export async function onReport(s: ReconcileScope, report: Report): Promise<strin
   if ("skip" in step) {
     // A check whose earlier write failed is written now, so a retried report is not lost.
     if (s.deps.reconcile.checks.get(key)?.pending) await flushCheck(s, target.sha);
+    armTimeout(s, target.sha); // re-armed from GitHub's state after a restart
     return step.skip;
   }
   await flushCheck(s, target.sha);
@@ -58,8 +59,10 @@ export async function queueReconcile(s: ReconcileScope, sha: string): Promise<vo
   const mem = s.deps.reconcile;
   const queued = await s.deps.locks.run(`reconcile:${envKey(s)}`, async () => {
     mem.latestMerged.set(envKey(s), sha);
-    if ((await checkState(s, sha)).id !== undefined) return false;
-    const state = mem.checks.get(checkKey(s, sha)) as CheckState;
+    // A report may have got there first (known here, or already on GitHub): it is newer than "queued".
+    if (mem.checks.has(checkKey(s, sha))) return false;
+    const state = await checkState(s, sha);
+    if (state.id !== undefined) return false;
     state.pending = {
       name: checkName(s.env.name),
       headSha: sha,
