@@ -189,14 +189,12 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         "overlays/staging/kustomization.yaml": kustomization.replace("1.6.0", "1.5.0"),
       });
       expect(check(head, "Ferry / promotion")?.output.summary).toContain("downgrade from 1.6.0");
-      await stack
-        .user("alice")
-        .rest.issues.addLabels({
-          owner: "acme",
-          repo: "deploy",
-          issue_number: number,
-          labels: ["ferry:rollback"],
-        });
+      await stack.user("alice").rest.issues.addLabels({
+        owner: "acme",
+        repo: "deploy",
+        issue_number: number,
+        labels: ["ferry:rollback"],
+      });
       await stack.github.idle();
       const run = check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("success");
