@@ -211,6 +211,32 @@ describe("reconcile checks from the real agent", () => {
     expect(statusOf(world, sha)).toBe("completed:success");
   });
 
+  it("a timeout is re-armed from the check's memo after a restart", async () => {
+    world = await startWorld(ferryYml({ reconcileTimeout: "800ms" }));
+    const sha = await world.mergeStaging();
+    const queuedAt = Date.now();
+    await waitStatus(world, sha, "queued");
+    await world.stack.restart(); // the in-memory timer is gone
+    const syncing = report({ revision: sha, phase: "syncing", sync: "OutOfSync", health: "Progressing" });
+    expect((await world.post(syncing)).status).toBe(200);
+    expect(statusOf(world, sha)).toBe("in_progress");
+    await waitStatus(world, sha, "completed:failure");
+    // counted from the merge (the memo's startedAt), not from the restart
+    expect(Date.now() - queuedAt).toBeLessThan(2500);
+  });
+
+  it("a revision the config repo does not have is posted on the latest merged Ferry commit", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging();
+    const foreign = "f".repeat(40);
+    const answer = await world.post(
+      report({ revision: foreign, phase: "failed", sync: "OutOfSync", message: "boom" }),
+    );
+    expect(answer.status).toBe(200);
+    const check = await waitStatus(world, sha, "completed:failure");
+    expect(check.output.title).toBe("Sync failed at fffffff");
+  });
+
   it("soak: the production PR opens only after staging has stayed healthy for the soak", async () => {
     world = await startWorld(ferryYml({ soak: "400ms" }));
     const sha = await world.mergeStaging();
@@ -281,6 +307,20 @@ describe("report authentication and ordering", () => {
     const older = world.stack.github.resolve("acme/deploy", "main") as string;
     const sha = await world.mergeStaging();
     const seq = Date.now();
+    expect((await world.post(report({ revision: sha, sequence: seq + 7 }))).status).toBe(200);
+    expect(statusOf(world, sha)).toBe("completed:success");
+    // warm: a changed report costs one request (the check update)
+    world.stack.github.resetRequests();
+    const degraded = { revision: sha, sequence: seq + 8, phase: "degraded", health: "Degraded" } as const;
+    expect((await world.post(report(degraded))).status).toBe(200);
+    // (other handlers may still be reading; only the report's own requests are counted)
+    const own = world.stack.github.requests.filter(
+      (r) =>
+        r.method !== "GET" ||
+        r.query.includes("check_name") ||
+        r.route === "GET /repos/{owner}/{repo}/commits/{ref}",
+    );
+    expect(own.map((r) => r.route)).toEqual(["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]);
     expect((await world.post(report({ revision: sha, sequence: seq + 10 }))).status).toBe(200);
     expect(statusOf(world, sha)).toBe("completed:success");
     const late = await world.post(
