@@ -32,6 +32,9 @@ export async function syncDriftIssue(s: ReconcileScope, sha: string): Promise<vo
   const mem = s.deps.reconcile;
   const key = envKey(s);
   await s.deps.locks.run(`drift:${key}`, async () => {
+    // Dirty until GitHub has it: a failure here answers 503, and the agent's retry (a "no change"
+    // for the check) still brings the issue up to date.
+    mem.driftDirty.add(key);
     let open = mem.driftIssues.get(key);
     if (open === undefined) open = (await findDriftIssue(s.octokit, s.repo, s.env.name)) ?? null;
     const drifted = driftedObjects(mem.records.get(key));
@@ -50,6 +53,7 @@ export async function syncDriftIssue(s: ReconcileScope, sha: string): Promise<vo
       open = null;
     }
     mem.driftIssues.set(key, open);
+    mem.driftDirty.delete(key);
   });
 }
 
@@ -57,12 +61,18 @@ export async function syncDriftIssue(s: ReconcileScope, sha: string): Promise<vo
 export async function afterHealthy(s: ReconcileScope, sha: string): Promise<void> {
   const soak = parseDuration(s.env.soak) ?? 0;
   const go = async () => {
-    if (healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) await chainFrom(s, sha);
+    if (!healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) return;
+    // The check is already right; a failed promotion is logged, not turned into a retried report.
+    await chainFrom(s, sha).catch((error) =>
+      s.log.error({ err: error, env: s.env.name, sha }, "promotion to the next environment failed"),
+    );
   };
   if (soak === 0) return go();
-  s.deps.reconcile.timers.schedule(`soak:${checkKey(s, sha)}`, s.deps.clock().getTime() + soak, () => {
-    go().catch((error) => s.log.error({ err: error, env: s.env.name }, "promotion after soak failed"));
-  });
+  s.deps.reconcile.timers.schedule(
+    `soak:${checkKey(s, sha)}`,
+    s.deps.clock().getTime() + soak,
+    () => void go(),
+  );
 }
 
 export function cancelSoak(s: ReconcileScope, sha: string): void {

@@ -44,11 +44,12 @@ export async function onReport(s: ReconcileScope, report: Report): Promise<strin
   if ("skip" in step) {
     // A check whose earlier write failed is written now, so a retried report is not lost.
     if (s.deps.reconcile.checks.get(key)?.pending) await flushCheck(s, target.sha);
+    if (s.deps.reconcile.driftDirty.has(envKey(s))) await syncDriftIssue(s, target.sha);
     armTimeout(s, target.sha); // re-armed from GitHub's state after a restart
     return step.skip;
   }
   await flushCheck(s, target.sha);
-  if (step.driftChanged) await syncDriftIssue(s, target.sha);
+  if (step.driftChanged || s.deps.reconcile.driftDirty.has(envKey(s))) await syncDriftIssue(s, target.sha);
   if (step.becameHealthy) await afterHealthy(s, target.sha);
   armTimeout(s, target.sha);
   return `${step.status}${step.conclusion ? ` (${step.conclusion})` : ""} on ${target.sha.slice(0, 7)}`;

@@ -145,6 +145,8 @@ export class ReconcileMemory {
   readonly latestMerged = new Lru<string, string>(2_000);
   /** `<repo>#<env>` → number of the open drift issue, or null when none is open. */
   readonly driftIssues = new Lru<string, number | null>(2_000);
+  /** `<repo>#<env>` whose drift issue could not be brought up to date: retried on the next report. */
+  readonly driftDirty = new Set<string>();
   /** `<repo>` (lower case) → ferry.yml as last loaded for reports, and when. */
   readonly configs = new Lru<string, { at: number; config: Promise<FerryConfig | undefined> }>(1_000);
   readonly writes = new CoalescingWriter();

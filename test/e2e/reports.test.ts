@@ -171,6 +171,21 @@ describe("reconcile checks from the real agent", () => {
     );
   });
 
+  it("GitHub failing while opening the drift issue answers 503, and the agent's retry still opens it", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging();
+    const drifted = [{ group: "apps", kind: "Deployment", namespace: "api", name: "api" }];
+    const drift = report({ revision: sha, sync: "OutOfSync", phase: "drifted", drifted });
+    world.stack.github.failNext({ path: "POST /repos/{owner}/{repo}/issues", status: 502, times: 10 });
+    expect((await world.post(drift)).status).toBe(503);
+    world.stack.github.clearFaults();
+    const retry = await world.post({ ...drift, observedAt: new Date().toISOString() });
+    expect(retry.status).toBe(200);
+    expect(
+      world.stack.github.issues("acme/deploy").filter((i) => i.title === "Drift in staging"),
+    ).toHaveLength(1);
+  });
+
   it("an early sync error with no revision is posted on the latest merged Ferry commit", async () => {
     world = await startWorld();
     const sha = await world.mergeStaging();
