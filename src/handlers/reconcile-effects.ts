@@ -4,7 +4,7 @@ import { readEnvironmentAt } from "../github/reconcile-snapshot.js";
 import { nextEnvironments } from "../promotion/environments.js";
 import { parseMarker } from "../promotion/marker.js";
 import { ferryBranch } from "../promotion/promote.js";
-import { chainedApps, chainTarget, healthyAt, runningPin } from "../reports/chain.js";
+import { chainedApps, chainLine, chainTarget, healthyAt, runningPin } from "../reports/chain.js";
 import { driftedObjects, driftIssueBody, driftResolvedBody } from "../reports/drift.js";
 import { parseDuration } from "../reports/duration.js";
 import { type EnvironmentRecord, timeoutCheck } from "../reports/reconcile-check.js";
@@ -89,10 +89,14 @@ async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
   if (apps.length === 0) return;
   const branches = apps.map((a) => ferryBranch(s.env.name, a.name));
   const at = await readEnvironmentAt(s.octokit, s.repo, s.env, sha, branches);
+  const lines: string[] = [];
   for (const [i, app] of apps.entries()) {
     const pin = runningPin(at.files, s.env, app);
     if (pin === undefined) {
       s.log.info({ app: app.name, env: s.env.name, sha }, "no single tag of the app found; nothing to chain");
+      lines.push(
+        `- ${app.name}: no single tag found under ${s.env.name}'s paths at this commit; not promoted`,
+      );
       continue;
     }
     const t = chainTarget(pin, parseMarker(at.mergedBodies[i]), at.committedDate);
@@ -116,8 +120,19 @@ async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
         { app: app.name, from: s.env.name, to: next.name, tag: t.tag, status: outcome.status, reason },
         `chain: ${s.env.name} healthy at ${sha.slice(0, 7)}`,
       );
+      lines.push(chainLine(app.name, next.name, t.tag, outcome));
     }
   }
+  await noteOnCheck(s, sha, ["### Promotion", ...lines].join("\n"));
+}
+
+/** Says on the healthy check what the chain did, so a refused promotion is never silent. */
+async function noteOnCheck(s: ReconcileScope, sha: string, note: string): Promise<void> {
+  const state = s.deps.reconcile.checks.get(checkKey(s, sha));
+  if (state === undefined || state.note === note) return;
+  state.note = note;
+  state.pending ??= state.last;
+  await flushCheck(s, sha);
 }
 
 /** A queued or in-progress check fails once ferry.yml `reconcileTimeout` passes (in-memory timer). */

@@ -148,10 +148,12 @@ export function flushCheck(s: ReconcileScope, sha: string): Promise<void> {
     state.pending = undefined;
     const record: EnvironmentRecord = mem.records.get(envKey(s)) ?? { objects: {} };
     const memo = { startedAt: state.startedAt, ...(state.timedOut ? { timedOut: true } : {}), record };
+    const shown = state.note ? { ...check, summary: `${check.summary}\n\n${state.note}` } : check;
     try {
       const existing =
         state.id === undefined ? undefined : { id: state.id, completed: !!state.completedOnGitHub };
-      state.id = await writeReconcileCheck(s.octokit, s.repo, sha, check, memo, existing);
+      state.id = await writeReconcileCheck(s.octokit, s.repo, sha, shown, memo, existing);
+      state.last = check;
       state.completedOnGitHub = check.status === "completed";
     } catch (error) {
       state.pending ??= check;

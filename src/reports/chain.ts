@@ -53,3 +53,22 @@ export function healthyAt(record: EnvironmentRecord | undefined, revision: strin
   const at = Object.values(record?.objects ?? {}).filter((o) => o.revision === revision);
   return at.length > 0 && at.every((o) => o.phase === "healthy");
 }
+
+/** One line of the "Promotion" note on the healthy environment's check: what the chain did. */
+export function chainLine(
+  app: string,
+  next: string,
+  tag: string,
+  outcome: { status: string; reason?: string; pr?: { number: number; url: string } },
+): string {
+  const pr = outcome.pr ? ` [#${outcome.pr.number}](${outcome.pr.url})` : "";
+  switch (outcome.status) {
+    case "created":
+    case "updated":
+      return `- ${app} \`${tag}\` → **${next}**: PR${pr} ${outcome.status}`;
+    case "current":
+      return `- ${app} \`${tag}\` → **${next}**: already running it`;
+    default:
+      return `- ${app} \`${tag}\` → **${next}**: not promoted${pr}: ${outcome.reason ?? outcome.status}`;
+  }
+}

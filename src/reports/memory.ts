@@ -56,6 +56,10 @@ export interface CheckState {
   completedOnGitHub?: boolean;
   /** The last check decided for this commit; written by the coalescing writer. */
   pending?: ReconcileCheck;
+  /** The check as last written (to rewrite it with a note). */
+  last?: ReconcileCheck;
+  /** Markdown appended to every write of this check's summary (what the chain did). */
+  note?: string;
 }
 
 /**

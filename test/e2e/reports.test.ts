@@ -66,6 +66,10 @@ describe("reconcile checks from the real agent", () => {
     );
     await world.stack.github.idle();
     expect(prod?.title).toBe("Promote api 1.5.0 to production");
+    // the healthy check says what the chain did
+    expect(world.check(sha)?.output.summary).toContain(
+      `- api \`1.5.0\` → **production**: PR [#${prod?.number}](`,
+    );
     expect(prod?.body).toContain("| `overlays/production/kustomization.yaml` | 8 | `1.4.1` | `1.5.0` |");
     // digest and build time come from the merged staging PR's marker
     expect(prod?.body).toContain(`"digest":"sha256:${"d".repeat(64)}"`);
@@ -117,6 +121,12 @@ describe("reconcile checks from the real agent", () => {
     expect(ready.output.summary).toContain("| Kustomization flux-system/apps | healthy | Synced | Healthy |");
     await world.stack.github.idle();
     expect(ferryPrs(world, "production")).toHaveLength(0);
+    const note = await until(
+      () => world.check(sha)?.output.summary?.split("### Promotion")[1],
+      "promotion note",
+    );
+    expect(note).toContain("- api `1.5.0-rc.1` → **production**: not promoted: ");
+    expect(note).toContain("prerelease");
 
     world.kube.patchStatus(ks, "flux-system", "apps", flux.healthCheckFailed(sha));
     await until(
@@ -325,6 +335,7 @@ describe("report authentication and ordering", () => {
     expect((await world.post(report({ revision: sha, sequence: seq + 7 }))).status).toBe(200);
     expect(statusOf(world, sha)).toBe("completed:success");
     // warm: a changed report costs one request (the check update)
+    await world.stack.github.idle(); // the production PR the chain opened has its own checks
     world.stack.github.resetRequests();
     const degraded = { revision: sha, sequence: seq + 8, phase: "degraded", health: "Degraded" } as const;
     expect((await world.post(report(degraded))).status).toBe(200);
