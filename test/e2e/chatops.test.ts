@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
 import { type PullRecord, sendWebhook } from "../support/github/index.js";
-import { configRepoFiles } from "./fixtures.js";
+import { configRepoFiles, ferryBuild } from "./fixtures.js";
 
 describe("ChatOps: /ferry promote and /ferry rollback", () => {
   let stack: Stack;
@@ -23,9 +23,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
   };
   const dispatch = async (tag: string) => {
     await sendWebhook(stack.webhookUrl, webhookSecret, "repository_dispatch", {
-      action: "ferry-build",
-      client_payload: { image: "ghcr.io/acme/api", tag },
-      repository: { full_name: "acme/api" },
+      ...ferryBuild(tag),
       installation: { id: stack.github.installationId },
     });
     await stack.github.idle();

@@ -1,3 +1,5 @@
+import { repository, webhookExample } from "../support/payloads.js";
+
 /** A small config repo (Kustomize base + overlays) and its ferry.yml, shared by end-to-end tests. */
 export const ferryYml = `environments:
   - name: staging
@@ -43,37 +45,87 @@ spec:
 
 let runId = 1000;
 
-/** A `workflow_run.completed` payload shaped like GitHub's, for acme/api's build.yml. */
+/** `workflow_run.completed` for acme/api's build.yml, on GitHub's published example. */
 export function workflowRun(
   sha: string,
   opts: { conclusion?: string; branch?: string; path?: string; updatedAt?: string } = {},
 ) {
   const id = ++runId;
-  return {
-    action: "completed",
+  const when = opts.updatedAt ?? new Date().toISOString();
+  return webhookExample("workflow_run", "completed", {
     workflow_run: {
       id,
-      name: "build",
       path: opts.path ?? ".github/workflows/build.yml",
       head_branch: opts.branch ?? "main",
       head_sha: sha,
       run_number: id - 1000,
-      event: "push",
-      status: "completed",
       conclusion: opts.conclusion ?? "success",
       html_url: `https://github.example/acme/api/actions/runs/${id}`,
-      created_at: opts.updatedAt ?? new Date().toISOString(),
-      updated_at: opts.updatedAt ?? new Date().toISOString(),
-      repository: { full_name: "acme/api" },
+      created_at: when,
+      updated_at: when,
+      repository: repository("acme/api"),
     },
-    workflow: { id: 1, path: opts.path ?? ".github/workflows/build.yml" },
-    repository: {
-      full_name: "acme/api",
+    workflow: { path: opts.path ?? ".github/workflows/build.yml" },
+    repository: repository("acme/api"),
+  });
+}
+
+/** `repository_dispatch` `ferry-build` from any CI, on GitHub's published example. */
+export function ferryBuild(tag: string, extra: Record<string, unknown> = {}, image = "ghcr.io/acme/api") {
+  return webhookExample("repository_dispatch", undefined, {
+    action: "ferry-build",
+    branch: "main",
+    client_payload: { image, tag, ...extra },
+    repository: repository("acme/api"),
+  });
+}
+
+/** `release.published` for acme/api, on GitHub's published example. */
+export function releasePublished(tag: string, publishedAt: string) {
+  return webhookExample("release", "published", {
+    release: {
+      tag_name: tag,
+      html_url: `https://github.example/acme/api/releases/${tag}`,
+      published_at: publishedAt,
+      draft: false,
+    },
+    repository: repository("acme/api"),
+  });
+}
+
+/**
+ * `registry_package.published` for a container: GitHub publishes no example of this event, so
+ * it is built from the fields in GitHub's webhook schema (@octokit/openapi-webhooks-types).
+ */
+export function containerPublished(tag: string, digest: string, extra: Record<string, unknown> = {}) {
+  return {
+    action: "published",
+    registry_package: {
       name: "api",
-      owner: { login: "acme" },
-      html_url: "https://github.example/acme/api",
+      namespace: "acme",
+      package_type: "CONTAINER",
+      registry: { url: "https://ghcr.io" },
+      package_version: { version: digest, container_metadata: { tag: { name: tag, digest } }, ...extra },
     },
-    organization: { login: "acme" },
-    sender: { login: "octocat" },
+    repository: repository("acme/api"),
   };
+}
+
+/** `check_suite.completed` for a PR head, on GitHub's published example. */
+export function checkSuiteCompleted(
+  pr: { number: number; head: { ref: string; sha: string } },
+  conclusion = "success",
+) {
+  return webhookExample("check_suite", "completed", {
+    check_suite: {
+      head_sha: pr.head.sha,
+      head_branch: pr.head.ref,
+      status: "completed",
+      conclusion,
+      pull_requests: [
+        { number: pr.number, head: { ref: pr.head.ref, sha: pr.head.sha }, base: { ref: "main" } },
+      ],
+    },
+    repository: repository("acme/deploy"),
+  });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
 import { type CheckRunRecord, type PullRecord, sendWebhook } from "../support/github/index.js";
-import { configRepoFiles } from "./fixtures.js";
+import { configRepoFiles, ferryBuild } from "./fixtures.js";
 
 const deployment = (image: string, extra = "") => `apiVersion: apps/v1
 kind: Deployment
@@ -52,9 +52,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
     stack.github.pulls("acme/deploy").find((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
   const dispatch = async (tag: string) => {
     await sendWebhook(stack.webhookUrl, webhookSecret, "repository_dispatch", {
-      action: "ferry-build",
-      client_payload: { image: "ghcr.io/acme/api", tag },
-      repository: { full_name: "acme/api" },
+      ...ferryBuild(tag),
       installation: { id: stack.github.installationId },
     });
     await stack.github.idle();

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
 import { type PullRecord, sendWebhook } from "../support/github/index.js";
-import { configRepoFiles, ferryYml, workflowRun } from "./fixtures.js";
+import {
+  checkSuiteCompleted,
+  configRepoFiles,
+  containerPublished,
+  ferryBuild,
+  ferryYml,
+  releasePublished,
+  workflowRun,
+} from "./fixtures.js";
 
 const sha = (n: number) => `${n.toString(16)}${"e".repeat(40)}`.slice(0, 40);
 const short = (n: number) => `sha-${sha(n).slice(0, 7)}`;
@@ -20,12 +28,7 @@ describe("build events open and maintain promotion PRs", () => {
     stack.github.pulls("acme/deploy").filter((p) => p.state === state && p.head.ref.startsWith("ferry/"));
   const stagingTag = (ref = "ferry/staging/api") =>
     /newTag: "([^"]+)"/.exec(stack.github.readFile("acme/deploy", ref, kustomizationPath) ?? "")?.[1];
-  const dispatch = (tag: string, extra: object = {}) => ({
-    action: "ferry-build",
-    branch: "main",
-    client_payload: { image: "ghcr.io/acme/api", tag, ...extra },
-    repository: { full_name: "acme/api", html_url: "https://github.example/acme/api" },
-  });
+  const dispatch = (tag: string, extra: Record<string, unknown> = {}) => ferryBuild(tag, extra);
 
   beforeAll(async () => {
     stack = await startStack();
@@ -72,17 +75,7 @@ describe("build events open and maintain promotion PRs", () => {
 
     it("a container published to GitHub Packages promotes its tag and pins its digest", async () => {
       const digest = `sha256:${"d".repeat(64)}`;
-      await deliver("registry_package", {
-        action: "published",
-        registry_package: {
-          name: "api",
-          namespace: "acme",
-          package_type: "CONTAINER",
-          registry: { url: "https://ghcr.io" },
-          package_version: { version: digest, container_metadata: { tag: { name: "1.5.0", digest } } },
-        },
-        repository: { full_name: "acme/api" },
-      });
+      await deliver("registry_package", containerPublished("1.5.0", digest));
       expect(ferryPrs()[0]?.title).toBe("Promote api 1.5.0 to staging");
       expect(stagingTag()).toBe("1.5.0");
       // staging does not require digests, so the PR records it without pinning it
@@ -252,21 +245,6 @@ describe("build events open and maintain promotion PRs", () => {
       const [pr] = ferryPrs();
       expect(pr?.auto_merge).toBeNull();
       const developer = await stack.developer();
-      const suite = (conclusion: string) => ({
-        action: "completed",
-        check_suite: {
-          id: 1,
-          head_sha: pr?.head.sha,
-          head_branch: pr?.head.ref,
-          status: "completed",
-          conclusion,
-          pull_requests: [
-            { number: pr?.number, head: { ref: pr?.head.ref, sha: pr?.head.sha }, base: { ref: "main" } },
-          ],
-          app: { id: 15368, slug: "github-actions" },
-        },
-        repository: { full_name: "acme/deploy", name: "deploy", owner: { login: "acme" } },
-      });
       const run = await developer.rest.checks.create({
         owner: "acme",
         repo: "deploy",
@@ -274,7 +252,10 @@ describe("build events open and maintain promotion PRs", () => {
         head_sha: pr?.head.sha ?? "",
         status: "in_progress",
       });
-      await deliver("check_suite", suite("success"));
+      await deliver(
+        "check_suite",
+        checkSuiteCompleted({ number: pr?.number ?? 0, head: pr?.head ?? { ref: "", sha: "" } }),
+      );
       expect(ferryPrs()).toHaveLength(1);
       await developer.rest.checks.update({
         owner: "acme",
@@ -283,7 +264,10 @@ describe("build events open and maintain promotion PRs", () => {
         status: "completed",
         conclusion: "success",
       });
-      await deliver("check_suite", suite("success"));
+      await deliver(
+        "check_suite",
+        checkSuiteCompleted({ number: pr?.number ?? 0, head: pr?.head ?? { ref: "", sha: "" } }),
+      );
       expect(ferryPrs()).toHaveLength(0);
       expect(stack.github.pulls("acme/deploy").find((p) => p.number === pr?.number)?.merged).toBe(true);
       expect(stack.github.readFile("acme/deploy", "main", kustomizationPath)).toContain('newTag: "1.5.0"');
