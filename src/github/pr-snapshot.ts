@@ -1,6 +1,6 @@
 import type { SourceFile } from "../manifests/sites.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
-import { globRoots, treeFragments } from "./tree-query.js";
+import { globRoots, subtreeFields, treeFragments } from "./tree-query.js";
 import { subtreeFiles } from "./tree-read.js";
 
 /** Files of a PR as the guard needs them: changed files at head, env files at base and head. */
@@ -32,14 +32,8 @@ export async function readPrSnapshot(
   envGlobs: readonly string[],
 ): Promise<PrSnapshot> {
   const roots = globRoots(envGlobs);
-  const rootFields = (sha: string, prefix: string) =>
-    `${prefix}: object(oid: ${JSON.stringify(sha)}) { ... on Commit { ${roots
-      .map((root, i) =>
-        root === ""
-          ? `t${i}: tree { entries { ...E1 } }`
-          : `t${i}: file(path: ${JSON.stringify(root)}) { ...E0 }`,
-      )
-      .join(" ")} } }`;
+  const rootFields = (sha: string, alias: string) =>
+    `${alias}: object(oid: ${JSON.stringify(sha)}) { ... on Commit { ${subtreeFields(roots, "t")} } }`;
   const snapshot: PrSnapshot = { changed: [], skipped: [], base: [], head: [] };
   const chunks: string[][] = [];
   for (let i = 0; i < changedPaths.length; i += filesPerQuery)

@@ -1,7 +1,7 @@
 import type { EnvironmentConfig } from "../config/schema.js";
 import type { Change, PairSnapshot, PromotionStore, PullRequestRef } from "../promotion/promote.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
-import { globRoots, treeFragments } from "./tree-query.js";
+import { globRoots, subtreeFields, treeFragments } from "./tree-query.js";
 import { subtreeFiles } from "./tree-read.js";
 
 interface PairQuery {
@@ -36,13 +36,7 @@ export class GitHubPromotionStore implements PromotionStore {
 
   async read(repo: RepoRef, env: EnvironmentConfig, branch: string): Promise<Snapshot> {
     const roots = globRoots(env.paths);
-    const fileFields = roots
-      .map((root, i) =>
-        root === ""
-          ? `r${i}: tree { entries { ...E1 } }`
-          : `r${i}: file(path: ${JSON.stringify(root)}) { ...E0 }`,
-      )
-      .join("\n");
+    const fileFields = subtreeFields(roots, "r");
     const query = `query FerryPair($owner: String!, $name: String!, $branch: String!, $qualified: String!) {
   repository(owner: $owner, name: $name) {
     id

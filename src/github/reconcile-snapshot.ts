@@ -1,7 +1,8 @@
 import type { EnvironmentConfig } from "../config/schema.js";
 import type { SourceFile } from "../manifests/sites.js";
-import { type Octokit, type RepoRef, readFile } from "./repo-client.js";
-import { collectEntries, globRoots, treeFragments } from "./tree-query.js";
+import type { Octokit, RepoRef } from "./repo-client.js";
+import { globRoots, subtreeFields, treeFragments } from "./tree-query.js";
+import { subtreeFiles } from "./tree-read.js";
 
 export interface EnvironmentAt {
   files: SourceFile[];
@@ -22,13 +23,7 @@ export async function readEnvironmentAt(
   branches: string[],
 ): Promise<EnvironmentAt> {
   const roots = globRoots(env.paths);
-  const files = roots
-    .map((root, i) =>
-      root === ""
-        ? `r${i}: tree { entries { ...E1 } }`
-        : `r${i}: file(path: ${JSON.stringify(root)}) { ...E0 }`,
-    )
-    .join("\n");
+  const fields = subtreeFields(roots, "r");
   const merged = branches
     .map(
       (b, i) =>
@@ -42,7 +37,7 @@ export async function readEnvironmentAt(
   }>(
     `query FerryEnvironmentAt($owner: String!, $name: String!, $oid: GitObjectID!) {
   repository(owner: $owner, name: $name) {
-    object(oid: $oid) { ... on Commit { committedDate ${files} } }
+    object(oid: $oid) { ... on Commit { committedDate ${fields} } }
     ${merged}
   }
 }
@@ -50,27 +45,9 @@ ${treeFragments()}`,
     { owner: repo.owner, name: repo.repo, oid: sha },
   );
   const commit = data.repository.object;
-  const tree = collectEntries(
-    roots.map((_r, i) => {
-      const field = commit?.[`r${i}`] as { entries?: unknown[] } | null | undefined;
-      return (field && "entries" in field ? { path: "", type: "tree", object: field } : field) as never;
-    }),
-  );
-  // Deeper directories and huge files (rare) are read one by one.
-  if (tree.deeper.length > 0) {
-    const { data: full } = await octokit.rest.git.getTree({ ...repo, tree_sha: sha, recursive: "true" });
-    tree.truncated.push(
-      ...full.tree
-        .filter((e) => e.type === "blob" && e.path && tree.deeper.some((d) => e.path?.startsWith(`${d}/`)))
-        .map((e) => e.path as string),
-    );
-  }
-  for (const path of tree.truncated) {
-    const file = await readFile(octokit, repo, sha, path);
-    if (file) tree.files.push({ path, text: file.text });
-  }
+  const files = await subtreeFiles(octokit, repo, sha, roots, commit, (i) => `r${i}`);
   return {
-    files: tree.files,
+    files,
     committedDate: commit?.committedDate ?? new Date().toISOString(),
     mergedBodies: branches.map(
       (_b, i) => (data.repository[`m${i}`] as { nodes: { body: string }[] } | undefined)?.nodes[0]?.body,

@@ -21,6 +21,20 @@ export function globRoots(globs: readonly string[]): string[] {
   return unique.filter((r) => !unique.some((o) => o !== r && (o === "" || r.startsWith(`${o}/`))));
 }
 
+/**
+ * GraphQL fields, to place inside a `... on Commit { }`, that fetch each root's subtree with
+ * blob texts: `<prefix><i>: file(path: "<root>") { ...E0 }` (or the whole `tree` for the repo root).
+ */
+export function subtreeFields(roots: readonly string[], prefix: string): string {
+  return roots
+    .map((root, i) =>
+      root === ""
+        ? `${prefix}${i}: tree { entries { ...E1 } }`
+        : `${prefix}${i}: file(path: ${JSON.stringify(root)}) { ...E0 }`,
+    )
+    .join("\n");
+}
+
 /** Fragments E0..E<depth>: a tree entry with its blob text or its entries, nested. */
 export function treeFragments(depth = treeDepth): string {
   const blob = "... on Blob { text isBinary isTruncated byteSize }";
