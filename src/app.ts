@@ -42,6 +42,7 @@ export function ferryApp(deps: AppDeps): ApplicationFunction {
     app.on("push", async (context) => {
       if (touchesConfig(context.payload.commits) && context.payload.installation) {
         deps.configRepos.invalidate(context.payload.installation.id);
+        deps.configs.invalidate(context.repo());
       }
       await onPushCheckConfig(context, deps.configs);
     });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, type Logger, Probot } from "probot";
 import { createDeps, ferryApp } from "./app.js";
+import { ConfigSource } from "./github/config-source.js";
 import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, readReportBody, receiveReport, reportsPath } from "./handlers/reports.js";
@@ -31,7 +32,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     ...(options.log ? { log: options.log } : {}),
     Octokit: ferryOctokit({ writeIntervalMs: settings.writeIntervalMs, retryBaseMs: settings.retryBaseMs }),
   });
-  const deps = createDeps();
+  const deps = createDeps({ configs: new ConfigSource({ maxAgeMs: settings.configMaxAgeMs }) });
   const webhooks = await createNodeMiddleware(ferryApp(deps), { probot, webhooksPath: webhookPath });
   // After the middleware: Probot creates its logger while initialising.
   const reports: ReportsDeps = {

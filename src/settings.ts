@@ -25,6 +25,8 @@ const envSchema = z
       .optional(),
     /** Pause between content-creating requests; GitHub asks for about one second. */
     GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+    /** How long a ferry.yml read is trusted before asking GitHub again (pushes refresh it at once). */
+    FERRY_CONFIG_MAX_AGE_MS: z.coerce.number().int().min(0).default(300_000),
     /** Base of the retry back-off for 5xx answers and rate limits (seconds × this). */
     GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(0).default(1000),
   })
@@ -60,6 +62,7 @@ export interface Settings {
   defaultConfigRepo: string | undefined;
   writeIntervalMs: number;
   retryBaseMs: number;
+  configMaxAgeMs: number;
 }
 
 export class SettingsError extends Error {}
@@ -90,6 +93,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     defaultConfigRepo: e.FERRY_DEFAULT_CONFIG_REPO,
     writeIntervalMs: e.GITHUB_WRITE_INTERVAL_MS,
     retryBaseMs: e.GITHUB_RETRY_BASE_MS,
+    configMaxAgeMs: e.FERRY_CONFIG_MAX_AGE_MS,
   };
 }
 

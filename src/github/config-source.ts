@@ -15,19 +15,41 @@ export interface LoadedConfig {
  * Reads ferry.yml from the default branch only (a PR cannot inject config) and keeps the last
  * valid version per repo. Nothing here is authoritative: after a restart the last valid version
  * is found again by walking the file's history on GitHub.
+ *
+ * A version read less than `maxAge` ago is used without asking GitHub again; a push to the
+ * default branch that touches ferry.yml replaces it at once (`remember`, `invalidate`), and
+ * `maxAge` bounds how long a missed webhook (or another replica's push) can go unseen.
  */
 export class ConfigSource {
   readonly #valid = new Map<string, LoadedConfig>();
+  readonly #checkedAt = new Map<string, number>();
   readonly #historyDepth: number;
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
 
-  constructor(options: { historyDepth?: number } = {}) {
+  constructor(options: { historyDepth?: number; maxAgeMs?: number; now?: () => number } = {}) {
     this.#historyDepth = options.historyDepth ?? 10;
+    this.#maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Forgets what is known of `repo`'s ferry.yml, so the next load reads it. */
+  invalidate(repo: RepoRef): void {
+    this.#checkedAt.delete(`${repo.owner}/${repo.repo}`);
   }
 
   /** The config to act on, or undefined when the repo has no ferry.yml (or never had a valid one). */
-  async load(octokit: Octokit, repo: RepoRef, ref?: string): Promise<LoadedConfig | undefined> {
+  async load(octokit: Octokit, repo: RepoRef): Promise<LoadedConfig | undefined> {
     const key = `${repo.owner}/${repo.repo}`;
-    const file = await readFile(octokit, repo, ref, configPath);
+    const checkedAt = this.#checkedAt.get(key);
+    if (checkedAt !== undefined && this.#now() - checkedAt < this.#maxAgeMs) return this.#valid.get(key);
+    const loaded = await this.#read(octokit, repo, key);
+    this.#checkedAt.set(key, this.#now());
+    return loaded;
+  }
+
+  async #read(octokit: Octokit, repo: RepoRef, key: string): Promise<LoadedConfig | undefined> {
+    const file = await readFile(octokit, repo, undefined, configPath);
     if (file === undefined) {
       this.#valid.delete(key);
       return undefined;
@@ -44,6 +66,7 @@ export class ConfigSource {
   remember(repo: RepoRef, config: FerryConfig, blobSha: string): LoadedConfig {
     const loaded = { config, blobSha, currentErrors: [] };
     this.#valid.set(`${repo.owner}/${repo.repo}`, loaded);
+    this.#checkedAt.set(`${repo.owner}/${repo.repo}`, this.#now());
     return loaded;
   }
 

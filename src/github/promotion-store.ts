@@ -9,6 +9,7 @@ interface PairQuery {
     id: string;
     defaultBranchRef: { name: string; target: { oid: string } & Record<string, unknown> };
     branch: { id: string; target: { oid: string; message: string } } | null;
+    staging: { id: string } | null;
     open: {
       nodes: {
         id: string;
@@ -22,14 +23,25 @@ interface PairQuery {
   };
 }
 
-type Snapshot = PairSnapshot & { repositoryId: string; branchRefId?: string; defaultBranch: string };
+type Snapshot = PairSnapshot & {
+  repositoryId: string;
+  branchRefId?: string;
+  /** A staging ref left by an update that was cut short, reused by the next one. */
+  stagingRefId?: string;
+  defaultBranch: string;
+};
+
+/** Where an update's commit is built before the Ferry branch moves to it (see `update`). */
+export function stagingBranch(branch: string): string {
+  return branch.replace(/^ferry\//, "ferry-next/");
+}
 
 /**
  * PromotionStore over GitHub's GraphQL API, spending as few requests as GitHub allows: one query
  * reads the base commit, every file under the environment's paths, the Ferry branch and its PRs;
- * one mutation document creates or resets the branch, commits (verified, with `expectedHeadOid`
- * for optimistic concurrency) and opens or retitles the PR; one more labels it and turns on
- * auto-merge.
+ * one mutation document creates (or resets) the branch, commits (verified, with `expectedHeadOid`
+ * for optimistic concurrency) and opens the PR; one more request labels it (and one turns on
+ * auto-merge). An update stages its commit first, then moves the branch: two mutations.
  */
 export class GitHubPromotionStore implements PromotionStore {
   constructor(private readonly octokit: Octokit) {}
@@ -37,11 +49,12 @@ export class GitHubPromotionStore implements PromotionStore {
   async read(repo: RepoRef, env: EnvironmentConfig, branch: string): Promise<Snapshot> {
     const roots = globRoots(env.paths);
     const fileFields = subtreeFields(roots, "r");
-    const query = `query FerryPair($owner: String!, $name: String!, $branch: String!, $qualified: String!) {
+    const query = `query FerryPair($owner: String!, $name: String!, $branch: String!, $qualified: String!, $staging: String!) {
   repository(owner: $owner, name: $name) {
     id
     defaultBranchRef { name target { oid ... on Commit { ${fileFields} } } }
     branch: ref(qualifiedName: $qualified) { id target { oid ... on Commit { message } } }
+    staging: ref(qualifiedName: $staging) { id }
     open: pullRequests(headRefName: $branch, states: [OPEN], first: 1) { nodes { id number url body labels(first: 20) { nodes { name } } } }
     merged: pullRequests(headRefName: $branch, states: [MERGED], first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { body } }
   }
@@ -52,6 +65,7 @@ ${treeFragments()}`;
       name: repo.repo,
       branch,
       qualified: `refs/heads/${branch}`,
+      staging: `refs/heads/${stagingBranch(branch)}`,
     });
     const r = data.repository;
     const base = r.defaultBranchRef.target;
@@ -65,6 +79,7 @@ ${treeFragments()}`;
       ...(r.branch
         ? { branch: { oid: r.branch.target.oid, message: r.branch.target.message }, branchRefId: r.branch.id }
         : {}),
+      ...(r.staging ? { stagingRefId: r.staging.id } : {}),
       ...(open ? { openPr: { ...open, labels: open.labels.nodes.map((l) => l.name) } } : {}),
       ...(r.merged.nodes[0] ? { lastMergedBody: r.merged.nodes[0].body } : {}),
     };
@@ -97,18 +112,43 @@ ${treeFragments()}`;
     return data.pr.pullRequest;
   }
 
+  /**
+   * Builds the new commit on a staging branch, then moves the Ferry branch to it in one step, so
+   * the PR's head never passes through the base (GitHub closes a PR whose head equals its base,
+   * and every intermediate head would run the guard again).
+   */
   async update(repo: RepoRef, change: Change, s: PairSnapshot, pr: PullRequestRef): Promise<PullRequestRef> {
     const snapshot = s as Snapshot;
-    await this.octokit.graphql(
-      `mutation FerryUpdatePromotion($refId: ID!, $base: GitObjectID!, $commit: CreateCommitOnBranchInput!, $pr: ID!, $title: String!, $body: String!) {
-  reset: updateRef(input: {refId: $refId, oid: $base, force: true}) { clientMutationId }
+    const staging = stagingBranch(change.branch);
+    const stage = snapshot.stagingRefId
+      ? `ref: updateRef(input: {refId: $stagingRefId, oid: $base, force: true}) { ref { id } }`
+      : `ref: createRef(input: {repositoryId: $repositoryId, name: $staging, oid: $base}) { ref { id } }`;
+    const staged = await this.octokit.graphql<{
+      ref: { ref: { id: string } };
+      commit: { commit: { oid: string } };
+    }>(
+      `mutation FerryStagePromotion(${snapshot.stagingRefId ? "$stagingRefId: ID!" : "$repositoryId: ID!, $staging: String!"}, $base: GitObjectID!, $commit: CreateCommitOnBranchInput!) {
+  ${stage}
   commit: createCommitOnBranch(input: $commit) { commit { oid } }
+}`,
+      {
+        ...(snapshot.stagingRefId
+          ? { stagingRefId: snapshot.stagingRefId }
+          : { repositoryId: snapshot.repositoryId, staging: `refs/heads/${staging}` }),
+        base: snapshot.baseOid,
+        commit: commitInput(repo, { ...change, branch: staging }, snapshot.baseOid),
+      },
+    );
+    await this.octokit.graphql(
+      `mutation FerryUpdatePromotion($refId: ID!, $oid: GitObjectID!, $stagingRefId: ID!, $pr: ID!, $title: String!, $body: String!) {
+  move: updateRef(input: {refId: $refId, oid: $oid, force: true}) { clientMutationId }
+  drop: deleteRef(input: {refId: $stagingRefId}) { clientMutationId }
   pr: updatePullRequest(input: {pullRequestId: $pr, title: $title, body: $body}) { pullRequest { id } }
 }`,
       {
         refId: snapshot.branchRefId,
-        base: snapshot.baseOid,
-        commit: commitInput(repo, change, snapshot.baseOid),
+        oid: staged.commit.commit.oid,
+        stagingRefId: staged.ref.ref.id,
         pr: pr.id,
         title: change.title,
         body: change.body,
@@ -123,7 +163,8 @@ ${treeFragments()}`;
     labels: string[],
     autoMerge: boolean,
   ): Promise<{ autoMerge: boolean }> {
-    await this.octokit.rest.issues.addLabels({ ...repo, issue_number: pr.number, labels });
+    if (labels.length > 0)
+      await this.octokit.rest.issues.addLabels({ ...repo, issue_number: pr.number, labels });
     if (!autoMerge) return { autoMerge: false };
     try {
       await this.octokit.graphql(

@@ -217,11 +217,12 @@ async function promoteOnce(
     decision.action === "update" && pr
       ? await store.update(req.repo, change, snapshot, pr)
       : await store.create(req.repo, change, snapshot);
+  if (decision.action === "update" && pr) {
+    // The PR keeps its labels and auto-merge across updates; only add what is missing.
+    const missing = labels.filter((l) => !pr.labels.includes(l));
+    if (missing.length > 0) await store.decorate(req.repo, made, missing, false);
+    return { status: "updated", pr: made, autoMerge: env.autoMerge, files: change.files.length };
+  }
   const { autoMerge } = await store.decorate(req.repo, made, labels, env.autoMerge);
-  return {
-    status: decision.action === "update" ? "updated" : "created",
-    pr: made,
-    autoMerge,
-    files: change.files.length,
-  };
+  return { status: "created", pr: made, autoMerge, files: change.files.length };
 }

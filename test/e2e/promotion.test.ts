@@ -120,8 +120,15 @@ describe("build events open and maintain promotion PRs", () => {
       expect(pr?.title).toBe("Promote api 1.6.0 to staging");
       expect(pr?.body).toContain("`1.4.1` | `1.6.0`");
       expect(stagingTag()).toBe("1.6.0");
+      const main = stack.github.resolve("acme/deploy", "main") ?? "";
       const head = stack.github.state.repos.get("acme/deploy")?.objects.commit(pr?.head.sha ?? "");
-      expect(head?.parents).toEqual([stack.github.resolve("acme/deploy", "main")]);
+      expect(head?.parents).toEqual([main]);
+      // The head moved straight from the old commit to the new one: never through the base, so
+      // no guard run on an empty diff and no staging branch left behind.
+      expect(
+        stack.github.checkRuns("acme/deploy", main).filter((r) => r.name === "Ferry / validate"),
+      ).toHaveLength(0);
+      expect(stack.github.resolve("acme/deploy", "ferry-next/staging/api")).toBeUndefined();
     });
 
     it("an older or equal semver build never replaces a newer one", async () => {
@@ -318,5 +325,50 @@ describe("build events open and maintain promotion PRs", () => {
       expect(run).toMatchObject({ name: "Ferry / propose (staging)", conclusion: "failure" });
       expect(run?.output.summary).toContain("GitHub kept refusing the change");
     });
+  });
+});
+
+describe("ferry.yml caching", () => {
+  it("reads ferry.yml once per build burst, and again as soon as a push changes it", async () => {
+    const stack = await startStack({ env: { FERRY_CONFIG_MAX_AGE_MS: "600000" } });
+    try {
+      stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
+      stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
+      const deliver = async (payload: object) => {
+        await sendWebhook(stack.webhookUrl, webhookSecret, "repository_dispatch", {
+          ...payload,
+          installation: { id: stack.github.installationId },
+        });
+        await stack.github.idle();
+      };
+      const configReads = () =>
+        stack.github.requests.filter((r) => r.path === "/repos/acme/deploy/contents/.github%2Fferry.yml")
+          .length;
+      await deliver(ferryBuild("1.5.0"));
+      const afterFirst = configReads();
+      await deliver(ferryBuild("1.6.0"));
+      expect(configReads()).toBe(afterFirst);
+      // A push that changes ferry.yml takes effect for the very next build.
+      stack.github.push("acme/deploy", {
+        branch: "main",
+        files: {
+          ".github/ferry.yml": ferryYml.replace(
+            "    paths: [overlays/staging/**]\n",
+            '    paths: [overlays/staging/**]\n    tags: { pattern: "1\\\\.6\\\\..*" }\n',
+          ),
+        },
+      });
+      await stack.github.idle();
+      await deliver(ferryBuild("1.7.0"));
+      const pr = stack.github
+        .pulls("acme/deploy")
+        .find((p) => p.state === "open" && p.head.ref === "ferry/staging/api");
+      expect(pr?.title).toBe("Promote api 1.6.0 to staging");
+      expect(stack.github.comments("acme/deploy", pr?.number).at(-1)?.body).toContain(
+        "does not match the environment's pattern",
+      );
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -211,6 +211,13 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
         return { ...mid(input), ref: nodes.ref(found.repo, found.record as string) };
       }),
 
+    deleteRef: ({ input }: Args<{ refId: string }>) =>
+      guard(() => {
+        const found = nodes.find(input.refId);
+        state.deleteRef(found.repo, found.record as string, actor);
+        return { ...mid(input) };
+      }),
+
     createCommitOnBranch: ({
       input,
     }: Args<{
