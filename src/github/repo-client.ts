@@ -126,17 +126,23 @@ export async function listPullFiles(
   return files.map((f) => ({ path: f.filename, removed: f.status === "removed" }));
 }
 
-/** The merge base of two commits: what a PR's diff is computed against. */
-export async function mergeBase(
+/** GitHub's compare lists at most 300 files; beyond that the PR files API (up to 3,000) is paged. */
+const compareFileCap = 300;
+
+/**
+ * What a PR changes, as GitHub's own diff sees it: the merge base of base and head, and the
+ * changed files. One compare request, plus PR-file pages only for PRs of 300 files or more.
+ */
+export async function pullDiff(
   octokit: Octokit,
   repo: RepoRef,
-  base: string,
-  head: string,
-): Promise<string> {
+  pr: { number: number; base: string; head: string },
+): Promise<{ mergeBase: string; files: { path: string; removed: boolean }[] }> {
   const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
     ...repo,
-    basehead: `${base}...${head}`,
-    per_page: 1,
+    basehead: `${pr.base}...${pr.head}`,
   });
-  return data.merge_base_commit.sha;
+  const listed = (data.files ?? []).map((f) => ({ path: f.filename, removed: f.status === "removed" }));
+  const files = listed.length >= compareFileCap ? await listPullFiles(octokit, repo, pr.number) : listed;
+  return { mergeBase: data.merge_base_commit.sha, files };
 }

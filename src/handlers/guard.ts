@@ -8,9 +8,9 @@ import { EvidenceFinder, labelledBy } from "../github/evidence.js";
 import { readPrSnapshot } from "../github/pr-snapshot.js";
 import {
   listPullFiles,
-  mergeBase,
   type Octokit,
   publishCheckRun,
+  pullDiff,
   type RepoRef,
   readFile,
   startCheckRuns,
@@ -52,11 +52,10 @@ export async function guardPullRequest(
   const publish = (output: CheckOutput) =>
     publishCheckRun(octokit, repo, pr.head, output, ids.get(output.name));
   try {
-    const files = await listPullFiles(octokit, repo, pr.number);
+    // Like GitHub's own diff, compare the head with the merge base: main may have moved on.
+    const { mergeBase: base, files } = await pullDiff(octokit, repo, pr);
     const present = files.filter((f) => !f.removed).map((f) => f.path);
     const envGlobs = loaded.config.environments.flatMap((e) => e.paths);
-    // Like GitHub's own diff, compare the head with the merge base: main may have moved on.
-    const base = await mergeBase(octokit, repo, pr.base, pr.head);
     const snapshot = await readPrSnapshot(octokit, repo, { base, head: pr.head }, present, envGlobs);
     const config = snapshot.changed.find((f) => f.path === configPath);
     if (config) await publish(configCheck(parseFerryConfig(config.text)));
