@@ -154,7 +154,8 @@ interface ScenarioResult {
 
 async function scenario(shape: "single" | "twenty"): Promise<ScenarioResult> {
   // A fresh app and GitHub: config-repo index, ferry.yml cache and installation token all cold.
-  stack = await startStack();
+  // Production settings for the ferry.yml cache (the tests turn it off).
+  stack = await startStack({ env: { FERRY_CONFIG_MAX_AGE_MS: "300000" } });
   github = stack.github;
   times = stampTimes(github);
   github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
