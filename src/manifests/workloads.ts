@@ -1,23 +1,7 @@
 import { isMap, isScalar, type YAMLMap } from "yaml";
+import { containerLists, podSpecPaths } from "./pod-spec-paths.js";
 import type { Source } from "./sites.js";
 import { childMap, childSeq, joinPath, type ScanContext, stringSite } from "./walk.js";
-
-/** Where the pod spec sits in each workload kind Ferry knows. */
-const podSpecPaths: Record<string, readonly string[]> = {
-  Pod: ["spec"],
-  PodTemplate: ["template", "spec"],
-  Deployment: ["spec", "template", "spec"],
-  StatefulSet: ["spec", "template", "spec"],
-  DaemonSet: ["spec", "template", "spec"],
-  ReplicaSet: ["spec", "template", "spec"],
-  ReplicationController: ["spec", "template", "spec"],
-  Job: ["spec", "template", "spec"],
-  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
-  // Argo Rollouts (argoproj.io/v1alpha1); a Rollout with workloadRef has no template and is skipped.
-  Rollout: ["spec", "template", "spec"],
-};
-
-const containerLists = ["containers", "initContainers", "ephemeralContainers"] as const;
 
 export function isWorkloadKind(kind: string): boolean {
   return Object.hasOwn(podSpecPaths, kind);

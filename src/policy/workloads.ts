@@ -1,3 +1,4 @@
+import { containerLists, podSpecPaths } from "../manifests/pod-spec-paths.js";
 import type { KubeObject, NodePath } from "./rule.js";
 
 /** A pod spec inside a workload, with the path that leads to it. */
@@ -14,23 +15,6 @@ export interface ContainerAt {
   list: string;
   name: string;
 }
-
-/** Where each workload kind keeps its pod spec. */
-const podSpecPaths: Record<string, NodePath> = {
-  Pod: ["spec"],
-  PodTemplate: ["template", "spec"],
-  Deployment: ["spec", "template", "spec"],
-  StatefulSet: ["spec", "template", "spec"],
-  DaemonSet: ["spec", "template", "spec"],
-  ReplicaSet: ["spec", "template", "spec"],
-  ReplicationController: ["spec", "template", "spec"],
-  Job: ["spec", "template", "spec"],
-  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
-  // Argo Rollouts; a Rollout using `workloadRef` has no template and is skipped.
-  Rollout: ["spec", "template", "spec"],
-};
-
-const containerLists = ["containers", "initContainers", "ephemeralContainers"] as const;
 
 /** Whether the object is a workload whose pods Ferry's rules inspect. */
 export function isWorkload(object: KubeObject): boolean {
