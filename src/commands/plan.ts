@@ -9,6 +9,7 @@ import { parseImageReference, sameImage } from "../images/reference.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { findingLine, renderPlanText, unifiedDiff } from "../promotion/plan-render.js";
 import { planUpdate, type UpdatePlan } from "../promotion/plan-update.js";
+import { type Io, processIo } from "./io.js";
 
 const usage = `usage: ferry plan --image <image:tag[@digest]> --env <environment> [options] [dir]
 
@@ -29,17 +30,6 @@ Exit status: 0 changes planned; 3 nothing to change (already current);
 
 /** Exit codes, documented in docs/image-references.md. */
 export const exitCodes = { planned: 0, errors: 1, usage: 2, current: 3 } as const;
-
-/** Where output goes; tests pass their own. */
-export interface Io {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processIo: Io = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 interface Options {
   dir: string;

@@ -14,6 +14,7 @@ import {
   validateFiles,
 } from "../policy/engine.js";
 import { renderSarif } from "../policy/render-sarif.js";
+import { type Io, processIo } from "./io.js";
 
 const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path]
 
@@ -31,17 +32,6 @@ type Format = (typeof formats)[number];
 /** Directories never walked: VCS metadata and dependencies are not manifests. */
 const skippedDirectories = new Set([".git", "node_modules"]);
 const readConcurrency = 32;
-
-/** Where output goes; tests pass their own. */
-export interface Io {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processIo: Io = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /** `ferry validate`: 0 when no finding is an error, 1 when one is, 2 on a usage error. */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
