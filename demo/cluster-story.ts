@@ -30,7 +30,7 @@ export async function clusterStory(ctx: StoryContext): Promise<void> {
   const { stack, say, show } = ctx;
   const { github } = stack;
 
-  say("A developer merges the staging PR");
+  say("The staging PR is on main; Ferry queues its reconcile check");
   const sha = await mergeStagingPr(stack);
   show(`merge commit ${sha.slice(0, 7)} on main`);
   const seen: string[] = [];
@@ -96,7 +96,7 @@ export async function clusterStory(ctx: StoryContext): Promise<void> {
   }
 }
 
-/** Merges the open ferry/staging/api PR as a developer (or takes the one already merged); the merge sha. */
+/** Merges the open ferry/staging/api PR as a developer (or takes the one auto-merge merged); the merge sha. */
 async function mergeStagingPr(stack: Stack): Promise<string> {
   const pulls = stack.github.pulls("acme/deploy").filter((p) => p.head.ref === "ferry/staging/api");
   const open = pulls.find((p) => p.state === "open");
