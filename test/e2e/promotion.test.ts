@@ -101,6 +101,27 @@ describe("build events open and maintain promotion PRs", () => {
       expect(ferryPrs()[0]?.title).toBe("Promote api 2.0.0 to staging");
     });
 
+    it("routes a build through the config repo the app repo's own ferry.yml names", async () => {
+      stack.github.createRepo("acme/web", { files: { ".github/ferry.yml": "config: acme/deploy\n" } });
+      const config = configRepoFiles()[".github/ferry.yml"]?.concat(
+        "  - name: web\n    image: ghcr.io/acme/web\n    source: acme/web\n    trigger: { workflow: build.yml, branch: main }\n",
+      );
+      stack.github.push("acme/deploy", {
+        branch: "main",
+        files: {
+          ".github/ferry.yml": config ?? "",
+          "overlays/staging/web.yaml":
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ghcr.io/acme/web\n    newTag: 0.9.0\n",
+        },
+      });
+      await stack.github.idle();
+      const run = workflowRun(sha(0x77), {});
+      run.repository = { ...(run.repository as object), full_name: "acme/web", name: "web" };
+      await deliver("workflow_run", run);
+      const pr = stack.github.pulls("acme/deploy").find((p) => p.head.ref === "ferry/staging/web");
+      expect(pr?.title).toBe(`Promote web ${short(0x77)} to staging`);
+    });
+
     it("ignores a build no config repo tracks", async () => {
       stack.github.createRepo("acme/other", { files: { "README.md": "x" } });
       await deliver("repository_dispatch", {
