@@ -21,8 +21,9 @@ export const maxGuardFileBytes = 1024 * 1024;
 
 /**
  * Reads a PR's changed files and the environments' subtrees at base and head with as few
- * requests as GitHub allows: one GraphQL query for both subtrees and up to 100 changed files,
- * one more per further 100 changed files.
+ * requests as GitHub allows: one GraphQL query for both subtrees (which already hold the changed
+ * files under the environments' paths) and up to 100 other changed files, one more per further
+ * 100 changed files outside the environments.
  */
 export async function readPrSnapshot(
   octokit: Octokit,
@@ -32,12 +33,13 @@ export async function readPrSnapshot(
   envGlobs: readonly string[],
 ): Promise<PrSnapshot> {
   const roots = globRoots(envGlobs);
+  const underRoots = (path: string) => roots.some((r) => r === "" || path === r || path.startsWith(`${r}/`));
   const rootFields = (sha: string, alias: string) =>
     `${alias}: object(oid: ${JSON.stringify(sha)}) { ... on Commit { ${subtreeFields(roots, "t")} } }`;
   const snapshot: PrSnapshot = { changed: [], skipped: [], base: [], head: [] };
+  const outside = changedPaths.filter((p) => !underRoots(p));
   const chunks: string[][] = [];
-  for (let i = 0; i < changedPaths.length; i += filesPerQuery)
-    chunks.push(changedPaths.slice(i, i + filesPerQuery));
+  for (let i = 0; i < outside.length; i += filesPerQuery) chunks.push(outside.slice(i, i + filesPerQuery));
   if (chunks.length === 0) chunks.push([]);
   for (const [n, chunk] of chunks.entries()) {
     const fileFields = chunk
@@ -48,6 +50,7 @@ export async function readPrSnapshot(
       .join("\n");
     const trees =
       n === 0 && roots.length > 0 ? `${rootFields(pr.base, "base")}\n${rootFields(pr.head, "head")}` : "";
+    if (!trees && !fileFields) break;
     const data = await octokit.graphql<{ repository: Record<string, unknown> }>(
       `query FerryPrFiles($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {\n${trees}\n${fileFields}\n} }${trees ? `\n${treeFragments()}` : ""}`,
       { owner: repo.owner, name: repo.repo },
@@ -63,7 +66,7 @@ export async function readPrSnapshot(
       if (!blob) return; // removed in the PR
       if (blob.isBinary) snapshot.skipped.push({ path, reason: "binary file" });
       else if ((blob.byteSize ?? 0) > maxGuardFileBytes || blob.isTruncated)
-        snapshot.skipped.push({ path, reason: `larger than ${maxGuardFileBytes} bytes` });
+        snapshot.skipped.push(tooLarge(path));
       else if (typeof blob.text === "string") snapshot.changed.push({ path, text: blob.text });
     });
     if (trees) {
@@ -71,5 +74,17 @@ export async function readPrSnapshot(
       snapshot.head = await subtreeFiles(octokit, repo, pr.head, roots, r.head);
     }
   }
+  // Changed files under the environments come from the head subtree already read.
+  const head = new Map(snapshot.head.map((f) => [f.path, f.text]));
+  for (const path of changedPaths.filter(underRoots)) {
+    const text = head.get(path);
+    if (text === undefined) snapshot.skipped.push({ path, reason: "binary file" });
+    else if (Buffer.byteLength(text, "utf8") > maxGuardFileBytes) snapshot.skipped.push(tooLarge(path));
+    else snapshot.changed.push({ path, text });
+  }
   return snapshot;
+}
+
+function tooLarge(path: string): { path: string; reason: string } {
+  return { path, reason: `larger than ${maxGuardFileBytes} bytes` };
 }
