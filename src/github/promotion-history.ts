@@ -1,6 +1,6 @@
 import { parseMarker } from "../promotion/marker.js";
 import type { MergedPromotion } from "../promotion/rollback.js";
-import type { Octokit, RepoRef } from "./repo-client.js";
+import { latestCheckRun, type Octokit, type RepoRef } from "./repo-client.js";
 
 /** Merged Ferry PRs of one branch (the last 30), newest first, with their markers: one request. */
 export async function mergedPromotions(
@@ -33,12 +33,5 @@ export async function checkPassed(
   sha: string,
   check: string,
 ): Promise<boolean> {
-  const { data } = await octokit.rest.checks.listForRef({
-    ...repo,
-    ref: sha,
-    check_name: check,
-    filter: "latest",
-    per_page: 1,
-  });
-  return data.check_runs[0]?.conclusion === "success";
+  return (await latestCheckRun(octokit, repo, sha, check))?.conclusion === "success";
 }

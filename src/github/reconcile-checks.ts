@@ -1,7 +1,7 @@
 import type { ReconcileCheck } from "../reports/reconcile-check.js";
 import type { CheckMemo } from "../reports/record-block.js";
 import { parseMemo, renderMemo } from "../reports/record-block.js";
-import { hasStatus, type Octokit, type RepoRef } from "./repo-client.js";
+import { hasStatus, latestCheckRun, type Octokit, type RepoRef } from "./repo-client.js";
 
 /** A `Ferry / reconcile (<env>)` run as GitHub holds it, with Ferry's memo read back. */
 export interface FoundCheck {
@@ -19,14 +19,7 @@ export async function findReconcileCheck(
   sha: string,
   name: string,
 ): Promise<FoundCheck | undefined> {
-  const { data } = await octokit.rest.checks.listForRef({
-    ...repo,
-    ref: sha,
-    check_name: name,
-    filter: "latest",
-    per_page: 1,
-  });
-  const run = data.check_runs[0];
+  const run = await latestCheckRun(octokit, repo, sha, name);
   if (run === undefined) return undefined;
   const memo = parseMemo(run.output.text);
   return {

@@ -96,12 +96,8 @@ export async function startCheckRuns(
   return ids;
 }
 
-async function findCheckRun(
-  octokit: Octokit,
-  repo: RepoRef,
-  ref: string,
-  name: string,
-): Promise<number | undefined> {
+/** The latest check run named `name` on `ref`, or undefined: one request. */
+export async function latestCheckRun(octokit: Octokit, repo: RepoRef, ref: string, name: string) {
   const { data } = await octokit.rest.checks.listForRef({
     ...repo,
     ref,
@@ -109,7 +105,16 @@ async function findCheckRun(
     filter: "latest",
     per_page: 1,
   });
-  return data.check_runs[0]?.id;
+  return data.check_runs[0];
+}
+
+async function findCheckRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  ref: string,
+  name: string,
+): Promise<number | undefined> {
+  return (await latestCheckRun(octokit, repo, ref, name))?.id;
 }
 
 /** Files a pull request changes (GitHub lists at most 3,000), and whether each was removed. */
