@@ -144,6 +144,23 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         expect(check(head, name)?.output.summary).toContain("Ferry failed while checking this PR");
       }
     });
+    it("runs again when a reviewer re-runs one of its checks", async () => {
+      stack.github.failNext({
+        graphql: "FerryPrFiles",
+        status: 400,
+        times: 1,
+        body: { message: "Problems parsing JSON" },
+      });
+      const { head } = await openPr("rerun", {
+        "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
+      });
+      const failed = check(head, "Ferry / validate");
+      expect(failed?.conclusion).toBe("failure");
+      stack.github.rerequestCheckRun("acme/deploy", failed?.id ?? 0, "alice");
+      await stack.github.idle();
+      expect(check(head, "Ferry / validate")).toMatchObject({ conclusion: "success" });
+      expect(check(head, "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+    });
   });
 
   describe("Ferry / promotion", () => {

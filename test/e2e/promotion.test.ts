@@ -64,6 +64,32 @@ describe("build events open and maintain promotion PRs", () => {
       expect(head?.parents).toEqual([stack.github.resolve("acme/deploy", "main")]);
     });
 
+    it("renders {{ git_tag }} from the tag on the built commit, and skips an untagged build", async () => {
+      stack.github.push("acme/deploy", {
+        branch: "main",
+        files: {
+          ".github/ferry.yml": ferryYml.replace(
+            "    source: acme/api\n",
+            '    source: acme/api\n    tag: "{{ git_tag }}"\n',
+          ),
+        },
+      });
+      const tagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v1.7.0" } });
+      const untagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "next" } });
+      await stack.github.idle();
+      const developer = await stack.developer();
+      await developer.rest.git.createRef({
+        owner: "acme",
+        repo: "api",
+        ref: "refs/tags/v1.7.0",
+        sha: tagged,
+      });
+      await deliver("workflow_run", workflowRun(untagged));
+      expect(ferryPrs()).toHaveLength(0);
+      await deliver("workflow_run", workflowRun(tagged));
+      expect(ferryPrs()[0]?.title).toBe("Promote api v1.7.0 to staging");
+    });
+
     it.each([
       ["a failed run", { conclusion: "failure" }],
       ["another branch", { branch: "feature" }],
