@@ -6,6 +6,7 @@ import { ConfigSource } from "./github/config-source.js";
 import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, readReportBody, receiveReport, reportsPath } from "./handlers/reports.js";
+import { connectRedis, RedisReplayCache } from "./redis.js";
 import type { Settings } from "./settings.js";
 
 export const webhookPath = "/api/github/webhooks";
@@ -32,7 +33,12 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     ...(options.log ? { log: options.log } : {}),
     Octokit: ferryOctokit({ writeIntervalMs: settings.writeIntervalMs, retryBaseMs: settings.retryBaseMs }),
   });
-  const deps = createDeps({ configs: new ConfigSource({ maxAgeMs: settings.configMaxAgeMs }) });
+  // Several replicas share replay protection through Redis; one replica needs none.
+  const redis = settings.redisUrl === undefined ? undefined : await connectRedis(settings.redisUrl);
+  const deps = createDeps({
+    configs: new ConfigSource({ maxAgeMs: settings.configMaxAgeMs }),
+    ...(redis ? { replay: new RedisReplayCache(redis) } : {}),
+  });
   const webhooks = await createNodeMiddleware(ferryApp(deps), { probot, webhooksPath: webhookPath });
   // After the middleware: Probot creates its logger while initialising.
   const reports: ReportsDeps = {
@@ -45,7 +51,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   let ready = false;
   const routes: Route[] = [
     (req, res) => probe(req, res, "/healthz", true),
-    (req, res) => probe(req, res, "/readyz", ready),
+    (req, res) => probe(req, res, "/readyz", ready && (redis === undefined || redis.status === "ready")),
     (req, res) => reportRoute(req, res, reports),
     (req, res) => webhooks(req, res) as Promise<boolean>,
   ];
@@ -60,9 +66,10 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   ready = true;
   const port = (server.address() as AddressInfo).port;
   probot.log.info(`Ferry listening on port ${port}${settings.baseUrl ? ` for ${settings.baseUrl}` : ""}`);
-  const close = () => {
+  const close = async () => {
     deps.reconcile.timers.clear();
-    return closeServer(server);
+    await closeServer(server);
+    redis?.disconnect();
   };
   return { url: `http://127.0.0.1:${port}`, port, probot, close };
 }

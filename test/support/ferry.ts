@@ -21,6 +21,8 @@ export interface Stack {
   user(login: string): Octokit;
   /** Stops the app and starts a fresh instance on the same GitHub (nothing kept in memory). */
   restart(): Promise<void>;
+  /** Another replica of the app, with the same settings, against the same GitHub. */
+  replica(): Promise<RunningFerry>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,9 @@ export async function startStack(
     },
     user(login) {
       return new Octokit({ baseUrl: github.apiUrl, auth: github.userToken(login), log: quiet });
+    },
+    async replica() {
+      return startFerry({ ...settings, port: 0 });
     },
     async close() {
       await github.idle();
