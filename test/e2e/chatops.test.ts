@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
-import { type PullRecord, sendWebhook } from "../support/github/index.js";
-import { configRepoFiles, ferryBuild } from "./fixtures.js";
+import { type Stack, startStack } from "../support/ferry.js";
+import type { PullRecord } from "../support/github/index.js";
+import { build, freshRepos, merge } from "./world.js";
 
 describe("ChatOps: /ferry promote and /ferry rollback", () => {
   let stack: Stack;
@@ -21,28 +21,16 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
       reactions: reactions.map((r: { content: string }) => r.content),
     };
   };
-  const dispatch = async (tag: string) => {
-    await sendWebhook(stack.webhookUrl, webhookSecret, "repository_dispatch", {
-      ...ferryBuild(tag),
-      installation: { id: stack.github.installationId },
-    });
-    await stack.github.idle();
-  };
+  const dispatch = (tag: string) => build(stack, tag);
   const mergeOpen = async () => {
-    const developer = await stack.developer();
-    for (const pr of ferryPrs())
-      await developer.rest.pulls.merge({ owner: "acme", repo: "deploy", pull_number: pr.number });
-    await stack.github.idle();
+    for (const pr of ferryPrs()) await merge(stack, pr.number);
   };
 
   beforeAll(async () => {
     stack = await startStack();
   });
   beforeEach(async () => {
-    stack.github.state.repos.delete("acme/deploy");
-    stack.github.state.repos.delete("acme/api");
-    stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
-    stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
+    freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
     stack.github.setPermission("acme/deploy", "bob", "read");
     const { data } = await stack

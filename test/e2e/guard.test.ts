@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
-import { type CheckRunRecord, type PullRecord, sendWebhook } from "../support/github/index.js";
-import { configRepoFiles, ferryBuild } from "./fixtures.js";
+import { type Stack, startStack } from "../support/ferry.js";
+import type { CheckRunRecord, PullRecord } from "../support/github/index.js";
+import { build, freshRepos, merge as mergePr } from "./world.js";
 
 const deployment = (image: string, extra = "") => `apiVersion: apps/v1
 kind: Deployment
@@ -50,17 +50,8 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
   };
   const ferryPr = (env: string): PullRecord | undefined =>
     stack.github.pulls("acme/deploy").find((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
-  const dispatch = async (tag: string) => {
-    await sendWebhook(stack.webhookUrl, webhookSecret, "repository_dispatch", {
-      ...ferryBuild(tag),
-      installation: { id: stack.github.installationId },
-    });
-    await stack.github.idle();
-  };
-  const merge = async (number: number) => {
-    await (await stack.developer()).rest.pulls.merge({ owner: "acme", repo: "deploy", pull_number: number });
-    await stack.github.idle();
-  };
+  const dispatch = (tag: string) => build(stack, tag);
+  const merge = (number: number) => mergePr(stack, number);
   const comment = async (body: string) => {
     await stack
       .user("alice")
@@ -72,12 +63,8 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
     stack = await startStack();
   });
   beforeEach(async () => {
-    stack.github.state.repos.delete("acme/deploy");
-    stack.github.state.repos.delete("acme/api");
-    stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
-    stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
+    freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
-    stack.github.clearFaults();
     await stack.user("alice").rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
     await stack.github.idle();
   });
