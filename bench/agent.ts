@@ -50,12 +50,12 @@ execFileSync(
 const kube = await KubeTestServer.start({ historyLimit: 100_000 });
 const names = Array.from({ length: appCount }, (_, i) => `app-${String(i).padStart(4, "0")}`);
 const ns = (i: number) => `team-${i % 20}`;
-names.forEach((name, i) =>
+for (const [i, name] of names.entries()) {
   kube.upsert(
     resources.applications,
     argoApplication({ name, namespace: ns(i), status: argo.healthy(sha(0)) }),
-  ),
-);
+  );
+}
 
 const latest = new Map<string, Report>();
 let delivered = 0;
@@ -145,7 +145,9 @@ for (let round = 1; round <= rounds; round++) {
     argo.healthy(rev),
   ];
   for (const status of steps) {
-    names.forEach((name, i) => kube.patchStatus(resources.applications, ns(i), name, status));
+    names.forEach((name, i) => {
+      kube.patchStatus(resources.applications, ns(i), name, status);
+    });
     changes += names.length;
     await new Promise((r) => setImmediate(r));
   }

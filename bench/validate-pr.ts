@@ -159,7 +159,7 @@ async function measure(count: number): Promise<Result> {
     .slice(fromRequest)
     .filter((r) => times.requestAt(r) >= start && !isTokenExchange(r));
   const run = github.checkRuns(repo, pr.head.sha).find((c) => c.name === "Ferry / validate");
-  if (!run || run.status !== "completed")
+  if (run?.status !== "completed")
     throw new Error(
       `Ferry / validate did not complete: ${JSON.stringify(run?.status)} ${JSON.stringify(github.deliveries.slice(fromDelivery).map((d) => [d.event, d.action, d.status, d.error]))}`,
     );

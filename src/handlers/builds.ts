@@ -3,7 +3,6 @@ import type { AppDeps } from "../app.js";
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import { GitHubPromotionStore } from "../github/promotion-store.js";
 import { type Octokit, publishCheckRun, type RepoRef } from "../github/repo-client.js";
-import type { KeyedLock } from "../keyed-lock.js";
 import { appsForBuild, type Build } from "../promotion/build.js";
 import { firstEnvironments } from "../promotion/environments.js";
 import { type PromoteOutcome, promote } from "../promotion/promote.js";

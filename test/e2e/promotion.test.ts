@@ -109,15 +109,8 @@ describe("build events open and maintain promotion PRs", () => {
     });
 
     it("a published release promotes the release tag", async () => {
-      await deliver("release", {
-        action: "published",
-        release: {
-          tag_name: "1.6.0",
-          html_url: "https://github.example/acme/api/releases/1.6.0",
-          published_at: at(1),
-        },
-        repository: { full_name: "acme/api", html_url: "https://github.example/acme/api" },
-      });
+      await deliver("release", releasePublished("1.6.0", at(1)));
+
       expect(ferryPrs()[0]?.title).toBe("Promote api 1.6.0 to staging");
       expect(stagingTag()).toBe("1.6.0");
     });

@@ -76,7 +76,7 @@ describe("formatImageReference and familiarName", () => {
 describe("sameImage", () => {
   it.each([
     ["nginx", "docker.io/library/nginx:1.25", true],
-    ["index.docker.io/library/nginx", "nginx@" + sha, true],
+    ["index.docker.io/library/nginx", `nginx@${sha}`, true],
     ["ghcr.io/acme/api", "ghcr.io/acme/api:1.4.2", true],
     ["ghcr.io/acme/api", "ghcr.io/acme/api-worker", false],
     ["ghcr.io/acme/api", "docker.io/acme/api", false],

@@ -46,6 +46,7 @@ describe("findImageReferences", () => {
         column: 18,
         severity: "warning",
         rule: "image-reference",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest holds a literal, unrendered ${API_TAG}
         message: expect.stringContaining('tag "${API_TAG}"'),
       }),
     ]);

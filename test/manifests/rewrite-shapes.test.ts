@@ -3,7 +3,7 @@ import { type RewriteOptions, rewriteImageReferences } from "../../src/manifests
 
 const image = "ghcr.io/acme/api";
 
-function after(path: string, text: string, extra: Partial<RewriteOptions> = {}): string | undefined {
+function rewritten(path: string, text: string, extra: Partial<RewriteOptions> = {}): string | undefined {
   const result = rewriteImageReferences([{ path, text }], { image, target: { tag: "1.10" }, ...extra });
   expect(result.findings).toEqual([]);
   return result.changes[0]?.after;
@@ -30,7 +30,7 @@ describe("rewrites in less common shapes", () => {
       '%YAML 1.1\n---\n"image": "ghcr.io/acme/api:1.10"\n',
     ],
   ])("%s", (_, path, text, expected) => {
-    expect(after(path, text)).toBe(expected);
+    expect(rewritten(path, text)).toBe(expected);
   });
 
   it.each([
@@ -45,6 +45,6 @@ describe("rewrites in less common shapes", () => {
       'resources:\n    - a.yaml\nimages:\n    - name: ghcr.io/acme/api\n      newTag: "1.10"\n',
     ],
   ])("adds a kustomization entry to %j in the file's style", (text, expected) => {
-    expect(after("overlays/x/kustomization.yaml", text, { addToKustomization: true })).toBe(expected);
+    expect(rewritten("overlays/x/kustomization.yaml", text, { addToKustomization: true })).toBe(expected);
   });
 });

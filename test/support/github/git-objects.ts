@@ -280,8 +280,8 @@ export function unifiedPatch(
   const mb = b.slice(pre, m - suf);
   if (ma.length * mb.length > 4_000_000) {
     // Too big for a table: replace the middle wholesale (still a valid patch).
-    ma.forEach((text, k) => ops.push({ op: "-", text, a: pre + k, b: pre }));
-    mb.forEach((text, k) => ops.push({ op: "+", text, a: pre + ma.length, b: pre + k }));
+    for (const [k, text] of ma.entries()) ops.push({ op: "-", text, a: pre + k, b: pre });
+    for (const [k, text] of mb.entries()) ops.push({ op: "+", text, a: pre + ma.length, b: pre + k });
   } else {
     const lcs: number[][] = Array.from({ length: ma.length + 1 }, () =>
       new Array<number>(mb.length + 1).fill(0),

@@ -152,7 +152,7 @@ export class Nodes {
       object: ({ expression, oid }: { expression?: string; oid?: string }) => this.object(r, expression, oid),
       pullRequest: ({ number }: { number: number }) => {
         const p = r.issues.get(number);
-        if (!p || p.kind !== "pull")
+        if (p?.kind !== "pull")
           throw new GraphqlFault(
             "NOT_FOUND",
             `Could not resolve to a PullRequest with the number of ${number}.`,
@@ -189,7 +189,7 @@ export class Nodes {
       },
       issue: ({ number }: { number: number }) => {
         const i = r.issues.get(number);
-        if (!i || i.kind !== "issue")
+        if (i?.kind !== "issue")
           throw new GraphqlFault("NOT_FOUND", `Could not resolve to an Issue with the number of ${number}.`);
         return this.issue(r, i);
       },

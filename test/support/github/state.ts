@@ -237,7 +237,7 @@ export class GitHubState {
 
   pull(repo: RepoRecord, number: number): PullRecord {
     const i = repo.issues.get(number);
-    if (!i || i.kind !== "pull") throw notFound();
+    if (i?.kind !== "pull") throw notFound();
     return i as PullRecord;
   }
 
@@ -414,7 +414,7 @@ export class GitHubState {
     for (const name of repo.settings.requiredChecks) {
       const runs = repo.checkRuns.filter((r) => r.head_sha === pull.head.sha && r.name === name);
       const latest = runs[runs.length - 1];
-      if (!latest || latest.status !== "completed") return `Required status check "${name}" is expected.`;
+      if (latest?.status !== "completed") return `Required status check "${name}" is expected.`;
       if (!["success", "neutral", "skipped"].includes(latest.conclusion ?? ""))
         return `Required status check "${name}" is failing.`;
     }

@@ -130,7 +130,7 @@ export const checkRoutes = routes({
     requireFields(ctx.body, "name", "head_sha");
     const r = ctx.repo();
     const b = ctx.body as RunInput & { head_sha: string };
-    if (!r.objects.commit(b.head_sha)) throw new HttpError(422, "No commit found for SHA: " + b.head_sha);
+    if (!r.objects.commit(b.head_sha)) throw new HttpError(422, `No commit found for SHA: ${b.head_sha}`);
     const run: CheckRunRecord = {
       id: ctx.state.id(),
       name: b.name as string,
