@@ -10,6 +10,7 @@ import { startAgent } from "../src/agent/agent.js";
 import type { Stack } from "../test/support/ferry.js";
 import { argo, argoApplication } from "../test/support/kube/fixtures.js";
 import { KubeTestServer, resources } from "../test/support/kube/server.js";
+import { pollUntil } from "../test/support/poll.js";
 
 const cluster = "staging-1";
 const secret = "demo-staging-1-shared-secret";
@@ -121,12 +122,6 @@ function badge(state: string): string {
   return `\x1b[${color}m●\x1b[0m ${state.padEnd(11)}`;
 }
 
-async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`cluster story: timed out waiting for ${what}`);
-    await sleep(20);
-  }
+function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  return pollUntil(check, `cluster story: ${what}`, timeoutMs, 20);
 }

@@ -1,4 +1,5 @@
 import type { Clock } from "../../src/agent/clock.js";
+import { pollUntil } from "../support/poll.js";
 
 /** A clock that moves only when told; timers scheduled by fired timers fire in the same advance. */
 export class FakeClock implements Clock {
@@ -44,18 +45,8 @@ export class FakeClock implements Clock {
 }
 
 /** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what`. */
-export async function waitFor<T>(
-  check: () => T | undefined | false,
-  what: string,
-  timeoutMs = 4000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 4000): Promise<T> {
+  return pollUntil(check, what, timeoutMs, 5);
 }
 
 /** Lets pending I/O callbacks run. */

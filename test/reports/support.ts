@@ -8,6 +8,7 @@ import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
 import { sendWebhook } from "../support/github/index.js";
 import type { CheckRunRecord } from "../support/github/model.js";
 import { KubeTestServer } from "../support/kube/server.js";
+import { pollUntil } from "../support/poll.js";
 
 export const secrets = {
   "staging-1": "staging-1-secret-0123456789",
@@ -153,18 +154,12 @@ export async function startWorld(yml = ferryYml()): Promise<World> {
 }
 
 /** Polls `check` until it returns a truthy value; fails after `timeoutMs` naming `what`. */
-export async function until<T>(
+export function until<T>(
   check: () => T | undefined | null | false,
   what: string,
   timeoutMs = 5000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return pollUntil(check, what, timeoutMs);
 }
 
 /** A report as an agent would send it. */
