@@ -1,14 +1,11 @@
 import { configPath, parseFerryConfig } from "../config/load.js";
 import type { FerryConfig } from "../config/schema.js";
-import type { Finding } from "../findings.js";
 import { type Octokit, type RepoRef, readFile } from "./repo-client.js";
 
 export interface LoadedConfig {
   config: FerryConfig;
   /** Blob sha of the ferry.yml version in use. */
   blobSha: string;
-  /** Errors of the default branch's current ferry.yml when Ferry fell back to an older valid one. */
-  currentErrors: Finding[];
 }
 
 /**
@@ -58,13 +55,13 @@ export class ConfigSource {
     if (known?.blobSha === file.sha) return known;
     const parsed = parseFerryConfig(file.text);
     if (parsed.ok) return this.remember(repo, parsed.value, file.sha);
-    const fallback = known ?? (await this.#fromHistory(octokit, repo));
-    return fallback && { ...fallback, currentErrors: parsed.errors };
+    // The current version is invalid (its errors are on its `Ferry / config` check): keep the last valid one.
+    return known ?? (await this.#fromHistory(octokit, repo));
   }
 
   /** Records a version known to be valid (e.g. just checked on a push). */
   remember(repo: RepoRef, config: FerryConfig, blobSha: string): LoadedConfig {
-    const loaded = { config, blobSha, currentErrors: [] };
+    const loaded = { config, blobSha };
     this.#valid.set(`${repo.owner}/${repo.repo}`, loaded);
     this.#checkedAt.set(`${repo.owner}/${repo.repo}`, this.#now());
     return loaded;
