@@ -17,7 +17,7 @@ export function configCheck(result: Result<FerryConfig>): CheckOutput {
       summary: [
         `\`${configPath}\` is valid and is now the configuration Ferry uses for this repository.`,
         "",
-        `- Environments: ${c.environments.map((e) => (e.after ? `${e.name} (after ${e.after})` : e.name)).join(", ")}`,
+        `- Environments: ${c.environments.map((e) => (e.after ? `${e.name} (after ${e.after.join(" and ")})` : e.name)).join(", ")}`,
         `- Apps: ${c.apps.map((a) => `${a.name} (\`${a.image}\`)`).join(", ") || "none"}`,
         `- Clusters: ${c.clusters.map((k) => `${k.name} → ${k.environment}`).join(", ") || "none"}`,
       ].join("\n"),

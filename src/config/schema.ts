@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseImageReference } from "../images/reference.js";
 
 /** How loudly a policy rule speaks; `off` disables it. */
 export const severitySetting = z.enum(["off", "notice", "warning", "error"]);
@@ -64,8 +65,19 @@ const environment = z
       .array(z.string().min(1))
       .min(1)
       .describe("Globs of the files that make up this environment, e.g. overlays/staging/**."),
-    /** The environment a tag must be verified healthy in before it may come here. */
-    after: z.string().optional().describe("The environment a tag must be verified healthy in first."),
+    /**
+     * The environment(s) a tag must be verified healthy in before it may come here. A list is a
+     * fan-in: the PR opens only once every one of them is verified for the tag. Read as a list.
+     */
+    after: z
+      .union([z.string(), z.array(z.string()).min(1)], {
+        error: "expected an environment name or a list of them, e.g. [staging-eu, staging-us]",
+      })
+      .transform((after) => (typeof after === "string" ? [after] : after))
+      .optional()
+      .describe(
+        "The environment a tag must be verified healthy in first, or a list of them: every one must be (fan-in).",
+      ),
     /** Enable GitHub auto-merge on this environment's Ferry PRs. */
     autoMerge: z.boolean().default(false).describe("Enable auto-merge on this environment's Ferry PRs."),
     /** Which tags may be deployed here. */
@@ -123,8 +135,12 @@ const app = z
       .string()
       .regex(/^[a-z0-9][a-z0-9._-]*$/, "lower-case letters, digits, dots, dashes and underscores")
       .describe("App name, used in branch names, PR titles and ChatOps commands."),
-    /** Image repository without tag, e.g. `ghcr.io/acme/api`. */
-    image: z.string().min(1).describe("Image repository without a tag, e.g. ghcr.io/acme/api."),
+    /** Image repository without tag or digest, in lower case, e.g. `ghcr.io/acme/api`. */
+    image: z
+      .string()
+      .min(1, { error: "empty; write the repository alone, e.g. image: ghcr.io/acme/api", abort: true })
+      .superRefine(checkImageRepository)
+      .describe("Image repository without a tag or digest, in lower case, e.g. ghcr.io/acme/api."),
     /** The `owner/repo` whose builds trigger promotion. */
     source: z
       .string()
@@ -204,20 +220,7 @@ export const ferryConfigSchema = z
       ctx,
     );
     config.environments.forEach((env, i) => {
-      if (env.after !== undefined && !names.includes(env.after)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["environments", i, "after"],
-          message: `unknown environment "${env.after}"; expected one of ${names.join(", ")}`,
-        });
-      }
-      if (env.after === env.name) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["environments", i, "after"],
-          message: "cannot come after itself",
-        });
-      }
+      checkAfter(env, i, config.environments, ctx);
       if (env.tags.pattern !== undefined && !isRegExp(env.tags.pattern)) {
         ctx.addIssue({
           code: "custom",
@@ -260,6 +263,86 @@ function unique(values: string[], path: (string | number)[], what: string, ctx: 
       });
     }
   });
+}
+
+/**
+ * `apps[].image` names a repository: Ferry appends the tags, and compares names exactly as the
+ * manifests spell them. The message says what to write instead.
+ */
+function checkImageRepository(image: string, ctx: z.RefinementCtx): void {
+  const example = "write the repository alone, e.g. image: ghcr.io/acme/api";
+  const parsed = parseImageReference(image);
+  if (!parsed.ok) {
+    const fixed = parseImageReference(image.trim().toLowerCase());
+    const suggestion = fixed.ok
+      ? `write image: ${withoutPins(fixed.value, image.trim().toLowerCase())}`
+      : example;
+    ctx.addIssue({ code: "custom", message: `${parsed.errors}; ${suggestion}` });
+    return;
+  }
+  const { tag, digest } = parsed.value;
+  const bare = withoutPins(parsed.value, image);
+  if (tag !== undefined || digest !== undefined) {
+    const what = tag !== undefined ? `tag ":${tag}"` : `digest "@${digest}"`;
+    ctx.addIssue({
+      code: "custom",
+      message: `"${image}" has a ${what}, but apps[].image names the repository only (Ferry writes the tags); write image: ${bare.toLowerCase()}`,
+    });
+  } else if (image !== image.toLowerCase()) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${image}" has upper case, which never matches a manifest's lower-case reference; write image: ${image.toLowerCase()}`,
+    });
+  }
+}
+
+/** The reference as written, without its `:tag` and `@digest`. */
+function withoutPins(ref: { tag?: string; digest?: string }, text: string): string {
+  let name = text;
+  if (ref.digest !== undefined) name = name.slice(0, name.lastIndexOf("@"));
+  if (ref.tag !== undefined) name = name.slice(0, name.lastIndexOf(":"));
+  return name;
+}
+
+/** `after`: known environments, not itself, each once, and no cycle through other environments. */
+function checkAfter(
+  env: { name: string; after?: string[] | undefined },
+  index: number,
+  environments: readonly { name: string; after?: string[] | undefined }[],
+  ctx: z.RefinementCtx,
+): void {
+  const names = environments.map((e) => e.name);
+  const issue = (j: number, message: string) =>
+    ctx.addIssue({
+      code: "custom",
+      path: ["environments", index, "after", ...(env.after?.length === 1 ? [] : [j])],
+      message,
+    });
+  env.after?.forEach((name, j) => {
+    if (!names.includes(name)) issue(j, `unknown environment "${name}"; expected one of ${names.join(", ")}`);
+    else if (name === env.name) issue(j, "cannot come after itself");
+    else if (env.after?.indexOf(name) !== j) issue(j, `"${name}" is listed twice`);
+    else if (reaches(name, env.name, environments))
+      issue(j, `"${name}" itself comes after ${env.name}: a cycle, so no tag could ever reach either`);
+  });
+}
+
+/** Whether `to` is upstream of `from` (following `after` links). */
+function reaches(
+  from: string,
+  to: string,
+  environments: readonly { name: string; after?: string[] | undefined }[],
+): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const name = stack.pop() as string;
+    if (name === to) return true;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    stack.push(...(environments.find((e) => e.name === name)?.after ?? []));
+  }
+  return false;
 }
 
 function isRegExp(source: string): boolean {

@@ -135,19 +135,25 @@ export async function listPullFiles(
 const compareFileCap = 300;
 
 /**
- * What a PR changes, as GitHub's own diff sees it: the merge base of base and head, and the
- * changed files. One compare request, plus PR-file pages only for PRs of 300 files or more.
+ * What a PR changes, as GitHub's own diff sees it: the merge base of base and head, the
+ * changed files, and the head commit's message. One compare request, plus PR-file pages only for PRs of 300 files or more.
  */
 export async function pullDiff(
   octokit: Octokit,
   repo: RepoRef,
   pr: { number: number; base: string; head: string },
-): Promise<{ mergeBase: string; files: { path: string; removed: boolean }[] }> {
+): Promise<{ mergeBase: string; files: { path: string; removed: boolean }[]; headMessage?: string }> {
   const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
     ...repo,
     basehead: `${pr.base}...${pr.head}`,
   });
   const listed = (data.files ?? []).map((f) => ({ path: f.filename, removed: f.status === "removed" }));
   const files = listed.length >= compareFileCap ? await listPullFiles(octokit, repo, pr.number) : listed;
-  return { mergeBase: data.merge_base_commit.sha, files };
+  // The head commit's message comes with the compare (absent only past its 250 commits).
+  const head = data.commits.find((c) => c.sha === pr.head);
+  return {
+    mergeBase: data.merge_base_commit.sha,
+    files,
+    ...(head ? { headMessage: head.commit.message } : {}),
+  };
 }

@@ -23,13 +23,15 @@ export function globRoots(globs: readonly string[]): string[] {
 
 /**
  * GraphQL fields, to place inside a `... on Commit { }`, that fetch each root's subtree with
- * blob texts: `<prefix><i>: file(path: "<root>") { ...E0 }` (or the whole `tree` for the repo root).
+ * blob texts: `<prefix><i>: file(path: "<root>") { ...E0 }` (or the whole `tree` for the repo root,
+ * whose entries then reach one level deeper).
  */
 export function subtreeFields(roots: readonly string[], prefix: string): string {
   return roots
     .map((root, i) =>
       root === ""
-        ? `${prefix}${i}: tree { entries { ...E1 } }`
+        ? // The root's entries start at E0 too: GraphQL rejects a document with an unused fragment.
+          `${prefix}${i}: tree { entries { ...E0 } }`
         : `${prefix}${i}: file(path: ${JSON.stringify(root)}) { ...E0 }`,
     )
     .join("\n");

@@ -17,10 +17,10 @@ export async function subtreeFiles(
 ): Promise<SourceFile[]> {
   const c = (commit ?? {}) as Record<string, { entries?: unknown[] } | null>;
   const tree = collectEntries(
-    roots.map((_r, i) => {
+    roots.flatMap((_r, i) => {
       const entry = c[field(i)];
-      // `tree` answers a Tree (its entries); `file` answers one TreeEntry.
-      return (entry && "entries" in entry ? { path: "", type: "tree", object: entry } : entry) as never;
+      // `tree` (the repo root) answers a Tree: its entries; `file` answers one TreeEntry.
+      return (entry && "entries" in entry ? (entry.entries ?? []) : [entry]) as never[];
     }),
   );
   if (tree.deeper.length > 0) {

@@ -19,8 +19,9 @@ import { compareTags } from "../images/tags.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { validateFiles } from "../policy/engine.js";
 import { renderValidateCheck, validateCheckName } from "../policy/render-check.js";
+import { upstreamEnvironments } from "../promotion/environments.js";
 import { imageChanges } from "../promotion/image-changes.js";
-import { parseMarker } from "../promotion/marker.js";
+import { parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
 
@@ -53,7 +54,7 @@ export async function guardPullRequest(
     publishCheckRun(octokit, repo, pr.head, output, ids.get(output.name));
   try {
     // Like GitHub's own diff, compare the head with the merge base: main may have moved on.
-    const { mergeBase: base, files } = await pullDiff(octokit, repo, pr);
+    const { mergeBase: base, files, headMessage } = await pullDiff(octokit, repo, pr);
     const present = files.filter((f) => !f.removed).map((f) => f.path);
     const envGlobs = loaded.config.environments.flatMap((e) => e.paths);
     const snapshot = await readPrSnapshot(octokit, repo, { base, head: pr.head }, present, envGlobs);
@@ -73,14 +74,11 @@ export async function guardPullRequest(
       }),
     );
     await publish(
-      await promotion(
-        octokit,
-        repo,
-        pr,
-        loaded.config,
-        snapshot,
-        files.map((f) => f.path),
-      ),
+      await promotion(octokit, repo, pr, loaded.config, snapshot, {
+        base,
+        paths: files.map((f) => f.path),
+        headMessage,
+      }),
     );
   } catch (error) {
     log.error({ err: error, pr: pr.number }, "the guard failed; concluding its checks with the reason");
@@ -111,7 +109,7 @@ async function promotion(
   pr: GuardedPull,
   config: FerryConfig,
   snapshot: { base: SourceFile[]; head: SourceFile[] },
-  changedPaths: string[],
+  diff: { base: string; paths: string[]; headMessage?: string | undefined },
 ): Promise<CheckOutput> {
   const changes = imageChanges(config, snapshot.base, snapshot.head);
   const evidence = new EvidenceFinder(octokit, repo, config);
@@ -119,7 +117,9 @@ async function promotion(
   for (const c of changes) {
     const tag = c.to.length === 1 ? c.to[0]?.tag : undefined;
     if (!tag) continue;
-    if (c.env.after) await evidence.find(c.env.after, c.app.name, tag);
+    // The base's own passed reconcile check counts too, for an upstream that runs the tag there.
+    for (const upstream of upstreamEnvironments(c.env, c.app))
+      await evidence.find(upstream, c.app.name, tag, { sha: diff.base, files: () => snapshot.base });
     if (rollback) await evidence.find(c.env.name, c.app.name, tag);
     else if (c.from.length === 1 && compareTags(tag, c.from[0] as string) === undefined)
       await evidence.history(c.env.name, c.app.name);
@@ -132,7 +132,7 @@ async function promotion(
     ...(rollback
       ? { rollback: { by: (await labelledBy(octokit, repo, pr.number, rollbackLabel)) ?? "someone" } }
       : {}),
-    ...ferryBranchFacts(config, pr, snapshot, changedPaths),
+    ...ferryBranchFacts(config, pr, snapshot, diff),
   });
 }
 
@@ -141,11 +141,12 @@ function ferryBranchFacts(
   config: FerryConfig,
   pr: GuardedPull,
   snapshot: { base: SourceFile[]; head: SourceFile[] },
-  changed: string[],
+  changed: { paths: string[]; headMessage?: string | undefined },
 ) {
   const match = /^ferry\/([^/]+)\/([^/]+)$/.exec(pr.headRef);
   if (!match) return {};
-  const marker = parseMarker(pr.body);
+  // Ferry's head commit says what it promotes; the body lags behind it (edited after synchronize).
+  const marker = parseCommitMarker(changed.headMessage) ?? parseMarker(pr.body);
   const env = config.environments.find((e) => e.name === match[1]);
   const app = config.apps.find((a) => a.name === match[2]);
   if (!marker || !env || !app) return { ferry: { unexpected: [] } };
@@ -157,6 +158,8 @@ function ferryBranchFacts(
   });
   const expected = new Map(plan.changes.map((c) => [c.path, c.after]));
   const head = new Map(snapshot.head.map((f) => [f.path, f.text]));
-  const unexpected = changed.filter((path) => !expected.has(path) || expected.get(path) !== head.get(path));
+  const unexpected = changed.paths.filter(
+    (path) => !expected.has(path) || expected.get(path) !== head.get(path),
+  );
   return { ferry: { marker, unexpected } };
 }

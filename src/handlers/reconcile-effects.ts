@@ -1,10 +1,18 @@
+import { unverifiedUpstreams } from "../github/evidence.js";
 import { compareCommits } from "../github/reconcile-checks.js";
 import { closeDriftIssue, findDriftIssue, upsertDriftIssue } from "../github/reconcile-issues.js";
 import { readEnvironmentAt } from "../github/reconcile-snapshot.js";
 import { nextEnvironments } from "../promotion/environments.js";
 import { parseMarker } from "../promotion/marker.js";
 import { ferryBranch } from "../promotion/promote.js";
-import { chainedApps, chainLine, chainTarget, healthyAt, runningPin } from "../reports/chain.js";
+import {
+  chainedApps,
+  chainLine,
+  chainTarget,
+  chainWaitingLine,
+  healthyAt,
+  runningPin,
+} from "../reports/chain.js";
 import { driftedObjects, driftIssueBody, driftResolvedBody } from "../reports/drift.js";
 import { parseDuration } from "../reports/duration.js";
 import { type EnvironmentRecord, timeoutCheck } from "../reports/reconcile-check.js";
@@ -101,6 +109,13 @@ async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
     }
     const t = chainTarget(pin, parseMarker(at.mergedBodies[i]), at.committedDate);
     for (const next of nextEnvironments(s.config, app, s.env.name)) {
+      // Fan-in: the next environment opens only once all its upstream environments verified the tag.
+      const step = { app, env: next, from: s.env.name, tag: t.tag, sha };
+      const waiting = await unverifiedUpstreams(s.octokit, s.repo, s.config, step);
+      if (waiting.length > 0) {
+        lines.push(chainWaitingLine(app.name, next.name, t.tag, waiting));
+        continue;
+      }
       const outcome = await promoteLocked(s.octokit, s.deps, {
         configRepo: s.repo,
         config: s.config,

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from "yaml";
 import { parseImageReference } from "../images/reference.js";
 import type { ReferenceKind, Source } from "./sites.js";
 import {
@@ -50,6 +50,14 @@ export function scanValues(
 
 function imageMap(ctx: ScanContext, map: YAMLMap, kind: ReferenceKind, path: string, source: Source): void {
   const hasPin = child(map, "tag") !== undefined || child(map, "digest") !== undefined;
+  // `tag: ""` (or `tag:`) beside no digest is the chart's default left empty on purpose (usually
+  // its appVersion): nothing is pinned here, so it is not Ferry's to fill — unless ferry.yml
+  // `fields` names it, which claims the scalar before this heuristic runs.
+  if (
+    isEmpty(childScalar(map, "tag")) &&
+    (child(map, "digest") === undefined || isEmpty(childScalar(map, "digest")))
+  )
+    return;
   for (const key of repositoryKeys) {
     const repository = childString(map, key, source);
     if (repository === undefined) continue;
@@ -67,4 +75,9 @@ function imageMap(ctx: ScanContext, map: YAMLMap, kind: ReferenceKind, path: str
     });
     return;
   }
+}
+
+/** A scalar written empty: `""`, `''`, `~` or nothing. */
+function isEmpty(node: Scalar | undefined): boolean {
+  return node !== undefined && (node.value === null || node.value === "");
 }

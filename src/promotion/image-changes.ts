@@ -2,7 +2,7 @@ import picomatch from "picomatch";
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import { findImageReferences } from "../manifests/find.js";
 import type { ImageSite, SourceFile } from "../manifests/sites.js";
-import { appEnvironments } from "./environments.js";
+import { appEnvironments, environmentMatcher } from "./environments.js";
 
 /** How a PR moves one app's image in one environment. */
 export interface ImageChange {
@@ -27,7 +27,7 @@ export function imageChanges(
     const fields = app.fields.map((f) => ({ f, match: picomatch(f.file, { dot: true }) }));
     const fieldsFor = (path: string) => fields.filter((x) => x.match(path)).map((x) => x.f);
     for (const env of appEnvironments(config, app)) {
-      const inEnv = picomatch(env.paths, { dot: true });
+      const inEnv = environmentMatcher(env.paths);
       const refs = (files: readonly SourceFile[]) =>
         findImageReferences(
           files.filter((f) => inEnv(f.path)),

@@ -28,18 +28,41 @@ export function renderMarker(marker: Marker): string {
 /** The marker in a PR body, or undefined when there is none or it was edited into nonsense. */
 export function parseMarker(body: string | null | undefined): Marker | undefined {
   const match = body ? pattern.exec(body) : null;
-  if (!match?.[1]) return undefined;
-  try {
-    const parsed = markerSchema.safeParse(JSON.parse(match[1]));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return match?.[1] ? markerFromJson(match[1]) : undefined;
 }
 
 /** Trailer on every commit Ferry makes, so a human commit on a Ferry branch is recognisable. */
 export const commitTrailer = "Ferry-Promotion:";
+/**
+ * Trailer carrying the marker in the commit itself. GitHub sends `synchronize` for a moved head
+ * before `edited` for the new body, so only the commit says what a just-updated PR promotes.
+ */
+export const markerTrailer = "Ferry-Marker:";
 
 export function isFerryCommit(message: string | undefined): boolean {
   return message?.split("\n").some((line) => line.startsWith(commitTrailer)) ?? false;
+}
+
+/** The git trailers Ferry writes under its commit's title. */
+export function commitTrailers(marker: Marker): string {
+  return `${commitTrailer} ${marker.app}@${marker.tag} ${marker.env}\n${markerTrailer} ${JSON.stringify(marker)}`;
+}
+
+/** The marker in a Ferry commit's trailers; undefined for any other commit (or one Ferry wrote before markers moved there). */
+export function parseCommitMarker(message: string | null | undefined): Marker | undefined {
+  if (!isFerryCommit(message ?? undefined)) return undefined;
+  const line = message
+    ?.split("\n")
+    .reverse()
+    .find((l) => l.startsWith(markerTrailer));
+  return line ? markerFromJson(line.slice(markerTrailer.length).trim()) : undefined;
+}
+
+function markerFromJson(json: string): Marker | undefined {
+  try {
+    const parsed = markerSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }

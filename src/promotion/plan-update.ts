@@ -6,6 +6,7 @@ import { checkTagRules } from "../images/tags.js";
 import type { FieldRef } from "../manifests/fields.js";
 import { type PlannedSite, rewriteImageReferences } from "../manifests/rewrite.js";
 import type { ReferenceKind, SourceFile } from "../manifests/sites.js";
+import { environmentMatcher } from "./environments.js";
 
 export interface PlanUpdateInput {
   /** The config repo's files (any superset of the environment's; others are ignored). */
@@ -60,7 +61,7 @@ export function planUpdate(input: PlanUpdateInput): UpdatePlan {
   const configFinding = (rule: string, message: string) =>
     findings.push({ file: configPath, line: 1, column: 1, severity: "error", rule, message });
 
-  const inEnvironment = picomatch(environment.paths, { dot: true });
+  const inEnvironment = environmentMatcher(environment.paths);
   const files = input.files.filter((f) => inEnvironment(f.path));
   const fieldMatchers = app.fields.map((field) => ({ field, match: picomatch(field.file, { dot: true }) }));
   const fieldsFor = (path: string): FieldRef[] =>

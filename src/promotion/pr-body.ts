@@ -1,5 +1,5 @@
 import type { Build } from "./build.js";
-import { commitTrailer, type Marker, renderMarker } from "./marker.js";
+import { commitTrailers, type Marker, renderMarker } from "./marker.js";
 
 /** One rewritten reference, as the PR body lists it. */
 export interface ChangedReference {
@@ -65,5 +65,5 @@ export function promotionBody(t: PromotionText): string {
 }
 
 export function commitMessage(t: Pick<PromotionText, "app" | "env" | "marker">): string {
-  return `${promotionTitle(t)}\n\n${commitTrailer} ${t.app}@${t.marker.tag} ${t.env}`;
+  return `${promotionTitle(t)}\n\n${commitTrailers(t.marker)}`;
 }

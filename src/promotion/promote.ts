@@ -3,7 +3,7 @@ import type { Finding } from "../findings.js";
 import type { SourceFile } from "../manifests/sites.js";
 import type { Build } from "./build.js";
 import { decide, type PairState, type Target } from "./decide.js";
-import { isFerryCommit, type Marker, parseMarker } from "./marker.js";
+import { isFerryCommit, type Marker, parseCommitMarker, parseMarker } from "./marker.js";
 import { planUpdate } from "./plan-update.js";
 import { commitMessage, promotionBody, promotionTitle } from "./pr-body.js";
 
@@ -135,7 +135,8 @@ async function promoteOnce(
     ...(snapshot.openPr
       ? {
           openPr: {
-            marker: parseMarker(snapshot.openPr.body),
+            // The branch's Ferry commit says what it carries, even if the body's update was lost.
+            marker: parseCommitMarker(snapshot.branch?.message) ?? parseMarker(snapshot.openPr.body),
             headIsFerry: isFerryCommit(snapshot.branch?.message),
           },
         }

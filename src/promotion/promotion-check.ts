@@ -1,5 +1,6 @@
 import type { CheckOutput } from "../checks/check-output.js";
 import { checkTagRules, compareTags } from "../images/tags.js";
+import { upstreamEnvironments } from "./environments.js";
 import type { ImageChange } from "./image-changes.js";
 import type { Marker } from "./marker.js";
 
@@ -9,7 +10,8 @@ export const rollbackLabel = "ferry:rollback";
 /** Proof that a tag ran in an environment: a green reconcile check, or (no cluster reports) a merged Ferry PR. */
 export interface Evidence {
   kind: "reconcile" | "merged";
-  pr: number;
+  /** The Ferry PR that brought the tag; absent when the check was found on the commit at hand. */
+  pr?: number;
   sha: string;
 }
 
@@ -24,14 +26,19 @@ export interface PromotionFacts {
   rollback?: { by: string };
 }
 
+/** ok: nothing to say against it; unknown: Ferry cannot tell the order (neutral); fail: a rule is broken. */
+type Verdict = "ok" | "unknown" | "fail";
+
 interface Line {
   env: string;
   app: string;
   from: string;
   to: string;
-  ok: boolean;
+  verdict: Verdict;
   notes: string[];
 }
+
+const mark: Record<Verdict, string> = { ok: "✅", unknown: "⚠️", fail: "❌" };
 
 /** `Ferry / promotion` for a PR: order, tag rules, downgrades and Ferry-branch tampering. Pure. */
 export function promotionCheck(facts: PromotionFacts): CheckOutput {
@@ -44,55 +51,61 @@ export function promotionCheck(facts: PromotionFacts): CheckOutput {
       `A Ferry PR may change image references only, but this one also changes: ${facts.ferry.unexpected.map((p) => `\`${p}\``).join(", ")}.`,
     );
   }
-  const ok = lines.every((l) => l.ok) && problems.length === 0;
+  const failing = lines.filter((l) => l.verdict === "fail").length + problems.length;
+  const unknown = lines.filter((l) => l.verdict === "unknown").length;
   const table = lines.length
     ? [
         "| Environment | App | From | To | Result |",
         "| --- | --- | --- | --- | --- |",
         ...lines.map(
           (l) =>
-            `| ${l.env} | ${l.app} | \`${l.from}\` | \`${l.to}\` | ${l.ok ? "✅" : "❌"} ${l.notes.join("; ")} |`,
+            `| ${l.env} | ${l.app} | \`${l.from}\` | \`${l.to}\` | ${mark[l.verdict]} ${l.notes.join("; ")} |`,
         ),
       ]
     : ["This PR changes no image reference of an app in ferry.yml."];
   const overrides = facts.rollback
     ? ["", `**Override:** label \`${rollbackLabel}\` applied by @${facts.rollback.by}.`]
     : [];
+  const plural = (n: number) => `${n} promotion${n === 1 ? "" : "s"}`;
   return {
     name: promotionCheckName,
-    conclusion: ok ? "success" : "failure",
-    title: ok
-      ? lines.length
-        ? `${lines.length} promotion${lines.length === 1 ? "" : "s"} in order`
-        : "No promotion in this PR"
-      : `${lines.filter((l) => !l.ok).length + problems.length} promotion problem(s)`,
+    // Neutral, not success: a reviewer must not read "cannot tell" as "in order".
+    conclusion: failing > 0 ? "failure" : unknown > 0 ? "neutral" : "success",
+    title:
+      failing > 0
+        ? `${failing} promotion problem(s)`
+        : unknown > 0
+          ? `Promotion order unknown (${unknown} of ${plural(lines.length)})`
+          : lines.length
+            ? `${plural(lines.length)} in order`
+            : "No promotion in this PR",
     summary: [
       ...problems.map((p) => `❌ ${p}`),
       ...(problems.length ? [""] : []),
       ...table,
       ...overrides,
     ].join("\n"),
-    annotations: facts.changes.flatMap((c, i) =>
-      lines[i]?.ok
-        ? []
-        : c.sites.slice(0, 10).map((s) => ({
-            path: s.file,
-            start_line: s.line,
-            end_line: s.line,
-            annotation_level: "failure" as const,
-            title: promotionCheckName,
-            message: lines[i]?.notes.join("; ") ?? "",
-          })),
-    ),
+    annotations: facts.changes.flatMap((c, i) => {
+      const line = lines[i];
+      if (line === undefined || line.verdict === "ok") return [];
+      return c.sites.slice(0, 10).map((s) => ({
+        path: s.file,
+        start_line: s.line,
+        end_line: s.line,
+        annotation_level: line.verdict === "fail" ? ("failure" as const) : ("warning" as const),
+        title: promotionCheckName,
+        message: line.notes.join("; "),
+      }));
+    }),
   };
 }
 
 function judge(change: ImageChange, facts: PromotionFacts): Line {
   const { env, app } = change;
   const from = change.from.join(", ") || "(none)";
-  const line: Line = { env: env.name, app: app.name, from, to: "", ok: true, notes: [] };
+  const line: Line = { env: env.name, app: app.name, from, to: "", verdict: "ok", notes: [] };
   const fail = (note: string) => {
-    line.ok = false;
+    line.verdict = "fail";
     line.notes.push(note);
   };
   if (change.to.length !== 1) {
@@ -107,14 +120,30 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
   const broken = tag ? checkTagRules(tag, env.tags) : undefined;
   if (broken) fail(broken);
   if (env.digest === "required" && !pin.digest) fail(`${env.name} requires a digest`);
-  if (env.after && tag) {
-    const proof = facts.evidence(env.after, app.name, tag);
-    if (proof) line.notes.push(describe(proof, env.after));
-    else fail(`${tag} was not verified healthy in ${env.after} first`);
+  const upstream = upstreamEnvironments(env, app);
+  if (upstream.length > 0 && tag) {
+    const missing: string[] = [];
+    for (const name of upstream) {
+      const proof = facts.evidence(name, app.name, tag);
+      if (proof) line.notes.push(describe(proof, name));
+      else missing.push(name);
+    }
+    // Fan-in: every upstream environment must have verified the tag, not just one.
+    if (missing.length > 0) fail(`${tag} was not verified healthy in ${missing.join(" and ")} first`);
   }
   const running = change.from.length === 1 ? change.from[0] : undefined;
-  const order = running && tag ? compareTags(tag, running, facts.builtAt) : undefined;
-  if (order !== undefined && order < 0) {
+  if (running === undefined || !tag || running === tag) return done(line);
+  const builtAt = buildTimes(facts);
+  const order = compareTags(tag, running, builtAt);
+  if (order === undefined) {
+    const unknownTimes = [running, tag].filter((t) => builtAt(t) === undefined).map((t) => `\`${t}\``);
+    line.notes.push(
+      `order unknown: ${running} and ${tag} are not both semver versions` +
+        (unknownTimes.length ? ` and Ferry knows no build time for ${unknownTimes.join(" or ")}` : "") +
+        "; check by hand that this is not a downgrade",
+    );
+    if (line.verdict === "ok") line.verdict = "unknown";
+  } else if (order < 0) {
     if (!facts.rollback) fail(`downgrade from ${running}: add the \`${rollbackLabel}\` label to roll back`);
     else {
       const ran = facts.evidence(env.name, app.name, tag);
@@ -122,12 +151,24 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
       else fail(`rollback target ${tag} never ran healthy in ${env.name}`);
     }
   }
-  if (line.ok && line.notes.length === 0) line.notes.push("in order");
+  return done(line);
+}
+
+function done(line: Line): Line {
+  if (line.verdict === "ok" && line.notes.length === 0) line.notes.push("in order");
   return line;
 }
 
+/** Build times from merged Ferry PRs, and a Ferry PR's own target from its marker. */
+function buildTimes(facts: PromotionFacts): (tag: string) => number | undefined {
+  const marker = facts.ferry?.marker;
+  const own = marker ? Date.parse(marker.builtAt) : Number.NaN;
+  return (tag) => facts.builtAt(tag) ?? (marker?.tag === tag && !Number.isNaN(own) ? own : undefined);
+}
+
 function describe(e: Evidence, env: string): string {
+  const pr = e.pr === undefined ? "" : `, #${e.pr}`;
   return e.kind === "reconcile"
-    ? `verified healthy in ${env} (Ferry / reconcile on ${e.sha.slice(0, 7)}, #${e.pr})`
+    ? `verified healthy in ${env} (Ferry / reconcile on ${e.sha.slice(0, 7)}${pr})`
     : `merged in ${env} by #${e.pr} (no cluster reports for ${env}: a merged Ferry PR counts)`;
 }

@@ -72,3 +72,8 @@ export function chainLine(
       return `- ${app} \`${tag}\` → **${next}**: not promoted${pr}: ${outcome.reason ?? outcome.status}`;
   }
 }
+
+/** The chain line when `next` still waits for other upstream environments to verify the tag (fan-in). */
+export function chainWaitingLine(app: string, next: string, tag: string, waiting: readonly string[]): string {
+  return `- ${app} \`${tag}\` → **${next}**: waiting for ${waiting.join(" and ")} to be verified healthy with it`;
+}

@@ -29,6 +29,9 @@ describe("compareTags and isNewer", () => {
 
   it("cannot order non-semver tags without build times", () => {
     expect(compareTags("sha-aaa", "sha-bbb")).toBeUndefined();
+    // Dotted but not semver: 1.9 is not older than 1.10 by anything Ferry can prove.
+    expect(compareTags("1.9", "1.10")).toBeUndefined();
+    expect(compareTags("1.9", "1.10", (t) => (t === "1.9" ? 1 : 2))).toBe(-1);
     expect(isNewer("sha-aaa", "1.0.0")).toBeUndefined();
   });
 

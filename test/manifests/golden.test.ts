@@ -57,6 +57,11 @@ const cases: Record<string, Case> = {
     options: { target: { tag: "1.4.2", digest: newDigest } },
   },
   "helm-values-anchors": { path: "overlays/staging/values.yaml", changed: 1 },
+  "helm-values-empty-tag": {
+    path: "overlays/staging/values.yaml",
+    changed: 2,
+    fields: [{ file: "**", path: "pinned.image.tag", part: "tag" }],
+  },
   helmrelease: { changed: 2 },
   "argocd-values-object": { changed: 1 },
   "argocd-values-string": { changed: 2, options: { target: { tag: "1.10" } } },

@@ -17,12 +17,7 @@ describe("rewrites in less common shapes", () => {
       "images:\n- name: api\n  newName: ghcr.io/acme/api\n",
       'images:\n- name: api\n  newName: ghcr.io/acme/api\n  newTag: "1.10"\n',
     ],
-    [
-      "an empty key (tag:) and a null (tag: ~) are filled",
-      "values.yaml",
-      "a:\n  repository: ghcr.io/acme/api\n  tag:\nb:\n  repository: ghcr.io/acme/api\n  tag: ~\n",
-      'a:\n  repository: ghcr.io/acme/api\n  tag: "1.10"\nb:\n  repository: ghcr.io/acme/api\n  tag: "1.10"\n',
-    ],
+
     [
       "quoted keys and a YAML 1.1 directive are kept",
       "values.yaml",
@@ -31,6 +26,24 @@ describe("rewrites in less common shapes", () => {
     ],
   ])("%s", (_, path, text, expected) => {
     expect(rewritten(path, text)).toBe(expected);
+  });
+
+  it("fills an empty key (tag:) and a null (tag: ~) that ferry.yml fields name, and no other", () => {
+    const text = "a:\n  repository: ghcr.io/acme/api\n  tag:\nb:\n  repository: ghcr.io/acme/api\n  tag: ~\n";
+    expect(
+      rewriteImageReferences([{ path: "values.yaml", text }], { image, target: { tag: "1.10" } }),
+    ).toEqual({
+      changes: [],
+      references: [],
+      findings: [],
+    });
+    const fields = [
+      { file: "values.yaml", path: "a.tag", part: "tag" as const },
+      { file: "values.yaml", path: "b.tag", part: "tag" as const },
+    ];
+    expect(rewritten("values.yaml", text, { fieldsFor: () => fields })).toBe(
+      'a:\n  repository: ghcr.io/acme/api\n  tag: "1.10"\nb:\n  repository: ghcr.io/acme/api\n  tag: "1.10"\n',
+    );
   });
 
   it.each([
