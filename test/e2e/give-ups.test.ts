@@ -137,3 +137,24 @@ describe("giving up on GitHub, visibly", () => {
     expect(run?.output.summary).toContain("GitHub kept failing (HTTP 503)");
   });
 });
+
+describe("a large retry base", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // 5xx back-off is (n + 1)² × base: 10, 40 and 90 minutes at this base, unless capped.
+    stack = await startStack({ env: { GITHUB_RETRY_BASE_MS: "600000", GITHUB_MAX_RETRY_WAIT_MS: "90" } });
+  });
+  afterAll(() => stack?.close());
+
+  it("still keeps each 5xx back-off within the cap, so the retried PR is made", async () => {
+    freshRepos(stack);
+    stack.github.failNext({ graphql: "FerryPair", status: 502, times: 2 });
+    await build(stack, "1.5.0");
+    expect(stack.github.pulls("acme/deploy").filter((p) => p.head.ref === "ferry/staging/api")).toHaveLength(
+      1,
+    );
+    expect(
+      stack.github.requests.filter((r) => r.graphqlOperation === "FerryPair" && r.status === 502),
+    ).toHaveLength(2);
+  });
+});
