@@ -55,27 +55,31 @@ export async function guardPullRequest(
   let ids = new Map<string, number>();
   const publish = (output: CheckOutput) =>
     publishCheckRun(octokit, repo, pr.head, output, ids.get(output.name));
-  /** Runs one check; if it fails, concludes that check alone with the reason. */
-  const settle = async (name: string, run: () => Promise<unknown>) => {
-    try {
-      await run();
-    } catch (error) {
-      log.error(
-        { err: error, pr: pr.number, check: name },
-        "a guard check failed; concluding it with the reason",
-      );
-      await publish(couldNotFinish(name, error)).catch((e: unknown) =>
-        log.error({ err: e, pr: pr.number, check: name }, "could not conclude the check either"),
-      );
-    }
+  /** Concludes one check with the reason Ferry could not finish it; never throws. */
+  const conclude = async (name: string, error: unknown) => {
+    log.error(
+      { err: error, pr: pr.number, check: name },
+      "a guard check failed; concluding it with the reason",
+    );
+    await publish(couldNotFinish(name, error)).catch((e: unknown) =>
+      log.error({ err: e, pr: pr.number, check: name }, "could not conclude the check either"),
+    );
   };
+  /** Runs one check; a failure concludes that check alone. */
+  const settle = (name: string, run: () => Promise<unknown>) =>
+    Promise.resolve()
+      .then(run)
+      .then(
+        () => undefined,
+        (error: unknown) => conclude(name, error),
+      );
   let read: Awaited<ReturnType<typeof readPullRequest>>;
   try {
     ids = await startCheckRuns(octokit, repo, pr.head, names);
     read = await readPullRequest(octokit, repo, pr, loaded.config);
   } catch (error) {
     // Neither check can be computed without the PR's files.
-    for (const name of names) await settle(name, () => Promise.reject(error));
+    for (const name of names) await conclude(name, error);
     return;
   }
   const { snapshot, paths } = read;
