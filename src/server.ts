@@ -31,7 +31,11 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     logLevel: settings.logLevel,
     logFormat: settings.logFormat,
     ...(options.log ? { log: options.log } : {}),
-    Octokit: ferryOctokit({ writeIntervalMs: settings.writeIntervalMs, retryBaseMs: settings.retryBaseMs }),
+    Octokit: ferryOctokit({
+      writeIntervalMs: settings.writeIntervalMs,
+      retryBaseMs: settings.retryBaseMs,
+      maxRetryWaitMs: settings.maxRetryWaitMs,
+    }),
   });
   // Several replicas share replay protection through Redis; one replica needs none.
   const redis = settings.redisUrl === undefined ? undefined : await connectRedis(settings.redisUrl);

@@ -29,6 +29,12 @@ const envSchema = z
     FERRY_CONFIG_MAX_AGE_MS: z.coerce.number().int().min(0).default(300_000),
     /** Base of the retry back-off for 5xx answers and rate limits (seconds × this). */
     GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(0).default(1000),
+    /**
+     * The longest Ferry waits before one retry. GitHub asking for longer (an hourly budget that
+     * resets in 40 minutes) makes Ferry give up at once and say so, rather than hold the job.
+     * Two minutes covers GitHub's secondary limits, which ask for about a minute.
+     */
+    GITHUB_MAX_RETRY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
   })
   .superRefine((env, ctx) => {
     if (env.PRIVATE_KEY === undefined && env.PRIVATE_KEY_PATH === undefined) {
@@ -62,6 +68,7 @@ export interface Settings {
   defaultConfigRepo: string | undefined;
   writeIntervalMs: number;
   retryBaseMs: number;
+  maxRetryWaitMs: number;
   configMaxAgeMs: number;
 }
 
@@ -93,6 +100,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     defaultConfigRepo: e.FERRY_DEFAULT_CONFIG_REPO,
     writeIntervalMs: e.GITHUB_WRITE_INTERVAL_MS,
     retryBaseMs: e.GITHUB_RETRY_BASE_MS,
+    maxRetryWaitMs: e.GITHUB_MAX_RETRY_WAIT_MS,
     configMaxAgeMs: e.FERRY_CONFIG_MAX_AGE_MS,
   };
 }

@@ -1,4 +1,7 @@
 import type { Finding } from "../findings.js";
+import { annotationsPerRequest } from "../github/limits.js";
+
+export { annotationsPerRequest };
 
 /** A check run annotation as GitHub's API takes it. */
 export interface Annotation {
@@ -10,10 +13,8 @@ export interface Annotation {
   annotation_level: "notice" | "warning" | "failure";
   message: string;
   title?: string;
+  raw_details?: string;
 }
-
-/** GitHub accepts at most this many annotations per create or update request. */
-export const annotationsPerRequest = 50;
 
 const levels = { error: "failure", warning: "warning", notice: "notice" } as const;
 
@@ -40,4 +41,36 @@ export function annotationBatches(annotations: Annotation[]): Annotation[][] {
     batches.push(annotations.slice(i, i + annotationsPerRequest));
   }
   return batches.length > 0 ? batches : [[]];
+}
+
+/**
+ * Ferry annotates at most this many lines per check run. Each 50 cost one more check-run PATCH in
+ * the installation's write queue, which GitHub paces at about one a second and caps at 80 content
+ * writes a minute and 500 an hour (secondary rate limits): 20,000 findings were 400 PATCHes, most
+ * of that hour's writes, for annotations no reviewer reads past the first few hundred. 500 is
+ * 10 requests, a handful of seconds; the summary table still counts every finding per file and rule,
+ * and `ferry validate` (text, JSON or SARIF) lists them all.
+ */
+export const maxAnnotationsPerCheck = 500;
+
+const rank = { failure: 0, warning: 1, notice: 2 } as const;
+
+/**
+ * The annotations a check run carries: at most `max`, failures first (what blocks the PR), then
+ * warnings, then notices, each in the order given. `omitted` says how many were left out.
+ */
+export function capAnnotations(
+  annotations: readonly Annotation[],
+  max = maxAnnotationsPerCheck,
+): { kept: Annotation[]; omitted: number } {
+  if (annotations.length <= max) return { kept: [...annotations], omitted: 0 };
+  const kept = annotations
+    .map((annotation, index) => ({ annotation, index }))
+    .sort(
+      (a, b) =>
+        rank[a.annotation.annotation_level] - rank[b.annotation.annotation_level] || a.index - b.index,
+    )
+    .slice(0, max)
+    .map((x) => x.annotation);
+  return { kept, omitted: annotations.length - max };
 }

@@ -6,14 +6,29 @@ export interface OctokitTuning {
   writeIntervalMs: number;
   /** Base of the back-off: a `retry-after: 3` waits 3 × this; 5xx retries wait 1, 4, 9 × this. */
   retryBaseMs: number;
+  /**
+   * The longest single wait before a retry. A rate limit asking for longer is not retried: the
+   * request fails at once and its caller says so where the work was for.
+   */
+  maxRetryWaitMs: number;
   /** How many times a rate-limited or failing request is retried before the failure surfaces. */
   retries?: number;
 }
 
+/** The retry plugin's default `doNotRetry`, plus 429: rate limits belong to the throttling plugin. */
+const doNotRetry = [400, 401, 403, 404, 410, 422, 429, 451];
+
 /**
  * Probot's Octokit with retries and throttling configured rather than hand-rolled:
  * 5xx answers are retried by the retry plugin, and both primary and secondary rate limits are
- * retried after GitHub's `retry-after`/reset by the throttling plugin, a bounded number of times.
+ * retried after GitHub's `retry-after`/reset by the throttling plugin, a bounded number of times,
+ * and only when the wait is within `maxRetryWaitMs`.
+ *
+ * Every wait is bounded. The throttling plugin waits `retry-after` × base, or until the primary
+ * limit resets; a secondary limit without `retry-after` counts as 60 s (GitHub: "wait for at least
+ * one minute"), never 0. A 429 that is neither (no secondary-limit message, no exhausted budget)
+ * is not retried at all, rather than retried by the retry plugin within seconds. 5xx back-off is
+ * (n + 1)² × base, its base lowered so that even the last wait stays within the cap.
  */
 export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
   const retries = tuning.retries ?? 3;
@@ -25,9 +40,17 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
       octokit: { log: { warn(m: string): void } },
       retryCount: number,
     ) => {
+      const waitMs = retryAfter * tuning.retryBaseMs;
+      const where = `${kind} rate limit on ${options.method} ${options.url}`;
+      if (waitMs > tuning.maxRetryWaitMs) {
+        octokit.log.warn(
+          `${where}: GitHub asks for ${retryAfter}s, longer than GITHUB_MAX_RETRY_WAIT_MS (${tuning.maxRetryWaitMs} ms); giving up`,
+        );
+        return false;
+      }
       const retry = retryCount < retries;
       octokit.log.warn(
-        `${kind} rate limit on ${options.method} ${options.url}: ${retry ? `retrying in ${retryAfter}s` : "giving up"} (attempt ${retryCount + 1})`,
+        `${where}: ${retry ? `retrying in ${retryAfter}s` : "giving up"} (attempt ${retryCount + 1})`,
       );
       return retry;
     };
@@ -43,9 +66,10 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
             minTime: tuning.writeIntervalMs,
           }),
         };
+  const serverErrorBase = Math.min(tuning.retryBaseMs, Math.floor(tuning.maxRetryWaitMs / retries ** 2));
   return ProbotOctokit.defaults((options: Record<string, unknown>) => ({
     ...options,
-    retry: { retries, retryAfterBaseValue: tuning.retryBaseMs },
+    retry: { retries, retryAfterBaseValue: serverErrorBase, doNotRetry },
     throttle: {
       ...(options.throttle as object),
       ...write,

@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from "../config/schema.js";
 import type { Change, PairSnapshot, PromotionStore, PullRequestRef } from "../promotion/promote.js";
+import { fitBody } from "./limits.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
 import { globRoots, subtreeFields, treeFragments } from "./tree-query.js";
 import { subtreeFiles } from "./tree-read.js";
@@ -106,7 +107,7 @@ ${treeFragments()}`;
         baseRef: snapshot.defaultBranch,
         commit: commitInput(repo, change, snapshot.baseOid),
         title: change.title,
-        body: change.body,
+        body: fitBody(change.body),
       },
     );
     return data.pr.pullRequest;
@@ -151,7 +152,7 @@ ${treeFragments()}`;
         stagingRefId: staged.ref.ref.id,
         pr: pr.id,
         title: change.title,
-        body: change.body,
+        body: fitBody(change.body),
       },
     );
     return pr;
@@ -184,7 +185,7 @@ ${treeFragments()}`;
   }
 
   async comment(repo: RepoRef, prNumber: number, body: string): Promise<void> {
-    await this.octokit.rest.issues.createComment({ ...repo, issue_number: prNumber, body });
+    await this.octokit.rest.issues.createComment({ ...repo, issue_number: prNumber, body: fitBody(body) });
   }
 }
 

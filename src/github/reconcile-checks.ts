@@ -1,6 +1,7 @@
 import type { ReconcileCheck } from "../reports/reconcile-check.js";
 import type { CheckMemo } from "../reports/record-block.js";
 import { parseMemo, renderMemo } from "../reports/record-block.js";
+import { clipText, fitText, githubLimits } from "./limits.js";
 import { hasStatus, latestCheckRun, type Octokit, type RepoRef } from "./repo-client.js";
 
 /** A `Ferry / reconcile (<env>)` run as GitHub holds it, with Ferry's memo read back. */
@@ -50,7 +51,11 @@ export async function writeReconcileCheck(
     ...(check.status === "completed"
       ? { status: "completed" as const, conclusion: check.conclusion ?? ("neutral" as const) }
       : { status: check.status }),
-    output: { title: check.title, summary: truncate(check.summary), text: renderMemo(memo) },
+    output: {
+      title: clipText(check.title, githubLimits.checkTitle),
+      summary: fitText(check.summary, githubLimits.checkSummary),
+      text: renderMemo(memo),
+    },
   };
   if (existing !== undefined && !(existing.completed && !completed)) {
     return (await octokit.rest.checks.update({ ...body, check_run_id: existing.id })).data.id;
@@ -118,8 +123,4 @@ export async function latestFerryCommit(octokit: Octokit, repo: RepoRef, env: st
   const { data: repository } = await octokit.rest.repos.get(repo);
   const { data: branch } = await octokit.rest.repos.getBranch({ ...repo, branch: repository.default_branch });
   return branch.commit.sha;
-}
-
-function truncate(text: string): string {
-  return text.length <= 60_000 ? text : `${text.slice(0, 60_000)}\n\n… (truncated)`;
 }

@@ -1,4 +1,5 @@
 import { driftLabel, driftTitle } from "../reports/drift.js";
+import { fitBody } from "./limits.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
 
 /** The open "Drift in <env>" issue, found by label and exact title: one request. */
@@ -25,13 +26,13 @@ export async function upsertDriftIssue(
   open: number | undefined,
 ): Promise<number> {
   if (open !== undefined) {
-    await octokit.rest.issues.update({ ...repo, issue_number: open, body });
+    await octokit.rest.issues.update({ ...repo, issue_number: open, body: fitBody(body) });
     return open;
   }
   const { data } = await octokit.rest.issues.create({
     ...repo,
     title: driftTitle(env),
-    body,
+    body: fitBody(body),
     labels: [driftLabel],
   });
   return data.number;
@@ -47,7 +48,7 @@ export async function closeDriftIssue(
   await octokit.rest.issues.update({
     ...repo,
     issue_number: number,
-    body,
+    body: fitBody(body),
     state: "closed",
     state_reason: "completed",
   });

@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from "probot";
 import { annotationBatches } from "../checks/annotations.js";
 import type { CheckOutput } from "../checks/check-output.js";
+import { fitCheckOutput } from "../checks/fit-output.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -30,15 +31,17 @@ export async function readFile(
 
 /**
  * Creates or updates the check run `output.name` on `headSha` — one per name and commit, so a
- * redelivered webhook updates the same run. Annotations go out in batches of 50 (GitHub's cap).
+ * redelivered webhook updates the same run. The output is first fitted to GitHub's limits
+ * (at most 500 annotations, each field in GitHub's unit); annotations go out in batches of 50.
  */
 export async function publishCheckRun(
   octokit: Octokit,
   repo: RepoRef,
   headSha: string,
-  output: CheckOutput,
+  checkOutput: CheckOutput,
   existingId?: number,
 ): Promise<number> {
+  const output = fitCheckOutput(checkOutput);
   const id = existingId ?? (await findCheckRun(octokit, repo, headSha, output.name));
   const [first = [], ...rest] = annotationBatches(output.annotations);
   const body = {

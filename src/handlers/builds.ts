@@ -1,6 +1,8 @@
 import type { Context } from "probot";
 import type { AppDeps } from "../app.js";
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
+import { describeGitHubFailure, isGitHubTrouble } from "../github/failure.js";
+import { fitBody } from "../github/limits.js";
 import { GitHubPromotionStore } from "../github/promotion-store.js";
 import { type Octokit, publishCheckRun, type RepoRef } from "../github/repo-client.js";
 import { appsForBuild, type Build } from "../promotion/build.js";
@@ -12,7 +14,9 @@ type Log = Context["log"];
 
 /**
  * A build → every config repo that tracks it → every app it is for → the app's first
- * environment(s): `promote` there. Each failure a user could act on ends visible.
+ * environment(s): `promote` there. Each failure a user could act on ends visible, including
+ * giving up on GitHub (rate limits beyond the wait cap, 5xx beyond the retries): a failed check
+ * on the build's commit.
  */
 export async function handleBuild(
   octokit: Octokit,
@@ -21,35 +25,70 @@ export async function handleBuild(
   deps: AppDeps,
   log: Log,
 ): Promise<PromoteOutcome[]> {
-  const repos = await deps.configRepos.configReposFor(octokit, installationId, build.source, build.image);
+  let repos: string[];
+  try {
+    repos = await deps.configRepos.configReposFor(octokit, installationId, build.source, build.image);
+  } catch (error) {
+    await reportGiveUp(octokit, build, error, log);
+    return [];
+  }
   if (repos.length === 0) {
     log.debug({ source: build.source, image: build.image }, "no config repo tracks this build; ignoring it");
     return [];
   }
   const outcomes: PromoteOutcome[] = [];
   for (const fullName of repos) {
-    const [owner = "", repo = ""] = fullName.split("/");
-    const configRepo = { owner, repo };
-    const loaded = await deps.configs.load(octokit, configRepo);
-    if (!loaded) continue;
-    for (const app of appsForBuild(loaded.config, build)) {
-      const tag = build.tag ?? (await tagFor(octokit, app, build, log));
-      if (tag === undefined) continue;
-      for (const env of firstEnvironments(loaded.config, app)) {
-        const outcome = await promoteLocked(octokit, deps, {
-          configRepo,
-          config: loaded.config,
-          app,
-          env,
-          build: { ...build, tag },
-        });
-        logOutcome(log, fullName, app.name, env.name, outcome);
-        if (outcome.status === "failed") await reportFailure(octokit, configRepo, build, env, outcome, log);
-        outcomes.push(outcome);
-      }
+    try {
+      outcomes.push(...(await promoteInConfigRepo(octokit, fullName, build, deps, log)));
+    } catch (error) {
+      await reportGiveUp(octokit, build, error, log);
     }
   }
   return outcomes;
+}
+
+async function promoteInConfigRepo(
+  octokit: Octokit,
+  fullName: string,
+  build: Build,
+  deps: AppDeps,
+  log: Log,
+): Promise<PromoteOutcome[]> {
+  const [owner = "", repo = ""] = fullName.split("/");
+  const configRepo = { owner, repo };
+  const loaded = await deps.configs.load(octokit, configRepo);
+  if (!loaded) return [];
+  const outcomes: PromoteOutcome[] = [];
+  for (const app of appsForBuild(loaded.config, build)) {
+    const tag = build.tag ?? (await tagFor(octokit, app, build, log));
+    if (tag === undefined) continue;
+    for (const env of firstEnvironments(loaded.config, app)) {
+      const outcome = await promoteLocked(octokit, deps, {
+        configRepo,
+        config: loaded.config,
+        app,
+        env,
+        build: { ...build, tag },
+      }).catch((error: unknown) => gaveUp(error, log));
+      logOutcome(log, fullName, app.name, env.name, outcome);
+      if (outcome.status === "failed")
+        await reportFailure(octokit, configRepo, { ...build, tag }, env, outcome, log);
+      outcomes.push(outcome);
+    }
+  }
+  return outcomes;
+}
+
+/** A promotion that threw (GitHub gave out, or a bug) becomes a failed outcome, reported like any other. */
+function gaveUp(error: unknown, log: Log): PromoteOutcome {
+  log.error({ err: error }, "the promotion failed");
+  return { status: "failed", reason: giveUpReason(error), findings: [] };
+}
+
+function giveUpReason(error: unknown): string {
+  return isGitHubTrouble(error)
+    ? `${describeGitHubFailure(error)}. Ferry gave up; run the build again (or resend its dispatch) once GitHub recovers`
+    : `${describeGitHubFailure(error)}. If this keeps happening, tell your platform team`;
 }
 
 export interface PromoteArgs {
@@ -117,7 +156,11 @@ async function reportFailure(
   const text = `Ferry could not promote ${build.tag} to ${env.name}: ${outcome.reason}.${detail ? `\n\n${detail}` : ""}`;
   try {
     if (outcome.pr) {
-      await octokit.rest.issues.createComment({ ...configRepo, issue_number: outcome.pr.number, body: text });
+      await octokit.rest.issues.createComment({
+        ...configRepo,
+        issue_number: outcome.pr.number,
+        body: fitBody(text),
+      });
     } else if (build.sha) {
       const [owner = "", repo = ""] = build.source.split("/");
       await publishCheckRun(octokit, { owner, repo }, build.sha, {
@@ -130,5 +173,24 @@ async function reportFailure(
     }
   } catch (error) {
     log.error({ err: error }, "could not report the failed promotion on GitHub either");
+  }
+}
+
+/** Ferry gave up before it knew which environments the build is for: a failed `Ferry / propose` on the build's commit. */
+async function reportGiveUp(octokit: Octokit, build: Build, error: unknown, log: Log): Promise<void> {
+  log.error({ err: error, source: build.source, image: build.image }, "gave up on a build");
+  if (!build.sha) return;
+  const [owner = "", repo = ""] = build.source.split("/");
+  const what = [build.image, build.tag].filter(Boolean).join(" ") || "this build";
+  try {
+    await publishCheckRun(octokit, { owner, repo }, build.sha, {
+      name: "Ferry / propose",
+      conclusion: "failure",
+      title: "Not promoted",
+      summary: `Ferry could not promote ${what}: ${giveUpReason(error)}.`,
+      annotations: [],
+    });
+  } catch (e) {
+    log.error({ err: e }, "could not report the failed promotion on GitHub either");
   }
 }

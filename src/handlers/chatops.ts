@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import type { AppDeps } from "../app.js";
+import { fitBody } from "../github/limits.js";
 import { checkPassed, mergedPromotions } from "../github/promotion-history.js";
 import { type Command, parseCommand } from "../promotion/chatops.js";
 import { ferryBranch, type PromoteOutcome } from "../promotion/promote.js";
@@ -18,7 +19,7 @@ export async function onComment(context: Context<"issue_comment.created">, deps:
   const react = (content: "+1" | "-1" | "confused") =>
     context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content });
   const reply = (body: string) =>
-    context.octokit.rest.issues.createComment(context.issue({ body: `@${sender.login} ${body}` }));
+    context.octokit.rest.issues.createComment(context.issue({ body: fitBody(`@${sender.login} ${body}`) }));
   if (command.kind === "invalid") {
     await Promise.all([react("confused"), reply(command.message)]);
     return;

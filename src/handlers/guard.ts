@@ -1,10 +1,11 @@
 import type { Logger } from "probot";
 import type { AppDeps } from "../app.js";
 import type { CheckOutput } from "../checks/check-output.js";
-import { configCheck } from "../checks/config-check.js";
+import { configCheck, configCheckName } from "../checks/config-check.js";
 import { configPath, parseFerryConfig } from "../config/load.js";
 import type { FerryConfig } from "../config/schema.js";
 import { EvidenceFinder, labelledBy } from "../github/evidence.js";
+import { describeGitHubFailure } from "../github/failure.js";
 import { readPrSnapshot } from "../github/pr-snapshot.js";
 import {
   listPullFiles,
@@ -39,6 +40,8 @@ export interface GuardedPull {
  * The guard for one PR: `Ferry / validate` (YAML, schemas, policy) and `Ferry / promotion`
  * (order, tag rules, downgrades, tampering), plus `Ferry / config` when ferry.yml changes.
  * Both checks show in_progress at once and always conclude, with the reason if Ferry fails.
+ * Each check stands alone once the PR is read: a failure computing or writing one of them
+ * concludes that one with the reason and never rewrites the other's conclusion.
  */
 export async function guardPullRequest(
   octokit: Octokit,
@@ -49,17 +52,41 @@ export async function guardPullRequest(
 ): Promise<void> {
   const loaded = await deps.configs.load(octokit, repo);
   if (!loaded) return checkNewConfig(octokit, repo, pr);
-  const ids = await startCheckRuns(octokit, repo, pr.head, [validateCheckName, promotionCheckName]);
+  const names = [validateCheckName, promotionCheckName];
+  let ids = new Map<string, number>();
   const publish = (output: CheckOutput) =>
     publishCheckRun(octokit, repo, pr.head, output, ids.get(output.name));
+  /** Concludes one check with the reason Ferry could not finish it; never throws. */
+  const conclude = async (name: string, error: unknown) => {
+    log.error(
+      { err: error, pr: pr.number, check: name },
+      "a guard check failed; concluding it with the reason",
+    );
+    await publish(couldNotFinish(name, error)).catch((e: unknown) =>
+      log.error({ err: e, pr: pr.number, check: name }, "could not conclude the check either"),
+    );
+  };
+  /** Runs one check; a failure concludes that check alone. */
+  const settle = (name: string, run: () => Promise<unknown>) =>
+    Promise.resolve()
+      .then(run)
+      .then(
+        () => undefined,
+        (error: unknown) => conclude(name, error),
+      );
+  let read: Awaited<ReturnType<typeof readPullRequest>>;
   try {
-    // Like GitHub's own diff, compare the head with the merge base: main may have moved on.
-    const { mergeBase: base, files, headMessage } = await pullDiff(octokit, repo, pr);
-    const present = files.filter((f) => !f.removed).map((f) => f.path);
-    const envGlobs = loaded.config.environments.flatMap((e) => e.paths);
-    const snapshot = await readPrSnapshot(octokit, repo, { base, head: pr.head }, present, envGlobs);
-    const config = snapshot.changed.find((f) => f.path === configPath);
-    if (config) await publish(configCheck(parseFerryConfig(config.text)));
+    ids = await startCheckRuns(octokit, repo, pr.head, names);
+    read = await readPullRequest(octokit, repo, pr, loaded.config);
+  } catch (error) {
+    // Neither check can be computed without the PR's files.
+    for (const name of names) await conclude(name, error);
+    return;
+  }
+  const { snapshot, paths, base, headMessage } = read;
+  const config = snapshot.changed.find((f) => f.path === configPath);
+  if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config.text))));
+  await settle(validateCheckName, async () => {
     const report = await validateFiles({
       files: snapshot.changed,
       config: loaded.config,
@@ -73,26 +100,29 @@ export async function guardPullRequest(
         configSource: `${configPath} on the default branch`,
       }),
     );
-    await publish(
-      await promotion(octokit, repo, pr, loaded.config, snapshot, {
-        base,
-        paths: files.map((f) => f.path),
-        headMessage,
-      }),
-    );
-  } catch (error) {
-    log.error({ err: error, pr: pr.number }, "the guard failed; concluding its checks with the reason");
-    const reason = `Ferry failed while checking this PR: ${(error as Error).message}. Re-run the check; if it keeps failing, tell your platform team.`;
-    for (const name of [validateCheckName, promotionCheckName]) {
-      await publish({
-        name,
-        conclusion: "failure",
-        title: "Ferry could not finish this check",
-        summary: reason,
-        annotations: [],
-      });
-    }
-  }
+  });
+  await settle(promotionCheckName, async () =>
+    publish(await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage })),
+  );
+}
+
+/** The PR's changed files as GitHub's own diff sees them (head against the merge base: main may have moved on). */
+async function readPullRequest(octokit: Octokit, repo: RepoRef, pr: GuardedPull, config: FerryConfig) {
+  const { mergeBase: base, files, headMessage } = await pullDiff(octokit, repo, pr);
+  const present = files.filter((f) => !f.removed).map((f) => f.path);
+  const envGlobs = config.environments.flatMap((e) => e.paths);
+  const snapshot = await readPrSnapshot(octokit, repo, { base, head: pr.head }, present, envGlobs);
+  return { snapshot, base, headMessage, paths: files.map((f) => f.path) };
+}
+
+function couldNotFinish(name: string, error: unknown): CheckOutput {
+  return {
+    name,
+    conclusion: "failure",
+    title: "Ferry could not finish this check",
+    summary: `Ferry failed while checking this PR: ${describeGitHubFailure(error)}. Re-run the check; if it keeps failing, tell your platform team.`,
+    annotations: [],
+  };
 }
 
 /** A repo without a valid ferry.yml yet: a PR adding one still gets `Ferry / config`. */

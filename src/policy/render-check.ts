@@ -2,6 +2,7 @@ import { annotationBatches, toAnnotation } from "../checks/annotations.js";
 import type { CheckOutput } from "../checks/check-output.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Finding, Severity } from "../findings.js";
+import { githubLimits, sizeIn } from "../github/limits.js";
 import type { ValidationReport } from "./engine.js";
 import { policyRules } from "./rules/index.js";
 import { resolveRule } from "./settings.js";
@@ -20,8 +21,10 @@ export interface RenderCheckInput {
   configSource?: string;
 }
 
-/** GitHub's cap on `output.summary`, in characters. */
-export const maxSummaryLength = 65_535;
+/** GitHub's cap on `output.summary`, in bytes of UTF-8 (not characters: see src/github/limits.ts). */
+export const maxSummaryLength = githubLimits.checkSummary.max;
+/** Room kept for the lines added after rendering (the "N more findings are not annotated" line). */
+const summaryReserve = 1_000;
 
 /**
  * Splits annotations into requests of at most 50 (GitHub's cap per create/update); always at
@@ -84,12 +87,13 @@ function renderSummary(
     rows.length === 0
       ? []
       : ["| File | Rule | Severity | Count | Lines |", "| --- | --- | --- | ---: | --- |"];
-  // Keep the summary under GitHub's limit: drop table rows, never the config section.
-  let budget = maxSummaryLength - [...head, ...table, ...tail].join("\n").length - 200;
+  // Keep the summary under GitHub's byte limit: drop table rows, never the config section.
+  let budget = maxSummaryLength - sizeIn([...head, ...table, ...tail].join("\n"), "bytes") - summaryReserve;
   let shown = 0;
   for (const row of rows) {
-    if (budget - row.length - 1 < 0) break;
-    budget -= row.length + 1;
+    const size = sizeIn(row, "bytes") + 1;
+    if (budget - size < 0) break;
+    budget -= size;
     table.push(row);
     shown++;
   }

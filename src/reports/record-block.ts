@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { githubLimits, sizeIn } from "../github/limits.js";
 import type { EnvironmentRecord } from "./reconcile-check.js";
 import { driftedResourceSchema, healthStatuses, phases, reportedKinds, syncStatuses } from "./report.js";
 
@@ -34,21 +35,22 @@ const memoSchema = z.object({
 });
 
 const pattern = /<!-- ferry:reconcile (\{.*?\}) -->/s;
-/** GitHub refuses check output text longer than 65,535 characters. */
-export const maxTextLength = 65_535;
+/** GitHub refuses check output text over 65,535 bytes of UTF-8 (see src/github/limits.ts). */
+export const maxTextLength = githubLimits.checkText.max;
 
 /** The memo as an HTML comment (invisible in the rendered check); shed detail to fit GitHub's cap. */
 export function renderMemo(memo: CheckMemo, room = maxTextLength - 200): string {
   const render = (m: CheckMemo) =>
     `<!-- ferry:reconcile ${JSON.stringify(m).replaceAll("--", "-\\u002d")} -->`;
+  const fits = (text: string) => sizeIn(text, "bytes") <= room;
   const full = render(memo);
-  if (full.length <= room) return full;
+  if (fits(full)) return full;
   // Messages are for people and are in the summary already; the decisions need the rest.
   const objects = Object.fromEntries(
     Object.entries(memo.record.objects).map(([k, o]) => [k, { ...o, message: undefined }]),
   );
   const lean = render({ ...memo, record: { objects } });
-  return lean.length <= room ? lean : render({ ...memo, record: { objects: {} } });
+  return fits(lean) ? lean : render({ ...memo, record: { objects: {} } });
 }
 
 /** The memo in a check's output text, or undefined when absent or unreadable (then start afresh). */

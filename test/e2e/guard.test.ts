@@ -1,4 +1,8 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { run as validateCommand } from "../../src/commands/validate.js";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord, PullRecord } from "../support/github/index.js";
 import { build, freshRepos, merge as mergePr } from "./world.js";
@@ -147,6 +151,149 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       await stack.github.idle();
       expect(check(head, "Ferry / validate")).toMatchObject({ conclusion: "success" });
       expect(check(head, "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+    });
+  });
+
+  describe("GitHub's size limits", () => {
+    const utf8 = (text: string | null | undefined) => Buffer.byteLength(text ?? "", "utf8");
+    const checkRunPatches = () =>
+      stack.github.requests.filter(
+        (r) => r.route === "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}" && r.status === 200,
+      ).length;
+    const gitHubRefusal = {
+      message: "Validation Failed",
+      errors: [
+        {
+          resource: "CheckRun",
+          code: "custom",
+          field: "summary",
+          message: "summary exceeds a maximum bytesize of 65535",
+        },
+      ],
+      documentation_url: "https://docs.github.com/rest/checks/runs#update-a-check-run",
+      status: "422",
+    };
+
+    it("fits multi-byte findings into GitHub's byte limits and concludes both checks", async () => {
+      // 150 files whose names are 100 CJK characters: each summary row is ~3 bytes per UTF-16 unit.
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 150; i++)
+        files[`overlays/staging/${"設定".repeat(50)}-${i}.yaml`] = deployment("nginx:latest");
+      const { head } = await openPr("multibyte", files);
+      const validate = check(head, "Ferry / validate");
+      expect(validate).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(validate?.output.title).toContain("150 errors");
+      expect(utf8(validate?.output.summary)).toBeLessThanOrEqual(65_535);
+      expect(validate?.output.summary).toMatch(/…and \d+ more rows; see the annotations\./);
+      expect(validate?.output.annotations).toHaveLength(300);
+      expect(check(head, "Ferry / promotion")).toMatchObject({
+        status: "completed",
+        conclusion: "success",
+        output: { title: "No promotion in this PR" },
+      });
+    });
+
+    it("keeps a passed promotion check when writing the validate check fails", async () => {
+      // The first completing PATCH is validate's; GitHub refuses it.
+      stack.github.failNext({
+        method: "PATCH",
+        path: /\/check-runs\/\d+$/,
+        status: 422,
+        body: gitHubRefusal,
+      });
+      const { head } = await openPr("validate-refused", {
+        "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
+      });
+      expect(check(head, "Ferry / validate")).toMatchObject({
+        conclusion: "failure",
+        output: { title: "Ferry could not finish this check" },
+      });
+      expect(check(head, "Ferry / validate")?.output.summary).toContain("summary exceeds a maximum bytesize");
+      expect(check(head, "Ferry / promotion")).toMatchObject({
+        conclusion: "success",
+        output: { title: "No promotion in this PR" },
+      });
+    });
+
+    it("keeps a finished validate check when writing the promotion check fails", async () => {
+      stack.github.failNext({
+        method: "PATCH",
+        path: /\/check-runs\/\d+$/,
+        status: 422,
+        skip: 1,
+        body: gitHubRefusal,
+      });
+      const { head } = await openPr("promotion-refused", {
+        "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
+      });
+      expect(check(head, "Ferry / validate")).toMatchObject({
+        conclusion: "success",
+        output: { title: "No problems in 1 file" },
+      });
+      expect(check(head, "Ferry / promotion")).toMatchObject({
+        conclusion: "failure",
+        output: { title: "Ferry could not finish this check" },
+      });
+    });
+
+    it("annotates at most 500 of 20,000 findings, says how many more, and keeps the PATCH count bounded", async () => {
+      const containers = Array.from(
+        { length: 100 },
+        (_, i) => `        - name: c${i}\n          image: nginx:latest\n`,
+      ).join("");
+      const workload = (n: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: w${n}
+  labels: { app.kubernetes.io/name: w }
+spec:
+  selector: { matchLabels: { app: w } }
+  template:
+    metadata: { labels: { app: w } }
+    spec:
+      securityContext: { runAsNonRoot: true }
+      containers:
+${containers}`;
+      const files: Record<string, string> = {};
+      for (let f = 0; f < 10; f++)
+        files[`overlays/staging/many-${f}.yaml`] = Array.from({ length: 10 }, (_, n) => workload(n)).join(
+          "---\n",
+        );
+      stack.github.resetRequests();
+      const { head } = await openPr("twenty-thousand", files);
+      const validate = check(head, "Ferry / validate");
+      expect(validate?.output.title).toBe("10000 errors, 10000 warnings in 10 files");
+      expect(validate?.conclusion).toBe("failure");
+      expect(validate?.output.annotations).toHaveLength(500);
+      // Errors come first: what blocks the PR is what a reviewer sees.
+      expect(new Set(validate?.output.annotations.map((a) => a.annotation_level))).toEqual(
+        new Set(["failure"]),
+      );
+      expect(validate?.output.summary).toContain("19,500 more findings are not annotated");
+      // 500 annotations are 10 requests of 50 for validate, plus one for promotion.
+      expect(checkRunPatches()).toBeLessThanOrEqual(11);
+      expect(check(head, "Ferry / promotion")?.conclusion).toBe("success");
+
+      // `ferry validate --format sarif` on the same files still lists every finding.
+      const dir = await mkdtemp(join(tmpdir(), "ferry-many-"));
+      try {
+        await mkdir(join(dir, "overlays/staging"), { recursive: true });
+        await mkdir(join(dir, ".github"));
+        await writeFile(
+          join(dir, ".github/ferry.yml"),
+          stack.github.readFile("acme/deploy", "main", ".github/ferry.yml") ?? "",
+        );
+        for (const [path, text] of Object.entries(files)) await writeFile(join(dir, path), text);
+        let out = "";
+        const code = await validateCommand([dir, "--format", "sarif"], {
+          stdout: (t) => (out += t),
+          stderr() {},
+        });
+        expect(code).toBe(1);
+        expect((JSON.parse(out) as { runs: { results: unknown[] }[] }).runs[0]?.results).toHaveLength(20_000);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -13,10 +13,13 @@ export function freshRepos(stack: Stack, files = configRepoFiles()): void {
   stack.github.clearFaults();
 }
 
-/** acme/api's CI announces `ghcr.io/acme/api:<tag>` (repository_dispatch ferry-build); waits until Ferry handled it. */
-export async function build(stack: Stack, tag: string): Promise<void> {
+/**
+ * acme/api's CI announces `ghcr.io/acme/api:<tag>` (repository_dispatch ferry-build, with any
+ * extra `client_payload` fields such as `sha`); waits until Ferry handled it.
+ */
+export async function build(stack: Stack, tag: string, extra: Record<string, unknown> = {}): Promise<void> {
   await sendWebhook(stack.webhookUrl, webhookSecret, "repository_dispatch", {
-    ...ferryBuild(tag),
+    ...ferryBuild(tag, extra),
     installation: { id: stack.github.installationId },
   });
   await stack.github.idle();

@@ -81,6 +81,19 @@ describe("fault injection", () => {
     ]);
   });
 
+  it("lets the first matching requests through with skip, then fails", async () => {
+    server = await startServer();
+    server.createRepo("acme/deploy");
+    const octokit = await installationOctokit(server);
+    server.failNext({ method: "POST", path: /\/issues$/, status: 422, skip: 1 });
+    await octokit.rest.issues.create({ ...o, title: "first" });
+    await expect(octokit.rest.issues.create({ ...o, title: "second" })).rejects.toMatchObject({
+      status: 422,
+    });
+    await octokit.rest.issues.create({ ...o, title: "third" });
+    expect(server.issues("acme/deploy").map((i) => i.title)).toEqual(["first", "third"]);
+  });
+
   it("rejects a request with no token before any fault applies", async () => {
     server = await startServer();
     server.createRepo("acme/deploy");

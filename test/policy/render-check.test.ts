@@ -116,10 +116,10 @@ describe("renderValidateCheck", () => {
     );
   });
 
-  it("keeps the summary under GitHub's limit however many findings there are", () => {
-    const many = Array.from({ length: 5000 }, (_, i) => finding({ file: `dir/file-${i}.yaml`, line: i + 1 }));
+  it("keeps the summary under GitHub's byte limit however many findings there are, multi-byte names too", () => {
+    const many = Array.from({ length: 5000 }, (_, i) => finding({ file: `dir/設定-${i}.yaml`, line: i + 1 }));
     const output = renderValidateCheck({ report: report(many), config: emptyConfig });
-    expect(output.summary.length).toBeLessThanOrEqual(maxSummaryLength);
+    expect(Buffer.byteLength(output.summary, "utf8")).toBeLessThanOrEqual(maxSummaryLength);
     expect(output.summary).toMatch(/…and \d+ more rows; see the annotations\./);
     expect(output.summary).toContain("Config used");
     expect(output.annotations).toHaveLength(5000);

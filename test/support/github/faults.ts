@@ -9,6 +9,8 @@ export interface FaultRule {
   status: number;
   /** How many matching requests fail (default 1). */
   times?: number;
+  /** Let this many matching requests through before failing (default 0): "the second PATCH fails". */
+  skip?: number;
   headers?: Record<string, string>;
   body?: unknown;
   /** Run the real handler first (its effects land), then answer the error: "a 502 after the PR was created". */
@@ -41,10 +43,10 @@ const SECONDARY =
   "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.";
 
 export class Faults {
-  private rules: (FaultRule & { left: number })[] = [];
+  private rules: (FaultRule & { left: number; toSkip: number })[] = [];
 
   add(rule: FaultRule): void {
-    this.rules.push({ ...rule, left: rule.times ?? 1 });
+    this.rules.push({ ...rule, left: rule.times ?? 1, toSkip: rule.skip ?? 0 });
   }
 
   clear(): void {
@@ -59,6 +61,10 @@ export class Faults {
   take(req: RequestInfo): FaultRule | undefined {
     const rule = this.rules.find((r) => r.left > 0 && matches(r, req));
     if (!rule) return undefined;
+    if (rule.toSkip > 0) {
+      rule.toSkip--;
+      return undefined;
+    }
     rule.left--;
     this.rules = this.rules.filter((r) => r.left > 0);
     return rule;

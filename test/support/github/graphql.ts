@@ -13,6 +13,7 @@ import {
   validate,
 } from "graphql";
 import { GraphqlFault, Nodes, nodeId, toFault } from "./graphql-nodes.js";
+import { enforceBodyLimit } from "./limits.js";
 import type { Actor, IssueRecord, LabelRecord, PullRecord, RepoRecord } from "./model.js";
 import type { Reply } from "./router.js";
 import type { GitHubState } from "./state.js";
@@ -293,6 +294,7 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
       maintainerCanModify?: boolean;
     }>) =>
       guard(() => {
+        enforceBodyLimit("PullRequest", input.body);
         const r = repoById(input.repositoryId);
         const pull = state.createPull(
           r,
@@ -322,6 +324,7 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
       labelIds?: string[];
     }>) =>
       guard(() => {
+        enforceBodyLimit("PullRequest", input.body);
         const { repo, pull } = pullById(input.pullRequestId);
         const changes: Record<string, { from: unknown }> = {};
         if (input.title != null && input.title !== pull.title) {
@@ -453,6 +456,7 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
 
     addComment: ({ input }: Args<{ subjectId: string; body: string }>) =>
       guard(() => {
+        enforceBodyLimit("IssueComment", input.body);
         const found = nodes.find(input.subjectId);
         const issue = found.record as IssueRecord;
         const t = new Date().toISOString();

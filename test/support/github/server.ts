@@ -6,6 +6,7 @@ import { HttpError } from "./errors.js";
 import { WebhookEvents } from "./events.js";
 import { type FaultRule, Faults, faultBody } from "./faults.js";
 import { GraphqlEndpoint } from "./graphql.js";
+import { enforceRequestLimits } from "./limits.js";
 import type {
   CheckRunRecord,
   CommentRecord,
@@ -230,6 +231,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
             return r;
           },
         };
+        enforceRequestLimits(match.route, parsed);
         result = await match.handler(ctx);
       } else {
         return reply(404, {
