@@ -40,6 +40,24 @@ describe("ferry serve (src/main.ts)", () => {
     expect(output).not.toMatch(/listening/);
     expect(output).not.toContain(lines[2]);
   });
+
+  it("stops with the reason when REDIS_URL does not answer", async () => {
+    const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+      type: "pkcs8",
+      format: "pem",
+    }) as string;
+    const { code, output } = await runFerryProcess({
+      APP_ID: "1234",
+      WEBHOOK_SECRET: "s",
+      PRIVATE_KEY: pem,
+      REDIS_URL: "redis://127.0.0.1:9",
+      PORT: "0",
+      HOST: "127.0.0.1",
+    });
+    expect(code).toBe(1);
+    expect(output).toMatch(/^Ferry cannot start: Redis at REDIS_URL is unreachable \(connect ECONNREFUSED/m);
+    expect(output).not.toMatch(/Unhandled error event/);
+  });
 });
 
 describe("ferry agent", () => {
