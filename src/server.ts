@@ -85,7 +85,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
       requestTimeout: settings.http.requestTimeoutMs,
       keepAliveTimeout: settings.http.keepAliveTimeoutMs,
       // Node checks the two timeouts above only this often (30 s by default).
-      connectionsCheckingInterval: Math.min(1000, settings.http.headersTimeoutMs / 2),
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, settings.http.headersTimeoutMs / 2)),
     },
     (req, res) => {
       // The one boundary every request passes: nothing a client does may reject unhandled.
@@ -105,8 +105,9 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   const close = async () => {
     deps.reconcile.timers.clear();
     await closeServer(server);
-    await throttle?.close();
+    // The link first, so closing its connection is not logged as an outage.
     redis?.close();
+    await throttle?.close();
   };
   return { url: `http://127.0.0.1:${port}`, port, probot, close };
 }
