@@ -37,6 +37,7 @@ export class RedisLink {
   #state: "starting" | "up" | "down" | "closed" = "starting";
   #reason = "not connected yet";
   #pinging = false;
+  #pingFailures = 0;
   readonly #timer: NodeJS.Timeout;
 
   private constructor(
@@ -84,12 +85,16 @@ export class RedisLink {
     this.client.ping().then(
       () => {
         this.#pinging = false;
+        this.#pingFailures = 0;
         this.#up();
       },
       (error: Error) => {
         this.#pinging = false;
         // While disconnected, the connection error says more than "stream isn't writeable".
-        this.#down(this.client.status === "ready" ? error.message : this.#reason);
+        if (this.client.status !== "ready") return this.#down(this.#reason);
+        // On an open connection, one late answer may be this process's own pause (a long GC);
+        // two in a row mean Redis does not answer.
+        if (++this.#pingFailures >= 2) this.#down(error.message);
       },
     );
   }
