@@ -248,8 +248,15 @@ describe.skipIf(!redisServer)("Redis outage", () => {
 });
 
 describe.skipIf(!redisServer)("GitHub throttling shared in Redis", () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
   it("a limiter first used during an outage works once Redis is back", async () => {
-    const redis = await RedisServer.start();
     const link = await RedisLink.connect(redis.url, { error() {}, info() {} });
     const throttle = sharedThrottle(link);
     const job = (key: string) => throttle.options.global.key(key).schedule(async () => "done");
@@ -266,9 +273,8 @@ describe.skipIf(!redisServer)("GitHub throttling shared in Redis", () => {
         if (result !== "done") await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
-      await throttle.close();
       link.close();
-      await redis.stop();
+      await throttle.close();
     }
   });
 });

@@ -42,7 +42,10 @@ export async function startFerryProcess(env: Record<string, string>): Promise<Fe
     "Ferry to listen",
     30_000,
     25,
-  );
+  ).catch(async (error: Error) => {
+    await process_.stop();
+    throw error;
+  });
   return { ...process_, port, url: `http://127.0.0.1:${port}` };
 }
 
