@@ -1,7 +1,11 @@
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 
 const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal"]);
+
+const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const envSchema = z
   .object({
@@ -35,13 +39,19 @@ const envSchema = z
      * Two minutes covers GitHub's secondary limits, which ask for about a minute.
      */
     GITHUB_MAX_RETRY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
+    /** A client must send the request line and headers within this (slow-header attacks). */
+    HTTP_HEADERS_TIMEOUT_MS: milliseconds(10_000),
+    /** A client must send the whole request, body included, within this (stalled bodies). */
+    HTTP_REQUEST_TIMEOUT_MS: milliseconds(30_000),
+    /** An idle keep-alive connection is closed after this; above a load balancer's own idle timeout. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: milliseconds(65_000),
   })
   .superRefine((env, ctx) => {
-    if (env.PRIVATE_KEY === undefined && env.PRIVATE_KEY_PATH === undefined) {
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
       ctx.addIssue({
         code: "custom",
-        path: ["PRIVATE_KEY"],
-        message: "set PRIVATE_KEY (the PEM text) or PRIVATE_KEY_PATH (a file holding it)",
+        path: ["HTTP_HEADERS_TIMEOUT_MS"],
+        message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
       });
     }
   });
@@ -70,25 +80,38 @@ export interface Settings {
   retryBaseMs: number;
   maxRetryWaitMs: number;
   configMaxAgeMs: number;
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
 }
 
 export class SettingsError extends Error {}
 
-/** Parses the environment; throws a SettingsError naming every missing or invalid variable. */
+/**
+ * Parses the environment; throws a SettingsError naming every missing or invalid variable at
+ * once, the private key included (it is parsed here, not at the first GitHub call).
+ */
 export function parseSettings(env: Record<string, string | undefined>): Settings {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const name = issue.path.join(".");
-      const unset = issue.code === "invalid_type" && env[name] === undefined;
-      return `  ${name}: ${unset ? `is not set (${hints[name] ?? "required"})` : issue.message}`;
-    });
-    throw new SettingsError(`Ferry cannot start; fix these environment variables:\n${lines.join("\n")}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const unset = issue.code === "invalid_type" && env[name] === undefined;
+        return `${name}: ${unset ? `is not set (${hints[name] ?? "required"})` : issue.message}`;
+      });
+  const key = privateKey(env);
+  if (!key.ok) problems.push(key.problem);
+  const clusterSecrets = parseClusterSecrets(env.FERRY_CLUSTER_SECRETS);
+  if (clusterSecrets === undefined) {
+    problems.push("FERRY_CLUSTER_SECRETS: must look like name=secret,name2=secret2");
+  }
+  if (!parsed.success || !key.ok || clusterSecrets === undefined) {
+    const lines = problems.map((line) => `  ${line}`).join("\n");
+    throw new SettingsError(`Ferry cannot start; fix these environment variables:\n${lines}`);
   }
   const e = parsed.data;
   return {
     appId: Number(e.APP_ID),
-    privateKey: e.PRIVATE_KEY ?? readKey(e.PRIVATE_KEY_PATH as string),
+    privateKey: key.pem,
     webhookSecret: e.WEBHOOK_SECRET,
     port: e.PORT,
     host: e.HOST,
@@ -96,34 +119,80 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     logFormat: e.LOG_FORMAT,
     baseUrl: e.GHE_HOST === undefined ? undefined : `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3`,
     redisUrl: e.REDIS_URL,
-    clusterSecrets: parseClusterSecrets(e.FERRY_CLUSTER_SECRETS),
+    clusterSecrets,
     defaultConfigRepo: e.FERRY_DEFAULT_CONFIG_REPO,
     writeIntervalMs: e.GITHUB_WRITE_INTERVAL_MS,
     retryBaseMs: e.GITHUB_RETRY_BASE_MS,
     maxRetryWaitMs: e.GITHUB_MAX_RETRY_WAIT_MS,
     configMaxAgeMs: e.FERRY_CONFIG_MAX_AGE_MS,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
   };
 }
 
-function readKey(path: string): string {
+/**
+ * The app's private key as PEM: PRIVATE_KEY read the way Probot reads it (PEM text, with `\n`
+ * escapes, on one line, or base64-encoded), else the PRIVATE_KEY_PATH file; then parsed with
+ * node:crypto (PKCS#1 or PKCS#8) so a damaged key stops start-up instead of the first GitHub
+ * call. A problem's text never quotes the key.
+ */
+function privateKey(
+  env: Record<string, string | undefined>,
+): { ok: true; pem: string } | { ok: false; problem: string } {
+  const text = env.PRIVATE_KEY?.trim() ? env.PRIVATE_KEY : undefined;
+  const path = env.PRIVATE_KEY_PATH?.trim() ? env.PRIVATE_KEY_PATH : undefined;
+  let pem: string;
+  if (text !== undefined) {
+    try {
+      pem = getPrivateKey({ env: { PRIVATE_KEY: text } }) ?? "";
+    } catch {
+      return {
+        ok: false,
+        problem:
+          "PRIVATE_KEY: is not a PEM private key (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----, as downloaded from the app's settings page)",
+      };
+    }
+  } else if (path !== undefined) {
+    try {
+      pem = readFileSync(path, "utf8");
+    } catch (error) {
+      const reason = (error as { code?: string }).code ?? (error as Error).message;
+      return { ok: false, problem: `PRIVATE_KEY_PATH: ${path} is unreadable (${reason})` };
+    }
+  } else {
+    return {
+      ok: false,
+      problem:
+        "PRIVATE_KEY: is not set (the app's private key: PRIVATE_KEY holds the PEM text, or PRIVATE_KEY_PATH names a file holding it)",
+    };
+  }
+  const name = text !== undefined ? "PRIVATE_KEY" : `PRIVATE_KEY_PATH (${path})`;
   try {
-    return readFileSync(path, "utf8");
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType !== "rsa") {
+      return {
+        ok: false,
+        problem: `${name}: holds an ${key.asymmetricKeyType} key; a GitHub App key is RSA`,
+      };
+    }
+    return { ok: true, pem };
   } catch (error) {
-    throw new SettingsError(
-      `Ferry cannot start: PRIVATE_KEY_PATH ${path} is unreadable (${(error as Error).message})`,
-    );
+    const reason = (error as { code?: string }).code ?? "unreadable";
+    return {
+      ok: false,
+      problem: `${name}: is not a valid private key (${reason}); download a new one from the app's settings page`,
+    };
   }
 }
-
-function parseClusterSecrets(text: string | undefined): Map<string, string> {
+/** `name=secret,name2=secret2` → a map; undefined when malformed. */
+function parseClusterSecrets(text: string | undefined): Map<string, string> | undefined {
   const secrets = new Map<string, string>();
   for (const entry of (text ?? "").split(",").filter((s) => s.trim() !== "")) {
     const at = entry.indexOf("=");
-    if (at <= 0 || at === entry.length - 1) {
-      throw new SettingsError(
-        "Ferry cannot start: FERRY_CLUSTER_SECRETS must look like name=secret,name2=secret2",
-      );
-    }
+    if (at <= 0 || at === entry.length - 1) return undefined;
     secrets.set(entry.slice(0, at).trim(), entry.slice(at + 1).trim());
   }
   return secrets;

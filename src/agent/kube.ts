@@ -1,4 +1,5 @@
 /** The only module that touches @kubernetes/client-node: informers and the Lease API. */
+import { existsSync } from "node:fs";
 import {
   ApiException,
   CoordinationV1Api,
@@ -48,14 +49,54 @@ export interface KubeClient {
   leases: LeaseClient;
 }
 
+/** The agent cannot reach any cluster as configured; retrying would not help. */
+export class KubeConfigError extends Error {}
+
+const serviceAccountToken = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
 /**
  * Builds the client from kubeconfig contents, or from the pod's service account when none is
  * given. loadFromDefault() is avoided on purpose: it silently falls back to localhost:8080.
+ * Throws a KubeConfigError when neither names a usable API server: outside a cluster,
+ * client-node would otherwise build `https://undefined:undefined` and fail every request with
+ * "Invalid URL", forever.
  */
-export function createKubeClient(kubeconfig?: string): KubeClient {
+export function createKubeClient(
+  kubeconfig?: string,
+  env: Record<string, string | undefined> = process.env,
+  tokenExists: (path: string) => boolean = existsSync,
+): KubeClient {
   const kc = new KubeConfig();
-  if (kubeconfig === undefined) kc.loadFromCluster();
-  else kc.loadFromString(kubeconfig);
+  if (kubeconfig === undefined) {
+    if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
+      throw new KubeConfigError(
+        "not running in a Kubernetes cluster (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset); set KUBECONFIG to a kubeconfig file to run the agent elsewhere",
+      );
+    }
+    if (!tokenExists(serviceAccountToken)) {
+      throw new KubeConfigError(
+        `no service account token at ${serviceAccountToken}; mount one (automountServiceAccountToken) or set KUBECONFIG`,
+      );
+    }
+    kc.loadFromCluster();
+  } else {
+    try {
+      kc.loadFromString(kubeconfig);
+    } catch (error) {
+      throw new KubeConfigError(`KUBECONFIG is not a kubeconfig (${(error as Error).message})`);
+    }
+  }
+  const server = kc.getCurrentCluster()?.server;
+  if (server === undefined) {
+    throw new KubeConfigError(
+      `KUBECONFIG names no cluster for its current context "${kc.getCurrentContext()}"; set current-context`,
+    );
+  }
+  if (!URL.canParse(server)) {
+    throw new KubeConfigError(
+      `the API server "${server}" is not a URL; fix the cluster's server in KUBECONFIG`,
+    );
+  }
   const custom = kc.makeApiClient(CustomObjectsApi);
   const coordination = kc.makeApiClient(CoordinationV1Api);
   return {

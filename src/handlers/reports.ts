@@ -1,16 +1,15 @@
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "probot";
 import type { AppDeps } from "../app.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Installations } from "../github/installations.js";
 import type { Octokit, RepoRef } from "../github/repo-client.js";
+import { Unavailable } from "../outage.js";
 import type { Report } from "../reports/report.js";
 import { verifyReport } from "../reports/verify.js";
 import { onReport } from "./reconcile.js";
 
 export const reportsPath = "/ferry/v1/reports";
-/** A report is a few KB; 1 MiB leaves room for 1,000 drifted resources and refuses floods. */
-const maxBodyBytes = 1 << 20;
 /** How long ferry.yml is reused for reports before it is read again (a push to it resets it). */
 const configTtlMs = 60_000;
 
@@ -22,6 +21,8 @@ export interface ReportsDeps {
   /** FERRY_DEFAULT_CONFIG_REPO: for reports that name no config repo. */
   defaultConfigRepo: string | undefined;
   log: Logger;
+  /** Names a dependency that is down (Redis), for a 503 that says so; undefined while all work. */
+  unavailable?: () => string | undefined;
 }
 
 export interface ReportAnswer {
@@ -41,12 +42,15 @@ class Refusal extends Error {
 /**
  * `POST /ferry/v1/reports`: authenticate (signature, freshness, replay, cluster → environment per
  * the config repo's ferry.yml), then post the state as a reconcile check. Answers 200 once the
- * check is on GitHub, 503 when GitHub failed (the agent retries), 4xx with the reason otherwise.
+ * check is on GitHub, 503 when GitHub or Redis failed (the agent retries), 4xx with the reason
+ * otherwise.
  */
 export async function receiveReport(
   request: { headers: IncomingHttpHeaders; body: string },
   d: ReportsDeps,
 ): Promise<ReportAnswer> {
+  const down = d.unavailable?.();
+  if (down !== undefined) return { status: 503, body: { message: `${down}; retry later` } };
   let target: { octokit: Octokit; repo: RepoRef; config: FerryConfig } | undefined;
   let result: Awaited<ReturnType<typeof verifyReport>>;
   try {
@@ -63,8 +67,7 @@ export async function receiveReport(
     });
   } catch (error) {
     if (error instanceof Refusal) return refuse(d, error.status, error.message);
-    d.log.error({ err: error }, "report: could not read the config repo; answering 503 so the agent retries");
-    return { status: 503, body: { message: "GitHub is unavailable; retry later" } };
+    return retryLater(d, error, "report: could not verify it or read the config repo");
   }
   if (!result.ok) return refuse(d, result.status, result.reason);
   const report = result.report;
@@ -76,21 +79,17 @@ export async function receiveReport(
     log.debug({ phase: report.phase, revision: report.revision }, `report: ${outcome}`);
     return { status: 200, body: { accepted: true, outcome } };
   } catch (error) {
-    log.error({ err: error }, "report: writing to GitHub failed; answering 503 so the agent retries");
-    return { status: 503, body: { message: "GitHub is unavailable; retry later" } };
+    return retryLater({ ...d, log }, error, "report: writing to GitHub failed");
   }
 }
 
-/** Reads the request body, refusing more than 1 MiB. */
-export async function readReportBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/** 503 naming what failed — Redis when it is down, else GitHub — so the agent retries. */
+function retryLater(d: ReportsDeps, error: unknown, what: string): ReportAnswer {
+  const reason = d.unavailable?.();
+  const down = error instanceof Unavailable ? error.message : reason && `${reason}; retry later`;
+  if (down) return { status: 503, body: { message: down } };
+  d.log.error({ err: error }, `${what}; answering 503 so the agent retries`);
+  return { status: 503, body: { message: "GitHub is unavailable; retry later" } };
 }
 
 async function configFor(d: ReportsDeps, report: Report) {
