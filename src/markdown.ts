@@ -68,7 +68,7 @@ export function safeUrl(url: string | undefined, host: string | undefined): stri
   if (parsed.protocol !== "https:" || parsed.host.toLowerCase() !== host.toLowerCase()) return undefined;
   if (parsed.username || parsed.password) return undefined;
   return parsed.href.replace(
-    /[\s()[\]<>"'`\\|]/g,
+    /[\s()[\]<>"'`\\|@]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
   );
 }

@@ -3,6 +3,7 @@ import type { AppDeps } from "../app.js";
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import { GitHubPromotionStore } from "../github/promotion-store.js";
 import { type Octokit, publishCheckRun, type RepoRef } from "../github/repo-client.js";
+import { isImageTag } from "../images/reference.js";
 import { appsForBuild, type Build } from "../promotion/build.js";
 import { firstEnvironments } from "../promotion/environments.js";
 import { type PromoteOutcome, promote } from "../promotion/promote.js";
@@ -32,9 +33,22 @@ export async function handleBuild(
     const configRepo = { owner, repo };
     const loaded = await deps.configs.load(octokit, configRepo);
     if (!loaded) continue;
-    for (const app of appsForBuild(loaded.config, build)) {
+    const { apps, refused } = appsForBuild(loaded.config, build);
+    for (const { app, reason } of refused)
+      log.warn(
+        { repo: fullName, app, source: build.source, trigger: build.trigger },
+        `build refused: ${reason}`,
+      );
+    for (const app of apps) {
       const tag = build.tag ?? (await tagFor(octokit, app, build, log));
       if (tag === undefined) continue;
+      if (!isImageTag(tag)) {
+        log.warn(
+          { repo: fullName, app: app.name, source: build.source },
+          `build refused: ${tag} is not an image tag`,
+        );
+        continue;
+      }
       for (const env of firstEnvironments(loaded.config, app)) {
         const outcome = await promoteLocked(octokit, deps, {
           configRepo,

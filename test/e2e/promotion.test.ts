@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
 import { type PullRecord, sendWebhook } from "../support/github/index.js";
 import { capturedLog, levels } from "../support/log.js";
-import { repository, repositoryId } from "../support/payloads.js";
+import { repository, repositoryId, webhookExample } from "../support/payloads.js";
 import {
   checkSuiteCompleted,
   configRepoFiles,
@@ -51,6 +51,7 @@ describe("build events open and maintain promotion PRs", () => {
     lines.length = 0;
     stack.github.state.repos.delete("acme/deploy");
     stack.github.state.repos.delete("acme/api");
+    stack.github.state.repos.delete("acme/other");
     stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
     stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
     stack.github.clearFaults();
@@ -176,10 +177,9 @@ describe("build events open and maintain promotion PRs", () => {
 
     it.each([
       ["repository_dispatch", () => from("acme/other", dispatch("9.9.9"))],
-      ["release", () => from("acme/other", releasePublished("9.9.9", at(9)))],
       ["registry_package", () => from("acme/other", containerPublished("9.9.9", `sha256:${"9".repeat(64)}`))],
     ])(
-      "a %s from another repository of the installation opens nothing and says why at warn",
+      "a %s of another team's image from another repository opens nothing and says why at warn",
       async (event, payload) => {
         stack.github.createRepo("acme/other", { files: { "README.md": "other team\n" } });
         stack.github.resetRequests();
@@ -193,6 +193,24 @@ describe("build events open and maintain promotion PRs", () => {
         expect(JSON.stringify(line)).toContain("acme/api");
       },
     );
+
+    it("a repository that names the config repo in its own ferry.yml still promotes nothing of another app", async () => {
+      stack.github.createRepo("acme/other", { files: { ".github/ferry.yml": "config: acme/deploy\n" } });
+      await deliver("installation_repositories", webhookExample("installation_repositories", "added", {}));
+      stack.github.resetRequests();
+      const run = workflowRun(sha(0x99));
+      run.repository = repository("acme/other");
+      (run.workflow_run as Record<string, unknown>).head_repository = repository("acme/other");
+      for (const [event, payload] of [
+        ["repository_dispatch", from("acme/other", dispatch("9.9.9"))],
+        ["release", from("acme/other", releasePublished("9.9.9", at(9)))],
+        ["workflow_run", run],
+      ] as const)
+        expect(await deliver(event, payload)).toBe(200);
+      expect(ferryPrs()).toHaveLength(0);
+      expect(writes()).toEqual([]);
+      expect(refusedBuilds()).toHaveLength(1); // the dispatch named api's image; the others name no app
+    });
 
     it("a package announced without a repository counts for nobody", async () => {
       const payload = containerPublished("9.9.9", `sha256:${"9".repeat(64)}`) as Record<string, unknown>;
@@ -245,6 +263,11 @@ describe("build events open and maintain promotion PRs", () => {
         files: { ".github/ferry.yml": ferryYml.replace("    source: acme/api\n", "") },
       });
       await stack.github.idle();
+      // The next tests recreate acme/deploy without a push: restore the config-repo index after.
+      onTestFinished(async () => {
+        stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": ferryYml } });
+        await stack.github.idle();
+      });
       const [config] = stack.github.checkRuns("acme/deploy", head).filter((r) => r.name === "Ferry / config");
       expect(config?.conclusion).toBe("success");
       const [warning, ...others] = config?.output.annotations ?? [];
@@ -252,7 +275,7 @@ describe("build events open and maintain promotion PRs", () => {
       expect(warning).toMatchObject({
         annotation_level: "warning",
         path: ".github/ferry.yml",
-        start_line: 7,
+        start_line: 9,
       });
       expect(warning?.message).toContain("apps.0.source");
       expect(warning?.message).toContain("no build promotes api");
