@@ -44,7 +44,7 @@ export function plainText(text: string): string {
     .replace(/:\/\//g, `:${zwsp}//`)
     .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}${zwsp}.`);
   // At the start of a line these open a list, a setext underline or an ordered list item.
-  return escaped.replace(/^([-+=])/, "\\$1").replace(/^(\d{1,9})([.)])/, "$1\\$2");
+  return escaped.replace(/^([-+=])/, "\\$1").replace(/^(\d{1,9})([.)])(?=\s|$)/, "$1\\$2");
 }
 
 /** Markdown for one table cell: an unescaped pipe would end the cell. */

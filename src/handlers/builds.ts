@@ -4,6 +4,7 @@ import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema
 import { GitHubPromotionStore } from "../github/promotion-store.js";
 import { type Octokit, publishCheckRun, type RepoRef } from "../github/repo-client.js";
 import { isImageTag } from "../images/reference.js";
+import { codeSpan, plainText } from "../markdown.js";
 import { appsForBuild, type Build } from "../promotion/build.js";
 import { firstEnvironments } from "../promotion/environments.js";
 import { type PromoteOutcome, promote } from "../promotion/promote.js";
@@ -127,8 +128,11 @@ async function reportFailure(
   outcome: Extract<PromoteOutcome, { status: "failed" }>,
   log: Log,
 ): Promise<void> {
-  const detail = outcome.findings.map((f) => `- \`${f.file}:${f.line}\` ${f.message}`).join("\n");
-  const text = `Ferry could not promote ${build.tag} to ${env.name}: ${outcome.reason}.${detail ? `\n\n${detail}` : ""}`;
+  // Findings quote files and the build's own text: code spans and plain text only.
+  const detail = outcome.findings
+    .map((f) => `- ${codeSpan(`${f.file}:${f.line}`)} ${plainText(f.message)}`)
+    .join("\n");
+  const text = `Ferry could not promote ${codeSpan(build.tag ?? "the build")} to ${env.name}: ${plainText(outcome.reason)}.${detail ? `\n\n${detail}` : ""}`;
   try {
     if (outcome.pr) {
       await octokit.rest.issues.createComment({ ...configRepo, issue_number: outcome.pr.number, body: text });

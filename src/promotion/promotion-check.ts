@@ -1,5 +1,7 @@
 import type { CheckOutput } from "../checks/check-output.js";
+import { isImageTag } from "../images/reference.js";
 import { checkTagRules, compareTags } from "../images/tags.js";
+import { codeSpan, tableCell } from "../markdown.js";
 import type { ImageChange } from "./image-changes.js";
 import type { Marker } from "./marker.js";
 
@@ -41,7 +43,7 @@ export function promotionCheck(facts: PromotionFacts): CheckOutput {
     problems.push("This Ferry branch's PR has lost its marker; Ferry cannot tell what it promotes.");
   if (facts.ferry && facts.ferry.unexpected.length > 0) {
     problems.push(
-      `A Ferry PR may change image references only, but this one also changes: ${facts.ferry.unexpected.map((p) => `\`${p}\``).join(", ")}.`,
+      `A Ferry PR may change image references only, but this one also changes: ${facts.ferry.unexpected.map(codeSpan).join(", ")}.`,
     );
   }
   const ok = lines.every((l) => l.ok) && problems.length === 0;
@@ -51,7 +53,8 @@ export function promotionCheck(facts: PromotionFacts): CheckOutput {
         "| --- | --- | --- | --- | --- |",
         ...lines.map(
           (l) =>
-            `| ${l.env} | ${l.app} | \`${l.from}\` | \`${l.to}\` | ${l.ok ? "✅" : "❌"} ${l.notes.join("; ")} |`,
+            // From and to are the PR's text: code spans. Notes quote only valid image tags (see judge).
+            `| ${l.env} | ${l.app} | ${tableCell(codeSpan(l.from))} | ${tableCell(codeSpan(l.to))} | ${l.ok ? "✅" : "❌"} ${l.notes.join("; ")} |`,
         ),
       ]
     : ["This PR changes no image reference of an app in ferry.yml."];
@@ -104,6 +107,11 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
   const tag = pin.tag ?? "";
   line.to = pin.digest ? `${tag}@${pin.digest.slice(0, 19)}…` : tag;
   if (!tag) fail("no tag");
+  else if (!isImageTag(tag)) {
+    // Never echoed: the notes are rendered as markdown, and this text is the PR author's.
+    fail("the new tag is not a valid image tag (1-128 of letters, digits, _ . -)");
+    return line;
+  }
   const broken = tag ? checkTagRules(tag, env.tags) : undefined;
   if (broken) fail(broken);
   if (env.digest === "required" && !pin.digest) fail(`${env.name} requires a digest`);
@@ -113,7 +121,7 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
     else fail(`${tag} was not verified healthy in ${env.after} first`);
   }
   const running = change.from.length === 1 ? change.from[0] : undefined;
-  const order = running && tag ? compareTags(tag, running, facts.builtAt) : undefined;
+  const order = running && isImageTag(running) && tag ? compareTags(tag, running, facts.builtAt) : undefined;
   if (order !== undefined && order < 0) {
     if (!facts.rollback) fail(`downgrade from ${running}: add the \`${rollbackLabel}\` label to roll back`);
     else {

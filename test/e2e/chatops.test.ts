@@ -72,7 +72,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     const line = "/ferry promote `api` ``x`` @acme/admins <img src=x> [x](https://evil.example)";
     const { reply, reactions } = await say("alice", line);
     expect(reply).toBe(
-      `@alice Ferry did not understand \`\`\` ${line} \`\`\`. Usage: \`/ferry promote <app> <tag> to <env>\` or \`/ferry rollback <app> <env> [reason]\` (write access required).`,
+      `@alice Ferry did not understand \`\`\`${line}\`\`\`. Usage: \`/ferry promote <app> <tag> to <env>\` or \`/ferry rollback <app> <env> [reason]\` (write access required).`,
     );
     expect(reactions).toEqual(["confused"]);
   });
@@ -128,7 +128,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
       "/ferry rollback api staging @acme/admins ![x](https://evil.example/x.png) <img src=x> #1",
     );
     const body = ferryPrs()[0]?.body ?? "";
-    expect(body).toMatch(/\*\*Reason:\*\* @\u200bacme\/admins .* \(requested by @alice in #\d+;/);
+    expect(body).toMatch(/\*\*Reason:\*\* \u200b@\u200bacme\/admins .* \(requested by @alice in #\d+;/);
     for (const raw of ["@acme/admins", "![x]", "<img", "](https://evil.example", " #1 "])
       expect(body).not.toContain(raw);
   });
