@@ -122,6 +122,37 @@ describe("evidence is read only from Ferry's own check runs", () => {
     expect(other).toMatchObject({ conclusion: "success", updates: 0 });
   });
 
+  it("runs another app made under Ferry's check names neither block nor replace Ferry's own", async () => {
+    world = await startWorld();
+    const head = world.stack.github.push("acme/deploy", {
+      branch: "change",
+      files: { "overlays/staging/kustomization.yaml": kustomization("1.4.2") },
+    });
+    for (const name of ["Ferry / validate", "Ferry / promotion"])
+      await otherApp(world).rest.checks.create({
+        owner: "acme",
+        repo: "deploy",
+        name,
+        head_sha: head,
+        status: "in_progress",
+      });
+    await world.dev.rest.pulls.create({
+      owner: "acme",
+      repo: "deploy",
+      head: "change",
+      base: "main",
+      title: "Bump",
+    });
+    await world.stack.github.idle();
+    for (const name of ["Ferry / validate", "Ferry / promotion"]) {
+      expect(ferrysOwn(world, head, name).map((r) => r.status)).toEqual(["completed"]);
+      const other = world.stack.github
+        .checkRuns("acme/deploy", head)
+        .filter((r) => r.name === name && r.app_id);
+      expect(other.map((r) => [r.status, r.updates])).toEqual([["in_progress", 0]]);
+    }
+  });
+
   it("rollback does not take another app's word that a tag ran healthy", async () => {
     world = await startWorld();
     const first = await world.mergeStaging("1.5.0");
