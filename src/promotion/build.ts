@@ -41,30 +41,33 @@ const skip = (reason: string): BuildResult => ({ ok: false, errors: { level: "de
 const refuse = (reason: string): BuildResult => ({ ok: false, errors: { level: "warn", reason } });
 const built = (build: Build): BuildResult => ({ ok: true, value: build });
 
-const repository = z.object({
+/** The `repository` of a build event: the fields a build reads. */
+export const buildRepository = z.object({
   id: z.number().optional(),
   full_name: z.string(),
   html_url: z.string().optional(),
 });
-type Repository = z.infer<typeof repository>;
+type Repository = z.infer<typeof buildRepository>;
 
 /** Workflow events that run a pull request's code (a fork's, or a branch not yet reviewed). */
 const pullRequestEvents = /^pull_request/;
 
-const workflowRun = z.object({
+export const workflowRunPayload = z.object({
   action: z.literal("completed"),
   workflow_run: z.object({
     conclusion: z.string().nullable(),
     event: z.string(),
-    path: z.string(),
+    /** The workflow file; older payloads carry it only as `workflow.path`. */
+    path: z.string().optional(),
     head_branch: z.string().nullable(),
     head_sha: z.string(),
-    head_repository: repository.nullable().optional(),
+    head_repository: buildRepository.nullable().optional(),
     run_number: z.number(),
     html_url: z.string(),
     updated_at: z.string(),
   }),
-  repository,
+  workflow: z.object({ path: z.string() }).optional(),
+  repository: buildRepository,
 });
 
 /**
@@ -72,7 +75,7 @@ const workflowRun = z.object({
  * repository (a fork), is refused whatever its branch is called: its code was never merged.
  */
 export function buildFromWorkflowRun(payload: unknown): BuildResult {
-  const parsed = workflowRun.safeParse(payload);
+  const parsed = workflowRunPayload.safeParse(payload);
   if (!parsed.success) return skip("not a completed workflow run");
   const run = parsed.data.workflow_run;
   const repo = parsed.data.repository;
@@ -86,6 +89,8 @@ export function buildFromWorkflowRun(payload: unknown): BuildResult {
     return refuse(
       `workflow run ${run.html_url} built code from ${run.head_repository?.full_name ?? "an unknown repository"}, not from ${repo.full_name} (a fork's branch never promotes)`,
     );
+  const path = run.path ?? parsed.data.workflow?.path;
+  if (path === undefined) return refuse(`workflow run ${run.html_url} names no workflow file`);
   return built({
     ...origin(repo),
     trigger: "workflow_run",
@@ -93,14 +98,14 @@ export function buildFromWorkflowRun(payload: unknown): BuildResult {
     builtAt: run.updated_at,
     url: run.html_url,
     workflow: {
-      file: run.path.split("/").pop() ?? run.path,
+      file: path.split("/").pop() ?? path,
       branch: run.head_branch ?? "",
       runNumber: run.run_number,
     },
   });
 }
 
-const registryPackage = z.object({
+export const registryPackagePayload = z.object({
   action: z.literal("published"),
   registry_package: z.object({
     name: z.string(),
@@ -124,7 +129,7 @@ const registryPackage = z.object({
       })
       .nullable(),
   }),
-  repository: repository.nullable().optional(),
+  repository: buildRepository.nullable().optional(),
 });
 
 /**
@@ -132,7 +137,7 @@ const registryPackage = z.object({
  * package linked to no repository is refused: nothing says which app's source published it.
  */
 export function buildFromRegistryPackage(payload: unknown, now: Date): BuildResult {
-  const parsed = registryPackage.safeParse(payload);
+  const parsed = registryPackagePayload.safeParse(payload);
   if (!parsed.success) return skip("not a published package");
   const pkg = parsed.data.registry_package;
   const version = pkg.package_version;
@@ -161,7 +166,7 @@ export function buildFromRegistryPackage(payload: unknown, now: Date): BuildResu
   });
 }
 
-const release = z.object({
+export const releasePayload = z.object({
   action: z.literal("published"),
   release: z.object({
     tag_name: z.string(),
@@ -169,12 +174,12 @@ const release = z.object({
     published_at: z.string().nullable(),
     draft: z.boolean().optional(),
   }),
-  repository,
+  repository: buildRepository,
 });
 
 /** A published release: its tag is the image tag. */
 export function buildFromRelease(payload: unknown, now: Date): BuildResult {
-  const parsed = release.safeParse(payload);
+  const parsed = releasePayload.safeParse(payload);
   if (!parsed.success) return skip("not a published release");
   if (parsed.data.release.draft) return skip("a draft release");
   const r = parsed.data.release;
@@ -207,7 +212,7 @@ const dispatch = z.object({
       .optional(),
     url: z.string().optional(),
   }),
-  repository,
+  repository: buildRepository,
 });
 
 /** Parses a dispatch; a refusal says what the payload lacks (for the operator's log). */

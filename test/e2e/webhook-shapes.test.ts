@@ -15,7 +15,7 @@ const deploy = repository("acme/deploy");
 const malformed: [string, string | undefined, Record<string, unknown>, string][] = [
   ["issue_comment", "created", { comment: null }, "comment"],
   ["issue_comment", "created", { comment: { id: 1, body: 42 } }, "comment.body"],
-  ["issue_comment", "created", { sender: { login: "mallory" } }, "sender.type"],
+  ["issue_comment", "created", { sender: { login: "mallory", type: undefined } }, "sender.type"],
   ["push", undefined, { commits: "all of them" }, "commits"],
   ["pull_request", "opened", { pull_request: { head: null } }, "pull_request.head"],
   ["pull_request", "labeled", { label: { name: 7 } }, "label.name"],
@@ -36,7 +36,7 @@ const malformed: [string, string | undefined, Record<string, unknown>, string][]
   ],
   ["workflow_run", "completed", { workflow_run: null }, "workflow_run"],
   ["release", "published", { release: { tag_name: null } }, "release.tag_name"],
-  ["installation", "created", { installation: { id: "x" } }, "installation.id"],
+  ["installation", "created", { installation: null }, "installation"],
   ["installation_repositories", "added", { installation: null }, "installation"],
   ["issue_comment", "created", { repository: { owner: null } }, "repository.owner"],
 ];
