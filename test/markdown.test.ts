@@ -67,9 +67,7 @@ describe("plainText", () => {
     const raw = render(hostile.join("\n\n"));
     expect(raw.links).toBeGreaterThan(3);
     expect(raw.images).toBeGreaterThan(0);
-    expect(raw.elements).toEqual(
-      expect.arrayContaining(["h1", "script", "b", "ol", "blockquote", "pre"]),
-    );
+    expect(raw.elements).toEqual(expect.arrayContaining(["h1", "script", "b", "ol", "blockquote", "pre"]));
     expect(raw.mentions).toEqual(expect.arrayContaining(["acme/admins", "octocat"]));
     expect(raw.refs).toContain("1");
   });
