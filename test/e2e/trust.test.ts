@@ -4,8 +4,9 @@
  */
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
-import { report, startWorld, until, type World } from "../reports/support.js";
+import { ferryYml, report, startWorld, until, type World } from "../reports/support.js";
 import type { CheckRunRecord } from "../support/github/index.js";
+import { render } from "../support/markdown.js";
 import { kustomization } from "./fixtures.js";
 
 let world: World;
@@ -77,6 +78,65 @@ describe("report text reaches GitHub only as plain text", () => {
     expect(check.output.summary).toContain("ok \\# Pwned \\[click\\](https:\u200b//evil.example)");
     // still one table row per object: the message's pipes and newlines stay inside its cell
     expect(check.output.summary?.split("\n").filter((l) => l.startsWith("| Application"))).toHaveLength(1);
+  });
+});
+
+describe("a pull request author's text reaches the checks only as code or plain text", () => {
+  it("file names, tags and ferry.yml values in Ferry / validate, Ferry / promotion and Ferry / config", async () => {
+    world = await startWorld();
+    const hostile = "`` <img src=x> @acme/admins [x](https://evil.example) #1";
+    const head = world.stack.github.push("acme/deploy", {
+      branch: "hostile",
+      files: {
+        [`overlays/staging/${hostile}.yaml`]: "a: [unclosed\n",
+        "overlays/staging/kustomization.yaml": kustomization(`<img src=x> @acme/admins`),
+        ".github/ferry.yml": `${ferryYml()}  - name: "@acme/admins <img src=x>"\n    environment: staging\n`,
+      },
+    });
+    await world.dev.rest.pulls.create({
+      owner: "acme",
+      repo: "deploy",
+      head: "hostile",
+      base: "main",
+      title: "x",
+    });
+    await world.stack.github.idle();
+    for (const name of ["Ferry / validate", "Ferry / promotion", "Ferry / config"]) {
+      const [run] = ferrysOwn(world, head, name);
+      expect(run?.conclusion, name).toBe("failure");
+      const shown = render(run?.output.summary ?? "");
+      expect(shown.images, `${name}: ${shown.html}`).toBe(0);
+      expect(shown.links, `${name}: ${shown.html}`).toBe(0);
+      expect(shown.mentions, `${name}: ${shown.html}`).toEqual([]);
+      expect(shown.refs, `${name}: ${shown.html}`).toEqual([]);
+      expect(
+        shown.elements.filter(
+          (e) =>
+            ![
+              "p",
+              "ul",
+              "li",
+              "h3",
+              "table",
+              "thead",
+              "tbody",
+              "tr",
+              "th",
+              "td",
+              "code",
+              "details",
+              "summary",
+              "strong",
+              "sub",
+            ].includes(e),
+        ),
+        `${name}: ${shown.html}`,
+      ).toEqual([]);
+    }
+    expect(render(ferrysOwn(world, head, "Ferry / validate")[0]?.output.summary ?? "").html).toContain(
+      // (git keeps no empty path segment: `//` in the name is stored as `/`)
+      "<code>overlays/staging/`` &lt;img src=x&gt; @acme/admins [x](https:/evil.example) #1.yaml</code>",
+    );
   });
 });
 
