@@ -1,17 +1,22 @@
 import { type Document, isMap, isNode, isScalar, type Node } from "yaml";
 import type { z } from "zod";
-import type { Finding, Result } from "../findings.js";
+import type { Finding } from "../findings.js";
 import { documentData, parseYamlFile, positionOf, type YamlFile } from "../manifests/yaml-file.js";
 import { type FerryConfig, ferryConfigSchema } from "./schema.js";
 
 /** Where Ferry's config lives in a config repo (and, optionally, in an app repo). */
 export const configPath = ".github/ferry.yml";
 
+/** A valid ferry.yml may still carry warnings: settings that are allowed but probably not meant. */
+export type ConfigResult =
+  | { ok: true; value: FerryConfig; warnings: Finding[] }
+  | { ok: false; errors: Finding[] };
+
 /**
  * Parses and validates ferry.yml. Every error names the key path and the line and column
  * of the offending node, so it can become a check run annotation.
  */
-export function parseFerryConfig(text: string, path = configPath): Result<FerryConfig> {
+export function parseFerryConfig(text: string, path = configPath): ConfigResult {
   const file = parseYamlFile(path, text);
   if (file.findings.length > 0) return { ok: false, errors: file.findings.map(asConfigFinding) };
   const doc = file.documents[0];
@@ -25,8 +30,30 @@ export function parseFerryConfig(text: string, path = configPath): Result<FerryC
     return { ok: false, errors: [configError(path, 1, 1, (error as Error).message)] };
   }
   const parsed = ferryConfigSchema.safeParse(data ?? {});
-  if (parsed.success) return { ok: true, value: parsed.data };
+  if (parsed.success) return { ok: true, value: parsed.data, warnings: warnings(file, doc, parsed.data) };
   return { ok: false, errors: parsed.error.issues.map((issue) => issueFinding(file, doc, issue)) };
+}
+
+/** An app without `source` takes no builds: allowed (ChatOps and the chain still promote it), but said. */
+function warnings(file: YamlFile, doc: Document.Parsed, config: FerryConfig): Finding[] {
+  return config.apps.flatMap((app, i) => {
+    if (app.source !== undefined) return [];
+    const { node } = locate(doc, ["apps", i], undefined);
+    const { line, column } = positionOf(file, node?.range?.[0] ?? 0);
+    return [
+      {
+        file: file.path,
+        line,
+        column,
+        severity: "warning" as const,
+        rule: "config",
+        message:
+          `apps.${i}.source (missing): no build promotes ${app.name}. source names the owner/repo whose ` +
+          "builds (workflow runs, releases, packages, ferry-build dispatches) may promote this app; builds " +
+          "from any other repository are refused. Set it, e.g. source: acme/api.",
+      },
+    ];
+  });
 }
 
 function issueFinding(file: YamlFile, doc: Document.Parsed, issue: z.core.$ZodIssue): Finding {

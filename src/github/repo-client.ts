@@ -2,6 +2,7 @@ import type { ProbotOctokit } from "probot";
 import { annotationBatches } from "../checks/annotations.js";
 import type { CheckOutput } from "../checks/check-output.js";
 import { fitCheckOutput } from "../checks/fit-output.js";
+import { ownAppId } from "./app-identity.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -79,15 +80,17 @@ export async function startCheckRuns(
   headSha: string,
   names: readonly string[],
 ): Promise<Map<string, number>> {
+  const appId = await ownAppId(octokit);
   const { data } = await octokit.rest.checks.listForRef({
     ...repo,
     ref: headSha,
     filter: "latest",
+    app_id: appId,
     per_page: 100,
   });
   const ids = new Map<string, number>();
   for (const name of names) {
-    const existing = data.check_runs.find((r) => r.name === name)?.id;
+    const existing = data.check_runs.find((r) => r.name === name && r.app?.id === appId)?.id;
     const id =
       existing === undefined
         ? (await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: "in_progress" })).data
@@ -99,16 +102,23 @@ export async function startCheckRuns(
   return ids;
 }
 
-/** The latest check run named `name` on `ref`, or undefined: one request. */
+/**
+ * The latest check run named `name` on `ref` that Ferry itself created, or undefined: one request.
+ * GitHub filters by app; the app id is checked again on the answer, since a run another app
+ * created under Ferry's name must never count as Ferry's evidence.
+ */
 export async function latestCheckRun(octokit: Octokit, repo: RepoRef, ref: string, name: string) {
+  const appId = await ownAppId(octokit);
   const { data } = await octokit.rest.checks.listForRef({
     ...repo,
     ref,
     check_name: name,
     filter: "latest",
+    app_id: appId,
     per_page: 1,
   });
-  return data.check_runs[0];
+  const run = data.check_runs[0];
+  return run?.app?.id === appId ? run : undefined;
 }
 
 async function findCheckRun(

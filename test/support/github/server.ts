@@ -6,6 +6,7 @@ import { HttpError } from "./errors.js";
 import { WebhookEvents } from "./events.js";
 import { type FaultRule, Faults, faultBody } from "./faults.js";
 import { GraphqlEndpoint } from "./graphql.js";
+import { appSlugOf } from "./json.js";
 import { enforceRequestLimits } from "./limits.js";
 import type {
   CheckRunRecord,
@@ -110,6 +111,8 @@ export interface GitHubServer {
   expireTokens(): void;
   /** A token whose requests act as this (human) user, e.g. to open a PR or comment as "alice". */
   userToken(login: string): string;
+  /** An installation token of another GitHub App (`app-<id>[bot]`): its check runs carry its app id. */
+  appToken(appId: number): string;
   /** A user clicks "Re-run" on a check run: emits `check_run.rerequested`. */
   rerequestCheckRun(fullName: string, checkRunId: number, user?: string): void;
   /** A user clicks "Re-run all checks": emits `check_suite.rerequested` for the suite of `headSha`. */
@@ -202,11 +205,16 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       // Authentication comes first, as on GitHub: a fault never hides a 401.
       const authorization = req.headers.authorization;
       let actor = state.bot;
+      let appId = options.appId;
       if (match && JWT_ROUTES.has(match.route)) {
         verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId);
       } else if (match || isGraphql) {
-        const login = tokens.check(authorization).login;
-        if (login) actor = state.user(login);
+        const token = tokens.check(authorization);
+        if (token.login) actor = state.user(token.login);
+        if (token.appId !== undefined) {
+          appId = token.appId;
+          actor = state.user(appSlugOf(state, appId).concat("[bot]"));
+        }
       }
       const fault = faults.take({ method, path, route: entry.route, graphqlNames });
       if (fault && !fault.afterEffect) {
@@ -224,6 +232,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           body: parsed as Ctx["body"],
           headers: req.headers,
           actor,
+          appId,
           path,
           repo: () => {
             const r = state.repo(`${match.params.owner}/${match.params.repo}`);
@@ -340,6 +349,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     idle: () => queue.idle(),
     expireTokens: () => tokens.expireAll(),
     userToken: (login) => tokens.issue(installationId, login).token,
+    appToken: (appId) => tokens.issue(installationId, undefined, appId).token,
     rerequestCheckRun: (fullName, checkRunId, user = "octocat") => {
       const r = repoOf(fullName);
       const run = r.checkRuns.find((c) => c.id === checkRunId);
