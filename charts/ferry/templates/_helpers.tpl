@@ -6,8 +6,14 @@
 {{- end -}}
 {{- end -}}
 
+{{/* A release named like "ferry-agent" (the agent alone) keeps that name. */}}
 {{- define "ferry.agentName" -}}
-{{- printf "%s-agent" (include "ferry.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- $full := include "ferry.fullname" . -}}
+{{- if hasSuffix "-agent" $full -}}
+{{- $full -}}
+{{- else -}}
+{{- printf "%s-agent" $full | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "ferry.redisName" -}}
