@@ -6,6 +6,7 @@ import { ConfigSource } from "./github/config-source.js";
 import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, readReportBody, receiveReport, reportsPath } from "./handlers/reports.js";
+import { ferryLog } from "./log.js";
 import { connectRedis, RedisReplayCache } from "./redis.js";
 import type { Settings } from "./settings.js";
 
@@ -30,7 +31,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     redisConfig: settings.redisUrl,
     logLevel: settings.logLevel,
     logFormat: settings.logFormat,
-    ...(options.log ? { log: options.log } : {}),
+    log: options.log ?? ferryLog({ level: settings.logLevel, format: settings.logFormat }),
     Octokit: ferryOctokit({ writeIntervalMs: settings.writeIntervalMs, retryBaseMs: settings.retryBaseMs }),
   });
   // Several replicas share replay protection through Redis; one replica needs none.

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildInto, repoRoot } from "../support/build.js";
+import { repoRoot, sharedBuild } from "../support/build.js";
 
 const exec = promisify(execFile);
 
@@ -32,7 +32,7 @@ let action: Action;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ferry-action-"));
-  const app = await buildInto(join(work, "app"));
+  const app = await sharedBuild();
   binDir = join(work, "bin");
   await mkdir(binDir);
   await writeFile(

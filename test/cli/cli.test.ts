@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildInto, repoRoot } from "../support/build.js";
+import { repoRoot, sharedBuild } from "../support/build.js";
 import { KubeTestServer } from "../support/kube/server.js";
 import { freePort } from "../support/processes.js";
 
@@ -15,7 +15,7 @@ let cli: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ferry-cli-"));
-  cli = join(await buildInto(join(work, "app")), "dist", "cli.js");
+  cli = join(await sharedBuild(), "dist", "cli.js");
 }, 120_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
 

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildInto, repoRoot } from "../support/build.js";
+import { repoRoot, sharedBuild } from "../support/build.js";
 import {
   type Container,
   containerArgv,
@@ -41,7 +41,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ferry-image-"));
   image = imageConfig(await readFile(join(repoRoot, "Dockerfile"), "utf8"));
   // The image's WORKDIR, rebuilt here: dist/, package.json and the production dependencies.
-  appDir = await buildInto(join(work, "app"));
+  appDir = await sharedBuild();
   github = await startGitHubServer({ appId: 1234, privateKey: keys.privateKey, account: "acme" });
   stops.push(() => github.close());
   if (redisServer) {
