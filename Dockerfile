@@ -23,6 +23,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# App registration (`ferry serve` without APP_ID) sends app.yml to GitHub.
+COPY app.yml ./
 # `ferry` on PATH, so `kubectl exec … -- ferry validate` works too.
 RUN chmod 0755 /app/dist/cli.js && ln -s /app/dist/cli.js /usr/local/bin/ferry
 # A numeric non-root user: Kubernetes' runAsNonRoot can only verify a numeric one. Nothing is

@@ -11,7 +11,7 @@ export const repoRoot = resolve(import.meta.dirname, "..", "..");
 const run = promisify(execFile);
 
 /**
- * `<dir>/dist` compiled from src/ with tsconfig.build.json, `<dir>/package.json`, and
+ * `<dir>/dist` compiled from src/ with tsconfig.build.json, `<dir>/package.json` and app.yml, and
  * `<dir>/node_modules` linked to the repo's (the runtime stage of the image installs the same
  * production dependencies). Returns `dir`.
  */
@@ -23,7 +23,8 @@ export async function buildInto(dir: string): Promise<string> {
     [tsc, "-p", join(repoRoot, "tsconfig.build.json"), "--outDir", join(dir, "dist")],
     { cwd: repoRoot },
   );
-  await copyFile(join(repoRoot, "package.json"), join(dir, "package.json"));
+  // What the package and the image ship beside dist/: app registration reads app.yml.
+  for (const file of ["package.json", "app.yml"]) await copyFile(join(repoRoot, file), join(dir, file));
   await symlink(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
   return dir;
 }
@@ -34,7 +35,7 @@ export async function buildInto(dir: string): Promise<string> {
  */
 export async function sharedBuild(): Promise<string> {
   const hash = createHash("sha256");
-  for (const file of ["package.json", "tsconfig.json", "tsconfig.build.json"]) {
+  for (const file of ["package.json", "app.yml", "tsconfig.json", "tsconfig.build.json"]) {
     hash.update(file).update(await readFile(join(repoRoot, file)));
   }
   const sources = (await readdir(join(repoRoot, "src"), { recursive: true })).sort();
