@@ -29,7 +29,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const unescape = (text: string) =>
+const unescapeHtml = (text: string) =>
   text
     .replaceAll("&quot;", '"')
     .replaceAll("&#39;", "'")
@@ -61,8 +61,8 @@ describe("app registration (no APP_ID)", () => {
 
     // The page: a form that posts app.yml's manifest to GitHub, with where to come back to.
     const page = await (await fetch(`${base}/`)).text();
-    const action = unescape(/<form action="([^"]+)" method="post">/.exec(page)?.[1] ?? "");
-    const manifestJson = unescape(/name="manifest" value="([^"]+)"/.exec(page)?.[1] ?? "");
+    const action = unescapeHtml(/<form action="([^"]+)" method="post">/.exec(page)?.[1] ?? "");
+    const manifestJson = unescapeHtml(/name="manifest" value="([^"]+)"/.exec(page)?.[1] ?? "");
     const state = new URL(action).searchParams.get("state") ?? "";
     expect(action).toBe(`${github.url}/settings/apps/new?state=${state}`);
     const manifest = JSON.parse(manifestJson) as Record<string, unknown>;
@@ -134,8 +134,8 @@ describe("app registration (no APP_ID)", () => {
       const base = `http://127.0.0.1:${port}`;
       await waitForStatus(`${base}/`, 200, setup);
       const page = await (await fetch(`${base}/`)).text();
-      const action = unescape(/<form action="([^"]+)"/.exec(page)?.[1] ?? "");
-      const manifestJson = unescape(/name="manifest" value="([^"]+)"/.exec(page)?.[1] ?? "");
+      const action = unescapeHtml(/<form action="([^"]+)"/.exec(page)?.[1] ?? "");
+      const manifestJson = unescapeHtml(/name="manifest" value="([^"]+)"/.exec(page)?.[1] ?? "");
       const code = createAppFromManifest(github.state, manifestJson, { pem: "-----BEGIN another key" });
       const answer = await fetch(
         `${base}/setup/callback?code=${code}&state=${new URL(action).searchParams.get("state")}`,
