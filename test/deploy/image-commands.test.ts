@@ -101,6 +101,25 @@ describe("the image", () => {
   });
 });
 
+describe("docker run IMAGE <command>", () => {
+  it("runs validate and plan on a mounted checkout (ENTRYPOINT + the arguments, WORKDIR, image ENV)", async () => {
+    const repo = join(repoRoot, "examples", "config-repo");
+    const run = async (args: string[]) => {
+      const running = start(hostArgv([...image.entrypoint, ...args]), {
+        cwd: appDir,
+        env: { ...image.env, PATH: process.env.PATH ?? "" },
+      });
+      return { code: await running.exited, output: running.output() };
+    };
+    const validated = await run(["validate", repo]);
+    expect(validated.output).toMatch(/files checked, 0 errors/);
+    expect(validated.code).toBe(0);
+    const planned = await run(["plan", "--image", "ghcr.io/acme/api:1.5.0", "--env", "staging", repo]);
+    expect(planned.output).toContain("2 references in 2 files to change");
+    expect(planned.code).toBe(0);
+  });
+});
+
 describe.each(cases)("%s", (source) => {
   let objects: K8sObject[];
   beforeAll(async () => {
