@@ -97,26 +97,39 @@ describe("logs", () => {
   it.skipIf(spawnSync("sh", ["-c", "command -v script"]).status !== 0)(
     "on a terminal the default is readable lines",
     async () => {
-      // util-linux `script` gives `ferry serve` a terminal; `timeout` stops it after it started.
+      // util-linux `script` runs `ferry serve` on a terminal of its own.
       const port = await freePort();
-      const command = `timeout -s TERM 4 "${process.execPath}" "${appDir}/dist/cli.js" serve`;
-      const result = spawnSync("script", ["-qec", command, "/dev/null"], {
-        encoding: "utf8",
-        env: {
-          PATH: process.env.PATH ?? "",
-          APP_ID: "1234",
-          PRIVATE_KEY: keys.privateKey,
-          WEBHOOK_SECRET: secret,
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          GHE_HOST: github.host,
-          GHE_PROTOCOL: "http",
+      const running = start(
+        ["script", "-qec", `"${process.execPath}" "${appDir}/dist/cli.js" serve`, "/dev/null"],
+        {
+          cwd: appDir,
+          env: {
+            PATH: process.env.PATH ?? "",
+            APP_ID: "1234",
+            PRIVATE_KEY: keys.privateKey,
+            WEBHOOK_SECRET: secret,
+            PORT: String(port),
+            HOST: "127.0.0.1",
+            GHE_HOST: github.host,
+            GHE_PROTOCOL: "http",
+          },
         },
-      });
-      const line = result.stdout.split("\n").find((l) => l.includes("listening on port")) ?? result.stdout;
+      );
+      try {
+        await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, running);
+        await expect.poll(() => running.output(), { timeout: 5000 }).toContain("listening on port");
+      } finally {
+        // Closing the terminal hangs up on ferry, as closing a terminal window does.
+        await running.stop();
+      }
+      const line =
+        running
+          .output()
+          .split("\n")
+          .find((l) => l.includes("listening on port")) ?? "";
       expect(line).toMatch(/\[\d\d:\d\d:\d\d\.\d{3}\] .*INFO.*Ferry listening on port \d+/);
       expect(line).not.toContain("{");
     },
-    15_000,
+    30_000,
   );
 });
