@@ -53,7 +53,11 @@ beforeAll(async () => {
   packed = (JSON.parse(stdout) as (typeof packed)[])[0] as typeof packed;
   installDir = join(work, "consumer");
   await mkdir(installDir);
-  await npm(["install", join(work, packed.filename), "--no-audit", "--no-fund", "--omit=dev"], installDir);
+  // --prefer-offline: cached metadata is fine for a test; a cold cache still fetches.
+  await npm(
+    ["install", join(work, packed.filename), "--no-audit", "--no-fund", "--omit=dev", "--prefer-offline"],
+    installDir,
+  );
 }, 600_000);
 
 afterAll(() => rm(work, { recursive: true, force: true }));
