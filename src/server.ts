@@ -7,6 +7,7 @@ import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, receiveReport, reportsPath } from "./handlers/reports.js";
 import { readBody, refuseBody, respond } from "./http-body.js";
+import { ferryLog } from "./log.js";
 import { answer503DuringOutage } from "./outage.js";
 import { RedisLink, RedisReplayCache } from "./redis.js";
 import { sharedThrottle } from "./redis-throttle.js";
@@ -46,9 +47,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     privateKey: settings.privateKey,
     secret: settings.webhookSecret,
     baseUrl: settings.baseUrl,
-    logLevel: settings.logLevel,
-    logFormat: settings.logFormat,
-    ...(options.log ? { log: options.log } : {}),
+    log: options.log ?? ferryLog({ level: settings.logLevel, format: settings.logFormat }),
     Octokit: withThrottle(
       ferryOctokit({
         writeIntervalMs: settings.writeIntervalMs,

@@ -11,7 +11,7 @@ import { findingLine, renderPlanText, unifiedDiff } from "../promotion/plan-rend
 import { planUpdate, type UpdatePlan } from "../promotion/plan-update.js";
 import { type Io, processIo } from "./io.js";
 
-const usage = `usage: ferry plan --image <image:tag[@digest]> --env <environment> [options] [dir]
+export const usage = `usage: ferry plan --image <image:tag[@digest]> --env <environment> [options] [dir]
 
 Shows what Ferry's pull request would change to bring the image to the environment: every
 reference under the environment's paths (file:line, old → new) and a unified diff.

@@ -16,7 +16,7 @@ import {
 import { renderSarif } from "../policy/render-sarif.js";
 import { type Io, processIo } from "./io.js";
 
-const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path]
+export const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path]
 
 Validates the manifests under dir (default: .), which should be the config repo's root:
 YAML syntax, Kubernetes schemas, kustomization.yaml and the policy of .github/ferry.yml.

@@ -23,6 +23,7 @@ import { appRoutes, JWT_ROUTES } from "./routes/app.js";
 import { checkRoutes, suiteFor } from "./routes/checks.js";
 import { gitRoutes } from "./routes/git.js";
 import { issueRoutes } from "./routes/issues.js";
+import { manifestRoutes, UNAUTHENTICATED_ROUTES } from "./routes/manifests.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
 import { GitHubState, personOf } from "./state.js";
@@ -171,6 +172,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
   router.add(checkRoutes);
   router.add(pullRoutes);
   router.add(issueRoutes);
+  router.add(manifestRoutes);
   const requests: RequestLogEntry[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -208,7 +210,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       let appId = options.appId;
       if (match && JWT_ROUTES.has(match.route)) {
         verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId);
-      } else if (match || isGraphql) {
+      } else if ((match && !UNAUTHENTICATED_ROUTES.has(match.route)) || isGraphql) {
         const token = tokens.check(authorization);
         if (token.login) actor = state.user(token.login);
         if (token.appId !== undefined) {
