@@ -153,7 +153,11 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
     typeof signature === "string" &&
     (await d.probot.webhooks.verify(read.body, signature).catch(() => false));
   if (!signed) {
-    d.probot.log.warn("webhook refused: the signature does not match the payload and WEBHOOK_SECRET");
+    const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
+    d.probot.log.warn(
+      { event: header("x-github-event"), delivery: header("x-github-delivery"), status: 400 },
+      "webhook refused: its signature does not match WEBHOOK_SECRET (check the secret in the app's settings)",
+    );
     respond(res, 400, { message: "signature does not match the payload and the webhook secret" });
     return true;
   }
