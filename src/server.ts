@@ -7,6 +7,7 @@ import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, readReportBody, receiveReport, reportsPath } from "./handlers/reports.js";
 import { connectRedis, RedisReplayCache } from "./redis.js";
+import { resolveTools } from "./render/tools.js";
 import type { Settings } from "./settings.js";
 
 export const webhookPath = "/api/github/webhooks";
@@ -38,6 +39,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   const deps = createDeps({
     configs: new ConfigSource({ maxAgeMs: settings.configMaxAgeMs }),
     ...(redis ? { replay: new RedisReplayCache(redis) } : {}),
+    ...(settings.render ? { render: resolveTools(settings.render) } : {}),
   });
   const webhooks = await createNodeMiddleware(ferryApp(deps), { probot, webhooksPath: webhookPath });
   // After the middleware: Probot creates its logger while initialising.

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import type { RenderSettings } from "./render/tools.js";
 
 const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal"]);
 
@@ -29,6 +30,14 @@ const envSchema = z
     FERRY_CONFIG_MAX_AGE_MS: z.coerce.number().int().min(0).default(300_000),
     /** Base of the retry back-off for 5xx answers and rate limits (seconds × this). */
     GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(0).default(1000),
+    /** Render kustomize and Helm output for the rendered diff (docs/rendering.md); `off` skips it. */
+    FERRY_RENDER: z.enum(["on", "off"]).default("on"),
+    /** kubectl (for its built-in kustomize) and helm; unset: found on PATH. */
+    FERRY_KUBECTL: z.string().optional(),
+    FERRY_HELM: z.string().optional(),
+    /** Wall time and memory of one kustomize or helm run. */
+    FERRY_RENDER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+    FERRY_RENDER_MEMORY_MB: z.coerce.number().int().min(256).default(1024),
   })
   .superRefine((env, ctx) => {
     if (env.PRIVATE_KEY === undefined && env.PRIVATE_KEY_PATH === undefined) {
@@ -63,6 +72,8 @@ export interface Settings {
   writeIntervalMs: number;
   retryBaseMs: number;
   configMaxAgeMs: number;
+  /** Rendering settings, or undefined when FERRY_RENDER=off. */
+  render: RenderSettings | undefined;
 }
 
 export class SettingsError extends Error {}
@@ -94,6 +105,15 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     writeIntervalMs: e.GITHUB_WRITE_INTERVAL_MS,
     retryBaseMs: e.GITHUB_RETRY_BASE_MS,
     configMaxAgeMs: e.FERRY_CONFIG_MAX_AGE_MS,
+    render:
+      e.FERRY_RENDER === "off"
+        ? undefined
+        : {
+            kubectl: e.FERRY_KUBECTL,
+            helm: e.FERRY_HELM,
+            timeoutMs: e.FERRY_RENDER_TIMEOUT_MS,
+            memoryMb: e.FERRY_RENDER_MEMORY_MB,
+          },
   };
 }
 

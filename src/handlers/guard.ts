@@ -24,6 +24,7 @@ import { imageChanges } from "../promotion/image-changes.js";
 import { parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
+import { renderStep } from "./render-step.js";
 
 /** The parts of a pull request the guard reads. */
 export interface GuardedPull {
@@ -80,6 +81,22 @@ export async function guardPullRequest(
         headMessage,
       }),
     );
+    // Last, so the rendering time never delays the required checks above.
+    if (deps.render) {
+      const changed = files.map((f) => f.path);
+      await renderStep({
+        octokit,
+        repo,
+        head: pr.head,
+        base,
+        config: loaded.config,
+        snapshot,
+        changed,
+        reported: report.findings,
+        tools: deps.render,
+        log,
+      });
+    }
   } catch (error) {
     log.error({ err: error, pr: pr.number }, "the guard failed; concluding its checks with the reason");
     const reason = `Ferry failed while checking this PR: ${(error as Error).message}. Re-run the check; if it keeps failing, tell your platform team.`;
