@@ -6,6 +6,7 @@ type Command = { run(argv: string[]): Promise<number> };
 const commands: Record<string, () => Promise<Command>> = {
   // one line per command: name → lazy import of src/commands/<name>.ts
   agent: () => import("./agent/command.js"),
+  diff: () => import("./commands/diff.js"),
   plan: () => import("./commands/plan.js"),
   validate: () => import("./commands/validate.js"),
 };

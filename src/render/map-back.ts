@@ -63,7 +63,15 @@ export function mapBack(
         if (!best || depth > best.depth) best = { location: locate(yamlFile, doc, sourcePath), depth };
       }
     }
-    return best?.location ?? fallback;
+    if (best) return best.location;
+    if (object.generatedIn !== undefined) {
+      // A generated ConfigMap or Secret: the generator's entry in its kustomization.
+      const { file, field } = object.generatedIn;
+      const lines = files.text(file)?.split("\n") ?? [];
+      const index = lines.findIndex((l) => l.startsWith(`${field}:`));
+      if (index >= 0) return { file, line: index + 1, column: 1 };
+    }
+    return fallback;
   }
   // Helm: look the field up by name in the values.
   const key = [...path].reverse().find((p): p is string => typeof p === "string");

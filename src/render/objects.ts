@@ -14,6 +14,8 @@ export interface RenderedObject {
   target: RenderTarget;
   /** kustomize: the repo path of the file the object came from (its origin annotation). */
   origin?: string;
+  /** kustomize: the kustomization whose generator made it (`configMapGenerator`, `secretGenerator`). */
+  generatedIn?: { file: string; field: string };
   /** helm: the template that produced it (`# Source:`), as a repo path. */
   template?: string;
 }
@@ -54,8 +56,15 @@ export function parseRendered(
     const annotations = isRecord(metadata.annotations) ? metadata.annotations : undefined;
     const origin = annotations?.[originAnnotation];
     if (annotations && typeof origin === "string") {
-      const path = (parse(origin) as { path?: unknown } | null)?.path;
-      if (typeof path === "string" && target.tool === "kustomize") object.origin = joinPath(target.dir, path);
+      const parsed = parse(origin) as { path?: unknown; configuredIn?: unknown; configuredBy?: { kind?: unknown } } | null;
+      if (target.tool === "kustomize" && typeof parsed?.path === "string")
+        object.origin = joinPath(target.dir, parsed.path);
+      const kind = parsed?.configuredBy?.kind;
+      if (target.tool === "kustomize" && typeof parsed?.configuredIn === "string" && typeof kind === "string")
+        object.generatedIn = {
+          file: joinPath(target.dir, parsed.configuredIn),
+          field: `${kind.charAt(0).toLowerCase()}${kind.slice(1)}`,
+        };
       if (!options.keepOrigin) {
         delete annotations[originAnnotation];
         if (Object.keys(annotations).length === 0) delete metadata.annotations;
