@@ -34,6 +34,8 @@ export function mapBack(
   const target = object.target;
   const fallback: Location = { file: target.source, line: 1, column: 1 };
   if (target.tool === "kustomize") {
+    const image = imageOverride(object, path, target, files, parsed);
+    if (image) return image;
     let best: { location: Location; depth: number } | undefined;
     const consider = (file: string, doc: Document.Parsed) => {
       const yaml = parsed(file);
@@ -112,6 +114,40 @@ export function mapBack(
     if (text !== undefined) return { file: object.template, line: index >= 0 ? index + 1 : 1, column: 1 };
   }
   return fallback;
+}
+
+/**
+ * An image a kustomization's `images:` entry rewrote: its newTag (or digest, newName) line,
+ * the root's own kustomization first.
+ */
+function imageOverride(
+  object: RenderedObject,
+  path: Path,
+  target: Extract<RenderedObject["target"], { tool: "kustomize" }>,
+  files: RepoFiles,
+  parsed: (file: string) => YamlFile | undefined,
+): Location | undefined {
+  if (path.at(-1) !== "image") return undefined;
+  const rendered = valueAt(object.data, path);
+  if (typeof rendered !== "string") return undefined;
+  const kustomizations = [target.source, ...[...target.inputs].map((d) => files.kustomizationIn(d))].filter(
+    (f): f is string => f !== undefined,
+  );
+  for (const file of new Set(kustomizations)) {
+    const yaml = parsed(file);
+    const doc = yaml?.documents[0];
+    const images = doc?.get("images", true);
+    if (!yaml || !doc || !isSeq(images)) continue;
+    for (const [i, entry] of images.items.entries()) {
+      if (!isMap(entry)) continue;
+      const newName = entry.get("newName") ?? entry.get("name");
+      if (typeof newName !== "string" || !rendered.startsWith(newName)) continue;
+      if (rendered.length > newName.length && !":@".includes(rendered.charAt(newName.length))) continue;
+      const field = ["newTag", "digest", "newName"].find((k) => entry.has(k));
+      if (field) return locate(yaml, doc, ["images", i, field]);
+    }
+  }
+  return undefined;
 }
 
 /**

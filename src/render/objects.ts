@@ -56,7 +56,11 @@ export function parseRendered(
     const annotations = isRecord(metadata.annotations) ? metadata.annotations : undefined;
     const origin = annotations?.[originAnnotation];
     if (annotations && typeof origin === "string") {
-      const parsed = parse(origin) as { path?: unknown; configuredIn?: unknown; configuredBy?: { kind?: unknown } } | null;
+      const parsed = parse(origin) as {
+        path?: unknown;
+        configuredIn?: unknown;
+        configuredBy?: { kind?: unknown };
+      } | null;
       if (target.tool === "kustomize" && typeof parsed?.path === "string")
         object.origin = joinPath(target.dir, parsed.path);
       const kind = parsed?.configuredBy?.kind;

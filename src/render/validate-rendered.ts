@@ -48,7 +48,7 @@ export async function validateRendered(input: {
     const object = objects[index];
     if (object === undefined) continue;
     if (existing.has(`${changed[index]?.key}\n${finding.rule}\n${finding.message}`)) continue;
-    const path = lines[index]?.get(finding.line) ?? [];
+    const path = pathOf(lines[index]?.get(finding.line) ?? [], finding.message);
     const at = mapBack(object, path, input.files, cache);
     if (reported.has(`${at.file}\n${at.line}\n${finding.rule}`)) continue;
     findings.push({
@@ -63,25 +63,44 @@ export async function validateRendered(input: {
   return findings;
 }
 
-/** Line → key path of the node that starts there (the first one, outermost), for a YAML text. */
-function linePaths(text: string): Map<number, (string | number)[]> {
+/**
+ * Of the paths starting on a finding's line (a list item and its first key share one), the
+ * deepest whose key the message names as a word (`"envv"`, `.envv`, `image "…"`), else the outermost.
+ */
+function pathOf(candidates: (string | number)[][], message: string): (string | number)[] {
+  for (const path of [...candidates].reverse()) {
+    const key = path.at(-1);
+    if (typeof key === "string" && new RegExp(`(^|[^\\w-])${key.replace(/[^\w-]/g, "\\$&")}([^\\w-]|$)`).test(message))
+      return path;
+  }
+  return candidates[0] ?? [];
+}
+
+/** Line → key paths of the nodes that start there, outermost first, for a YAML text. */
+function linePaths(text: string): Map<number, (string | number)[][]> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
-  const map = new Map<number, (string | number)[]>();
+  const map = new Map<number, (string | number)[][]>();
+  const add = (line: number | undefined, path: (string | number)[]) => {
+    if (line === undefined) return;
+    const list = map.get(line) ?? [];
+    list.push(path);
+    map.set(line, list);
+  };
   const visit = (node: unknown, path: (string | number)[]) => {
     if (isMap(node)) {
       for (const pair of node.items) {
         if (!isPair(pair) || !isScalar(pair.key)) continue;
         const child = [...path, String(pair.key.value)];
         const line = pair.key.range ? lineCounter.linePos(pair.key.range[0]).line : undefined;
-        if (line !== undefined && !map.has(line)) map.set(line, child);
+        add(line, child);
         visit(pair.value, child);
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
         const range = (item as { range?: [number, number, number] }).range;
         const line = range ? lineCounter.linePos(range[0]).line : undefined;
-        if (line !== undefined && !map.has(line)) map.set(line, [...path, i]);
+        add(line, [...path, i]);
         visit(item, [...path, i]);
       });
     }
