@@ -70,7 +70,10 @@ export async function validateRendered(input: {
 function pathOf(candidates: (string | number)[][], message: string): (string | number)[] {
   for (const path of [...candidates].reverse()) {
     const key = path.at(-1);
-    if (typeof key === "string" && new RegExp(`(^|[^\\w-])${key.replace(/[^\w-]/g, "\\$&")}([^\\w-]|$)`).test(message))
+    if (
+      typeof key === "string" &&
+      new RegExp(`(^|[^\\w-])${key.replace(/[^\w-]/g, "\\$&")}([^\\w-]|$)`).test(message)
+    )
       return path;
   }
   return candidates[0] ?? [];
