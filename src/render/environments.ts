@@ -1,8 +1,7 @@
-import picomatch from "picomatch";
 import type { EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
 import { diffRendered, type ObjectDiff } from "./diff.js";
-import { planEnvironment, type RenderPlan, type RenderTarget, type RepoIdentity, touches } from "./plan.js";
+import { planEnvironment, type RenderPlan, type RenderTarget, type RepoIdentity, touchedPart } from "./plan.js";
 import { type RenderTools, renderSide } from "./render.js";
 import { RepoFiles } from "./repo-files.js";
 import type { TreeFile } from "./tree.js";
@@ -47,14 +46,12 @@ export async function renderEnvironments(input: RenderInput): Promise<Environmen
   const baseFiles = repoFiles(input.base);
   const headFiles = repoFiles(input.head);
   const work: { environment: EnvironmentConfig; base: RenderPlan; head: RenderPlan }[] = [];
+  const changed = new Set(input.changed);
   for (const environment of input.config.environments) {
-    const head = planEnvironment(environment, headFiles, input.self);
-    const base = planEnvironment(environment, baseFiles, input.self);
-    const inEnv = picomatch(environment.paths, { dot: true });
-    const touched =
-      input.changed.some((p) => inEnv(p)) || touches(head, input.changed) || touches(base, input.changed);
-    if (!touched || (head.targets.length === 0 && base.targets.length === 0 && head.findings.length === 0))
-      continue;
+    const head = touchedPart(planEnvironment(environment, headFiles, input.self), changed);
+    const base = touchedPart(planEnvironment(environment, baseFiles, input.self), changed);
+    // A target present only at the base (a root the change removes) renders to nothing at the head.
+    if (head.targets.length === 0 && base.targets.length === 0 && head.findings.length === 0) continue;
     work.push({ environment, base, head });
   }
   if (work.length === 0) return [];

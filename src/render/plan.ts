@@ -125,13 +125,23 @@ export function planEnvironment(
   return plan;
 }
 
-/** Every input of a plan: a change to one of them (or under one, for directories) touches it. */
-export function touches(plan: RenderPlan, changed: readonly string[]): boolean {
-  return plan.targets.some((t) =>
-    changed.some((c) =>
-      [...t.inputs].some((input) => c === input || c.startsWith(`${input}/`) || input === ""),
-    ),
-  );
+/** Whether a change touches a target: a changed path is one of its inputs, or under one. */
+export function touchesTarget(target: RenderTarget, changed: ReadonlySet<string>): boolean {
+  for (const input of target.inputs) {
+    if (input === "" || changed.has(input)) return true;
+    for (const c of changed) if (c.startsWith(`${input}/`)) return true;
+  }
+  return false;
+}
+
+/**
+ * The part of a plan a change touches: its targets with a changed input (an untouched target
+ * renders the same at base and head), and the findings on changed files or touched targets.
+ */
+export function touchedPart(plan: RenderPlan, changed: ReadonlySet<string>): RenderPlan {
+  const targets = plan.targets.filter((t) => touchesTarget(t, changed));
+  const files = new Set([...changed, ...targets.flatMap((t) => [t.source, ...t.inputs])]);
+  return { targets, findings: plan.findings.filter((f) => files.has(f.file)), missing: plan.missing };
 }
 
 function helmRelease(

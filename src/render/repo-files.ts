@@ -4,6 +4,7 @@ import { parseAllDocuments } from "yaml";
 export class RepoFiles {
   readonly texts: ReadonlyMap<string, string>;
   private readonly dirs = new Set<string>([""]);
+  private readonly parsed = new Map<string, unknown[]>();
 
   constructor(files: Iterable<{ path: string; text: string }>) {
     const texts = new Map<string, string>();
@@ -41,15 +42,23 @@ export class RepoFiles {
 
   /** Plain data of every document of a YAML file that parses cleanly; [] otherwise. */
   documents(path: string): unknown[] {
-    const text = this.texts.get(path);
-    if (text === undefined || text.length > 4 * 1024 * 1024) return [];
-    try {
-      return parseAllDocuments(text).flatMap((doc) =>
-        doc.errors.length > 0 ? [] : [doc.toJS({ maxAliasCount: 100 }) as unknown],
-      );
-    } catch {
-      return [];
+    let documents = this.parsed.get(path);
+    if (documents === undefined) {
+      documents = parse(this.texts.get(path));
+      this.parsed.set(path, documents);
     }
+    return documents;
+  }
+}
+
+function parse(text: string | undefined): unknown[] {
+  if (text === undefined || text.length > 4 * 1024 * 1024) return [];
+  try {
+    return parseAllDocuments(text).flatMap((doc) =>
+      doc.errors.length > 0 ? [] : [doc.toJS({ maxAliasCount: 100 }) as unknown],
+    );
+  } catch {
+    return [];
   }
 }
 
