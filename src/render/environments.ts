@@ -1,7 +1,13 @@
 import type { EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
 import { diffRendered, type ObjectDiff } from "./diff.js";
-import { planEnvironment, type RenderPlan, type RenderTarget, type RepoIdentity, touchedPart } from "./plan.js";
+import {
+  planEnvironment,
+  type RenderPlan,
+  type RenderTarget,
+  type RepoIdentity,
+  touchedPart,
+} from "./plan.js";
 import { type RenderTools, renderSide } from "./render.js";
 import { RepoFiles } from "./repo-files.js";
 import type { TreeFile } from "./tree.js";

@@ -22,8 +22,8 @@ export interface SideResult {
 }
 
 /**
- * Renders every target over one side of the repo, in one sandbox (written once, removed
- * afterwards); each tool run gets its own limits. A failed run is a finding on the target's
+ * Renders every target over one side of the repo, in one sandbox (written once with the files
+ * the targets read, removed afterwards); each tool run gets its own limits. A failed run is a finding on the target's
  * source file, with the tool's message.
  */
 export async function renderSide(
@@ -41,64 +41,70 @@ export async function renderSide(
     injected.add(dirOf(file.path));
     return { path: file.path, text };
   });
-  return withSandbox(prepared, async ({ repo, home, refused }) => {
-    const result: SideResult = { objects: [], findings: [...refused] };
-    let valuesCount = 0;
-    for (const target of targets) {
-      const binary = target.tool === "kustomize" ? tools.kubectl : tools.helm;
-      if (binary === undefined) continue; // reported once per check by the caller
-      let args: string[];
-      if (target.tool === "kustomize") {
-        // `./` keeps a directory named like a flag (`-x`) from being read as one.
-        args = ["kustomize", "--load-restrictor", "LoadRestrictionsRootOnly", `./${target.dir}`];
-      } else {
-        args = [
-          "template",
-          target.release,
-          `./${target.chart}`,
-          "--namespace",
-          target.namespace,
-          "--include-crds",
-          "--skip-tests",
-        ];
-        for (const source of target.values) {
-          if (source.file !== undefined) args.push("--values", join(repo, source.file));
-          else if (source.inline !== undefined) {
-            const file = join(home, `values-${valuesCount++}.yaml`);
-            const { values } = source.inline;
-            await writeFile(file, typeof values === "string" ? values : JSON.stringify(values));
-            args.push("--values", file);
+  const inputs = [...new Set(targets.flatMap((t) => [...t.inputs]))];
+  const needed = (path: string) => inputs.some((i) => i === "" || path === i || path.startsWith(`${i}/`));
+  return withSandbox(
+    prepared,
+    async ({ repo, home, refused }) => {
+      const result: SideResult = { objects: [], findings: [...refused] };
+      let valuesCount = 0;
+      for (const target of targets) {
+        const binary = target.tool === "kustomize" ? tools.kubectl : tools.helm;
+        if (binary === undefined) continue; // reported once per check by the caller
+        let args: string[];
+        if (target.tool === "kustomize") {
+          // `./` keeps a directory named like a flag (`-x`) from being read as one.
+          args = ["kustomize", "--load-restrictor", "LoadRestrictionsRootOnly", `./${target.dir}`];
+        } else {
+          args = [
+            "template",
+            target.release,
+            `./${target.chart}`,
+            "--namespace",
+            target.namespace,
+            "--include-crds",
+            "--skip-tests",
+          ];
+          for (const source of target.values) {
+            if (source.file !== undefined) args.push("--values", join(repo, source.file));
+            else if (source.inline !== undefined) {
+              const file = join(home, `values-${valuesCount++}.yaml`);
+              const { values } = source.inline;
+              await writeFile(file, typeof values === "string" ? values : JSON.stringify(values));
+              args.push("--values", file);
+            }
           }
+          for (const { name, value, string } of target.set)
+            args.push(string ? "--set-string" : "--set", `${name}=${value}`);
         }
-        for (const { name, value, string } of target.set)
-          args.push(string ? "--set-string" : "--set", `${name}=${value}`);
+        const run = await runTool(binary, args, { cwd: repo, home, limits });
+        if (run.stopped === undefined && /fatal error: out of memory|cannot allocate memory/.test(run.stderr))
+          run.stopped = `over the ${Math.round(limits.memoryBytes / 1024 / 1024)} MiB memory limit`;
+        if (run.code !== 0 || run.stopped !== undefined) {
+          const what =
+            target.tool === "kustomize"
+              ? `kustomize build ${target.dir || "."}`
+              : `helm template ${target.chart || "."}`;
+          result.findings.push({
+            file: target.source,
+            line: 1,
+            column: 1,
+            severity: "error",
+            rule: "render",
+            message: `${what} failed${run.stopped ? ` (${run.stopped})` : ""}: ${toolMessage(run.stderr, [repo, home])}`,
+          });
+          continue;
+        }
+        result.objects.push(
+          ...parseRendered(run.stdout, target, {
+            keepOrigin: target.tool === "kustomize" && !injected.has(target.dir),
+          }),
+        );
       }
-      const run = await runTool(binary, args, { cwd: repo, home, limits });
-      if (run.stopped === undefined && /fatal error: out of memory|cannot allocate memory/.test(run.stderr))
-        run.stopped = `over the ${Math.round(limits.memoryBytes / 1024 / 1024)} MiB memory limit`;
-      if (run.code !== 0 || run.stopped !== undefined) {
-        const what =
-          target.tool === "kustomize"
-            ? `kustomize build ${target.dir || "."}`
-            : `helm template ${target.chart || "."}`;
-        result.findings.push({
-          file: target.source,
-          line: 1,
-          column: 1,
-          severity: "error",
-          rule: "render",
-          message: `${what} failed${run.stopped ? ` (${run.stopped})` : ""}: ${toolMessage(run.stderr, [repo, home])}`,
-        });
-        continue;
-      }
-      result.objects.push(
-        ...parseRendered(run.stdout, target, {
-          keepOrigin: target.tool === "kustomize" && !injected.has(target.dir),
-        }),
-      );
-    }
-    return result;
-  });
+      return result;
+    },
+    needed,
+  );
 }
 
 /** The root kustomization with `buildMetadata: [originAnnotations]`, so each object names its file. */

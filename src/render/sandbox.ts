@@ -22,6 +22,7 @@ export interface Sandbox {
 export async function withSandbox<T>(
   files: readonly TreeFile[],
   work: (sandbox: Sandbox) => Promise<T>,
+  needed: (path: string) => boolean = () => true,
 ): Promise<T> {
   const root = await mkdtemp(join(tmpdir(), "ferry-render-"));
   try {
@@ -29,7 +30,10 @@ export async function withSandbox<T>(
     const home = join(root, "home");
     await mkdir(join(home, "bin"), { recursive: true });
     await mkdir(repo);
-    const { files: resolved, refused } = resolveSymlinks(files);
+    // Links resolve against the whole tree; only the files the renders read are written.
+    const all = resolveSymlinks(files);
+    const resolved = all.files.filter((f) => needed(f.path));
+    const refused = all.refused.filter((f) => needed(f.file));
     const dirs = new Set<string>();
     for (const file of resolved) dirs.add(dirname(join(repo, file.path)));
     for (const dir of dirs) await mkdir(dir, { recursive: true });

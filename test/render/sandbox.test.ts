@@ -124,7 +124,7 @@ describe("rendering in a sandbox", () => {
         tool: "kustomize",
         dir: "overlays/staging",
         source: "overlays/staging/kustomization.yaml",
-        inputs: new Set(),
+        inputs: new Set(["overlays/staging"]),
         patches: [],
       },
     ]);
@@ -167,12 +167,14 @@ describe("rendering in a sandbox", () => {
           tool: "kustomize",
           dir: "overlays/staging",
           source: "overlays/staging/kustomization.yaml",
-          inputs: new Set(),
+          inputs: new Set(["overlays/staging"]),
           patches: [],
         },
       ]);
       expect(result.objects).toEqual([]);
-      expect(result.findings).toMatchObject([{ rule: "render", severity: "error" }]);
+      expect(result.findings).toMatchObject([
+        { rule: "render", severity: "error", message: expect.stringMatching(/network is unreachable|proxyconnect/) },
+      ]);
       expect(requests).toBe(0);
     } finally {
       server.close();
@@ -210,11 +212,13 @@ describe("rendering in a sandbox", () => {
         tool: "kustomize",
         dir: "overlays/staging",
         source: "overlays/staging/kustomization.yaml",
-        inputs: new Set(),
+        inputs: new Set(["overlays/staging"]),
         patches: [],
       },
     ]);
-    expect(result.findings).toMatchObject([{ rule: "render", severity: "error" }]);
+    expect(result.findings).toMatchObject([
+      { rule: "render", severity: "error", message: expect.stringContaining("external plugins disabled") },
+    ]);
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -233,7 +237,7 @@ describe("rendering in a sandbox", () => {
       values: [],
       set: [],
       source: "charts/loop/Chart.yaml",
-      inputs: new Set<string>(),
+      inputs: new Set(["charts/loop"]),
     };
     const slow = await renderSide(files, [target], {
       ...tools,
