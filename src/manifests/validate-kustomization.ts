@@ -129,7 +129,9 @@ export function kustomizePatchPaths(kustomizations: readonly { path: string; tex
     if (typeof data !== "object" || data === null) continue;
     const { patches, patchesStrategicMerge, patchesJson6902 } = data as Record<string, unknown>;
     const listed = [
-      ...listOf(patches).map((p) => (isObject(p) ? p.path : undefined)),
+      // A bare string under `patches` is an old form kustomize 5 rejects (reported on the
+      // kustomization); the file it names is still a patch, not a whole object.
+      ...listOf(patches).map((p) => (isObject(p) ? p.path : p)),
       ...listOf(patchesJson6902).map((p) => (isObject(p) ? p.path : undefined)),
       // An entry with a line break is an inline patch, not a file.
       ...listOf(patchesStrategicMerge),

@@ -141,7 +141,16 @@ export function touchesTarget(target: RenderTarget, changed: ReadonlySet<string>
 export function touchedPart(plan: RenderPlan, changed: ReadonlySet<string>): RenderPlan {
   const targets = plan.targets.filter((t) => touchesTarget(t, changed));
   const files = new Set([...changed, ...targets.flatMap((t) => [t.source, ...t.inputs])]);
-  return { targets, findings: plan.findings.filter((f) => files.has(f.file)), missing: plan.missing };
+  // A refusal stays when the change is beside it (a file of the refused root changed).
+  const beside = (file: string) => {
+    const dir = posix.dirname(file);
+    return [...changed].some((c) => dir === "." || c.startsWith(`${dir}/`));
+  };
+  return {
+    targets,
+    findings: plan.findings.filter((f) => files.has(f.file) || beside(f.file)),
+    missing: plan.missing,
+  };
 }
 
 function helmRelease(

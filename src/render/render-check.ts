@@ -39,6 +39,22 @@ export function renderCheck(input: RenderCheckInput): CheckOutput {
     };
   }
   const errors = input.findings.filter((f) => f.severity === "error").length;
+  if (errors === 0 && input.diffs.length === 0 && input.rendered.kustomize + input.rendered.helm === 0) {
+    // Everything was refused (a remote base, a plugin, a chart from a Helm repository).
+    return {
+      name,
+      conclusion: "neutral",
+      title: "Not rendered",
+      summary: [
+        `Ferry rendered nothing for **${input.environment}**:`,
+        "",
+        ...input.findings
+          .slice(0, 30)
+          .map((f) => `- \`${cell(f.file)}:${f.line}\`: ${cell(firstLine(f.message))}`),
+      ].join("\n"),
+      annotations,
+    };
+  }
   const warnings = input.findings.filter((f) => f.severity === "warning").length;
   const counts = (["added", "changed", "removed"] as const)
     .map((c) => [c, input.diffs.filter((d) => d.change === c).length] as const)

@@ -48,9 +48,16 @@ export async function renderSide(
     async ({ repo, home, refused }) => {
       const result: SideResult = { objects: [], findings: [...refused] };
       let valuesCount = 0;
-      for (const target of targets) {
+      // Two runs at a time per side: the tools wait on the disk as much as on the CPU.
+      const outcomes: SideResult[] = targets.map(() => ({ objects: [], findings: [] }));
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < targets.length; i = next++)
+          await renderOne(targets[i] as RenderTarget, outcomes[i] as SideResult);
+      };
+      const renderOne = async (target: RenderTarget, out: SideResult) => {
         const binary = target.tool === "kustomize" ? tools.kubectl : tools.helm;
-        if (binary === undefined) continue; // reported once per check by the caller
+        if (binary === undefined) return; // reported once per check by the caller
         let args: string[];
         if (target.tool === "kustomize") {
           // `./` keeps a directory named like a flag (`-x`) from being read as one.
@@ -85,7 +92,7 @@ export async function renderSide(
             target.tool === "kustomize"
               ? `kustomize build ${target.dir || "."}`
               : `helm template ${target.chart || "."}`;
-          result.findings.push({
+          out.findings.push({
             file: target.source,
             line: 1,
             column: 1,
@@ -93,13 +100,19 @@ export async function renderSide(
             rule: "render",
             message: `${what} failed${run.stopped ? ` (${run.stopped})` : ""}: ${toolMessage(run.stderr, [repo, home])}`,
           });
-          continue;
+          return;
         }
-        result.objects.push(
+        out.objects.push(
           ...parseRendered(run.stdout, target, {
             keepOrigin: target.tool === "kustomize" && !injected.has(target.dir),
           }),
         );
+      };
+      await Promise.all([worker(), worker()]);
+      // In the targets' order, whatever order the runs finished in.
+      for (const out of outcomes) {
+        result.objects.push(...out.objects);
+        result.findings.push(...out.findings);
       }
       return result;
     },

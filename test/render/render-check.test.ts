@@ -98,3 +98,29 @@ describe("a missing binary", () => {
     });
   });
 });
+
+describe("an environment whose renders are all refused", () => {
+  it("is neutral, lists why, and keeps the refusal when a file beside the kustomization changed", async () => {
+    const cfg = config({ environments: [{ name: "staging", paths: ["overlays/staging/**"] }] });
+    const files = [
+      {
+        path: "overlays/staging/kustomization.yaml",
+        text: "resources:\n  - https://github.com/acme/bases//api?ref=v1\n  - cm.yaml\n",
+      },
+      { path: "overlays/staging/cm.yaml", text: "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n" },
+    ];
+    const [result] = await renderEnvironments({
+      config: cfg,
+      base: files,
+      head: files,
+      changed: ["overlays/staging/cm.yaml"],
+      self: { owner: "acme", repo: "deploy" },
+      tools: { kubectl: "/nonexistent/kubectl", helm: undefined },
+    });
+    const check = renderCheck({ ...(result as NonNullable<typeof result>), environment: "staging" });
+    expect(check).toMatchObject({ conclusion: "neutral", title: "Not rendered" });
+    expect(check.summary).toContain(
+      'overlays/staging/kustomization.yaml:2`: not rendered: resources "https://github.com/acme/bases//api?ref=v1" is remote',
+    );
+  });
+});

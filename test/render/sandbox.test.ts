@@ -173,7 +173,11 @@ describe("rendering in a sandbox", () => {
       ]);
       expect(result.objects).toEqual([]);
       expect(result.findings).toMatchObject([
-        { rule: "render", severity: "error", message: expect.stringMatching(/network is unreachable|proxyconnect/) },
+        {
+          rule: "render",
+          severity: "error",
+          message: expect.stringMatching(/network is unreachable|proxyconnect/),
+        },
       ]);
       expect(requests).toBe(0);
     } finally {
