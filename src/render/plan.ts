@@ -114,6 +114,7 @@ export function planEnvironment(
 
   for (const path of envPaths) {
     if (!/\.ya?ml$/i.test(path) || isKustomizationPath(path) || /(^|\/)templates\//.test(path)) continue;
+    if (files.patchFiles().has(path)) continue; // a values patch, not a release of its own
     files.documents(path).forEach((doc, index) => {
       if (!isRecord(doc) || typeof doc.kind !== "string" || typeof doc.apiVersion !== "string") return;
       if (doc.kind === "HelmRelease" && doc.apiVersion.startsWith("helm.toolkit.fluxcd.io/"))
@@ -183,7 +184,7 @@ function helmRelease(
   const chartPath = typeof chartSpec.chart === "string" ? resolveInRepo("", chartSpec.chart) : undefined;
   if (sourceKind !== "GitRepository" && sourceKind !== "Bucket") {
     note(
-      `not rendered: HelmRelease ${name} takes chart "${String(chartSpec.chart)}" from a ${String(sourceKind)}; Ferry renders only charts in this repository (no network)`,
+      `not rendered: HelmRelease ${name} takes chart "${String(chartSpec.chart)}" from ${typeof sourceKind === "string" ? `a ${sourceKind}` : "a source it does not name"}; Ferry renders only charts in this repository (no network)`,
     );
     return;
   }

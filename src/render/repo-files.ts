@@ -1,10 +1,12 @@
 import { parseAllDocuments } from "yaml";
+import { isKustomizationPath, kustomizePatchPaths } from "../manifests/validate-kustomization.js";
 
 /** One side (base or head) of the repo as the planner sees it: texts by repo path. */
 export class RepoFiles {
   readonly texts: ReadonlyMap<string, string>;
   private readonly dirs = new Set<string>([""]);
   private readonly parsed = new Map<string, unknown[]>();
+  private patches: Set<string> | undefined;
 
   constructor(files: Iterable<{ path: string; text: string }>) {
     const texts = new Map<string, string>();
@@ -38,6 +40,14 @@ export class RepoFiles {
       if (this.texts.has(path)) return path;
     }
     return undefined;
+  }
+
+  /** Files some kustomization applies as a patch: fragments, never objects to render. */
+  patchFiles(): ReadonlySet<string> {
+    this.patches ??= kustomizePatchPaths(
+      [...this.texts].filter(([path]) => isKustomizationPath(path)).map(([path, text]) => ({ path, text })),
+    );
+    return this.patches;
   }
 
   /** Plain data of every document of a YAML file that parses cleanly; [] otherwise. */
