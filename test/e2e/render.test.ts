@@ -72,7 +72,11 @@ describe("Ferry / render (<env>): the rendered diff of a PR", () => {
   afterAll(() => stack?.close());
 
   it("shows the changed line of a values change in the rendered Deployment, and only that", async () => {
+    stack.github.resetRequests();
     const head = await openPr("more-replicas", { "overlays/staging/web-values.yaml": "replicaCount: 3\n" });
+    // The chart outside the environment's paths is read in one query for base and head together.
+    const reads = stack.github.requests.filter((r) => r.graphqlOperation === "FerryRenderInputs");
+    expect(reads.length).toBe(1);
     const run = check(head, "Ferry / render (staging)");
     expect(run).toMatchObject({
       status: "completed",
