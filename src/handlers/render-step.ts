@@ -15,7 +15,8 @@ const maxReadRounds = 3;
 /**
  * The guard's render step: for each environment the PR touches, render base and head, and post
  * `Ferry / render (<env>)` with the rendered diff and the findings on the rendered objects.
- * A failure of the step itself still concludes each check it started, with the reason.
+ * A failure of the step itself still concludes each check it posts, with the reason, and never
+ * reaches the guard's other checks.
  */
 export async function renderStep(input: {
   octokit: Octokit;
@@ -49,12 +50,13 @@ export async function renderStep(input: {
       }));
   }
   for (const result of results) {
+    // Never throws: the guard's own checks are already concluded and must stay as they are.
     await publishCheckRun(
       octokit,
       repo,
       input.head,
       renderCheck({ ...result, environment: result.environment.name }),
-    );
+    ).catch((error: Error) => input.log.error({ err: error }, "could not post a render check"));
   }
 }
 
