@@ -102,6 +102,17 @@ describe("Ferry / render (<env>): the rendered diff of a PR", () => {
     ]);
   });
 
+  it("a GitHub failure while reading what to render makes the render check neutral and leaves the other checks alone", async () => {
+    stack.github.failNext({ graphql: "FerryRenderInputs", status: 502, times: 5 });
+    const head = await openPr("flaky", { "overlays/staging/web-values.yaml": "replicaCount: 4\n" });
+    expect(check(head, "Ferry / render (staging)")).toMatchObject({
+      conclusion: "neutral",
+      output: { title: "Not rendered", summary: expect.stringContaining("Ferry failed while rendering") },
+    });
+    expect(check(head, "Ferry / validate")).toMatchObject({ conclusion: "success" });
+    expect(check(head, "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+  });
+
   it("fails with the tool's message when the render fails", async () => {
     const head = await openPr("broken", {
       "charts/web/templates/deployment.yaml": `${chartFiles["charts/web/templates/deployment.yaml"]}{{ .Values.missing.field }}\n`,
