@@ -8,7 +8,7 @@ import {
   type RepoIdentity,
   touchedPart,
 } from "./plan.js";
-import { type RenderTools, renderSide } from "./render.js";
+import { type RenderTools, renderSide, targetId } from "./render.js";
 import { RepoFiles } from "./repo-files.js";
 import type { TreeFile } from "./tree.js";
 import { validateRendered } from "./validate-rendered.js";
@@ -84,8 +84,14 @@ export async function renderEnvironments(input: RenderInput): Promise<Environmen
       results.push({ environment, diffs: [], findings: head.findings, skipped, rendered });
       continue;
     }
+    // A render that failed on either side would look like all its objects added or removed.
     const mine = (objects: typeof headSide.objects, plan: RenderPlan) =>
-      objects.filter((o) => plan.targets.includes(o.target));
+      objects.filter(
+        (o) =>
+          plan.targets.includes(o.target) &&
+          !baseSide.failed.has(targetId(o.target)) &&
+          !headSide.failed.has(targetId(o.target)),
+      );
     const diffs = diffRendered(mine(baseSide.objects, base), mine(headSide.objects, head));
     const failures = headSide.findings.filter(
       (f) => head.targets.some((t) => t.source === f.file) || f.rule === "render-sandbox",

@@ -19,6 +19,15 @@ export interface SideResult {
   objects: RenderedObject[];
   /** Render failures (the tool's message), sandbox refusals and skipped targets. */
   findings: Finding[];
+  /** Ids (targetId) of the targets whose run failed. */
+  failed: Set<string>;
+}
+
+/** The same render at base and head: a failed one is left out of the diff on both sides. */
+export function targetId(target: RenderTarget): string {
+  return target.tool === "kustomize"
+    ? `kustomize ${target.dir} ${target.source}`
+    : `helm ${target.chart} ${target.release} ${target.source}`;
 }
 
 /**
@@ -46,10 +55,10 @@ export async function renderSide(
   return withSandbox(
     prepared,
     async ({ repo, home, refused }) => {
-      const result: SideResult = { objects: [], findings: [...refused] };
+      const result: SideResult = { objects: [], findings: [...refused], failed: new Set() };
       let valuesCount = 0;
       // Two runs at a time per side: the tools wait on the disk as much as on the CPU.
-      const outcomes: SideResult[] = targets.map(() => ({ objects: [], findings: [] }));
+      const outcomes: SideResult[] = targets.map(() => ({ objects: [], findings: [], failed: new Set() }));
       let next = 0;
       const worker = async () => {
         for (let i = next++; i < targets.length; i = next++)
@@ -100,6 +109,7 @@ export async function renderSide(
             rule: "render",
             message: `${what} failed${run.stopped ? ` (${run.stopped})` : ""}: ${toolMessage(run.stderr, [repo, home])}`,
           });
+          out.failed.add(targetId(target));
           return;
         }
         out.objects.push(
@@ -113,6 +123,7 @@ export async function renderSide(
       for (const out of outcomes) {
         result.objects.push(...out.objects);
         result.findings.push(...out.findings);
+        for (const id of out.failed) result.failed.add(id);
       }
       return result;
     },

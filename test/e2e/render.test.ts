@@ -118,7 +118,8 @@ describe("Ferry / render (<env>): the rendered diff of a PR", () => {
       "charts/web/templates/deployment.yaml": `${chartFiles["charts/web/templates/deployment.yaml"]}{{ .Values.missing.field }}\n`,
     });
     const run = check(head, "Ferry / render (staging)");
-    expect(run).toMatchObject({ conclusion: "failure" });
+    // The failed render is not shown as every object removed.
+    expect(run).toMatchObject({ conclusion: "failure", output: { title: "No rendered change, 1 error" } });
     expect(run?.output.annotations).toMatchObject([
       {
         path: "overlays/staging/web-release.yaml",
