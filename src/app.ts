@@ -9,6 +9,7 @@ import { registerGuard } from "./handlers/guard-events.js";
 import { registerReconcile } from "./handlers/merged.js";
 import { shapeCheckedApp } from "./handlers/webhook-shapes.js";
 import { KeyedLock } from "./keyed-lock.js";
+import type { RenderTools } from "./render/render.js";
 import { ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
 
@@ -22,6 +23,8 @@ export interface AppDeps {
   reconcile: ReconcileMemory;
   /** Signatures of accepted reports (a Redis implementation fits for several replicas). */
   replay: ReplayCache;
+  /** kubectl and helm for the rendered diff; undefined: rendering is off (FERRY_RENDER=off). */
+  render?: RenderTools | undefined;
 }
 
 export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {

@@ -35,6 +35,10 @@ const commands: Record<string, Entry> = {
     summary: "Show the pull request Ferry would open to bring an image to an environment",
     load: () => import("./commands/plan.js"),
   },
+  diff: {
+    summary: "Show the rendered (kustomize, Helm) difference between two refs or a ref and the working tree",
+    load: () => import("./commands/diff.js"),
+  },
 };
 
 /** Exit codes shared by every command (docs/cli.md); `plan` adds 3 for "nothing to change". */

@@ -11,6 +11,7 @@ import { ferryLog } from "./log.js";
 import { answer503DuringOutage } from "./outage.js";
 import { RedisLink, RedisReplayCache } from "./redis.js";
 import { sharedThrottle } from "./redis-throttle.js";
+import { resolveTools } from "./render/tools.js";
 import type { Settings } from "./settings.js";
 
 export const webhookPath = "/api/github/webhooks";
@@ -60,6 +61,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   const deps = createDeps({
     configs: new ConfigSource({ maxAgeMs: settings.configMaxAgeMs }),
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
+    ...(settings.render ? { render: resolveTools(settings.render) } : {}),
   });
   const middleware = await createNodeMiddleware(answer503DuringOutage(ferryApp(deps), unavailable), {
     probot,

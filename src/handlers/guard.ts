@@ -4,6 +4,7 @@ import type { CheckOutput } from "../checks/check-output.js";
 import { configCheck, configCheckName } from "../checks/config-check.js";
 import { configPath, parseFerryConfig } from "../config/load.js";
 import type { FerryConfig } from "../config/schema.js";
+import type { Finding } from "../findings.js";
 import { EvidenceFinder, labelledBy } from "../github/evidence.js";
 import { describeGitHubFailure } from "../github/failure.js";
 import { readPrSnapshot } from "../github/pr-snapshot.js";
@@ -25,6 +26,7 @@ import { imageChanges } from "../promotion/image-changes.js";
 import { parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
+import { renderStep } from "./render-step.js";
 
 /** The parts of a pull request the guard reads. */
 export interface GuardedPull {
@@ -84,6 +86,8 @@ export async function guardPullRequest(
     return;
   }
   const { snapshot, paths, base, headMessage } = read;
+  /** Validate's findings, so the rendered step does not repeat them. */
+  let reported: Finding[] = [];
   const config = snapshot.changed.find((f) => f.path === configPath);
   if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config.text))));
   await settle(validateCheckName, async () => {
@@ -100,10 +104,26 @@ export async function guardPullRequest(
         configSource: `${configPath} on the default branch`,
       }),
     );
+    reported = report.findings;
   });
   await settle(promotionCheckName, async () =>
     publish(await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage })),
   );
+  // Last, so the rendering time never delays the required checks above; it never throws.
+  if (deps.render) {
+    await renderStep({
+      octokit,
+      repo,
+      head: pr.head,
+      base,
+      config: loaded.config,
+      snapshot,
+      changed: paths,
+      reported,
+      tools: deps.render,
+      log,
+    });
+  }
 }
 
 /** The PR's changed files as GitHub's own diff sees them (head against the merge base: main may have moved on). */

@@ -2,7 +2,12 @@ import picomatch from "picomatch";
 import type { Document } from "yaml";
 import type { EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { Finding, Severity } from "../findings.js";
-import { isKustomizationPath, validateKustomization } from "../manifests/validate-kustomization.js";
+import { removedApiMessage } from "../manifests/removed-apis.js";
+import {
+  isKustomizationPath,
+  kustomizePatchPaths,
+  validateKustomization,
+} from "../manifests/validate-kustomization.js";
 import {
   isKnownKind,
   loadValidators,
@@ -61,6 +66,11 @@ interface PendingObject {
   environment: EnvironmentConfig | undefined;
   /** A kustomization: its shape is already checked; only the image rules apply to it. */
   kustomization: boolean;
+  /**
+   * A kustomize patch (listed under a kustomization's patches): a fragment, not a whole object,
+   * so no schema and no rule that judges what is missing; the rendered objects get those.
+   */
+  patch: boolean;
 }
 
 /**
@@ -72,7 +82,10 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const { config } = options;
   const maxBytes = options.maxFileBytes ?? defaultYamlLimits.maxBytes;
   const environmentOf = environmentResolver(config, options.environment);
-  const paths = new Set(options.files.map((f) => f.path));
+  const paths = new Set([...options.files, ...(options.contextFiles ?? [])].map((f) => f.path));
+  const patches = kustomizePatchPaths(
+    [...options.files, ...(options.contextFiles ?? [])].filter((f) => isKustomizationPath(f.path)),
+  );
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
   const objects: PendingObject[] = [];
@@ -110,16 +123,17 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
         if (!isRecord(data)) continue;
         kustomizations.push(data);
         const object = { ...data, apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization" };
-        objects.push({ file, doc, object, environment, kustomization: true });
+        objects.push({ file, doc, object, environment, kustomization: true, patch: false });
         continue;
       }
       const object = kubeObject(file, doc, data, findings);
-      if (object !== undefined) objects.push({ file, doc, object, environment, kustomization: false });
+      if (object !== undefined)
+        objects.push({ file, doc, object, environment, kustomization: false, patch: patches.has(path) });
     }
   }
 
   const validators = await loadValidators(
-    objects.filter((o) => !o.kustomization).map(({ object }) => object),
+    objects.filter((o) => !o.kustomization && !o.patch).map(({ object }) => object),
   );
   const overrides = collectKustomizeOverrides([
     ...kustomizations,
@@ -167,15 +181,23 @@ function contextKustomizations(files: readonly ManifestFile[] | undefined): unkn
 }
 
 function checkObject(
-  { file, doc, object, environment, kustomization }: PendingObject,
+  { file, doc, object, environment, kustomization, patch }: PendingObject,
   rulesFor: RulesFor,
   validators: ValidatorLookup,
   kustomizeOverrides: KustomizeOverrides,
 ): Finding[] {
   const findings: Finding[] = [];
   const validate = validators(object.apiVersion, object.kind);
-  if (kustomization) {
-    // Shape already checked by validateKustomization.
+  const removed = removedApiMessage(object.apiVersion, object.kind);
+  if (kustomization || patch) {
+    // A kustomization's shape is checked by validateKustomization; a patch is no whole object.
+  } else if (removed !== undefined) {
+    findings.push({
+      ...locate(file, doc, ["apiVersion"]),
+      severity: "error",
+      rule: "removed-api",
+      message: removed,
+    });
   } else if (validate !== undefined) {
     findings.push(...located(file, doc, validate(object), "schema", "error"));
   } else if (!isKnownKind(object.apiVersion, object.kind)) {
@@ -201,7 +223,7 @@ function checkObject(
     }
   }
   for (const { rule, resolved } of rulesFor(environment)) {
-    if (resolved.severity === "off") continue;
+    if (resolved.severity === "off" || (patch && rule.wholeObject)) continue;
     const ctx = {
       file,
       doc,
@@ -265,7 +287,7 @@ function located(
   return issues.map((issue) => ({
     ...locate(file, doc, issue.path),
     severity: issue.severity ?? severity,
-    rule,
+    rule: issue.rule ?? rule,
     message: issue.message,
   }));
 }
@@ -310,12 +332,27 @@ function skipReason(
     return `larger than ${maxBytes} bytes`;
   }
   if (text.slice(0, 8000).includes("\u0000")) return "binary file";
-  const templates = path.lastIndexOf("templates/");
-  if (templates >= 0 && (templates === 0 || path[templates - 1] === "/")) {
-    const chart = path.slice(0, templates);
-    if (paths.has(`${chart}Chart.yaml`)) return "Helm chart template (rendered by Helm, not plain YAML)";
+  return helmTemplateReason(path, text, paths);
+}
+
+/**
+ * Files under a chart's templates/ are Go templates, not YAML: a chart is a directory holding
+ * Chart.yaml with templates/ inside it, at any depth (templates/sub/x.yaml). Without a known
+ * Chart.yaml (not part of the PR, not read), a file under templates/ with `{{` is one too.
+ */
+function helmTemplateReason(path: string, text: string, paths: ReadonlySet<string>): string | undefined {
+  const segments = path.split("/");
+  let underTemplates = false;
+  for (let i = segments.length - 2; i >= 0; i--) {
+    if (segments[i] !== "templates") continue;
+    underTemplates = true;
+    const chart = segments.slice(0, i).join("/");
+    if (paths.has(chart === "" ? "Chart.yaml" : `${chart}/Chart.yaml`))
+      return "Helm chart template (rendered by Helm, not plain YAML)";
   }
-  return undefined;
+  return underTemplates && text.includes("{{")
+    ? "Helm template syntax under templates/ (not plain YAML)"
+    : undefined;
 }
 
 function byPosition(a: Finding, b: Finding): number {

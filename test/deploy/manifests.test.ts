@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { k8sTools } from "../../scripts/k8s-tools.js";
+import { helmPath, kubectlPath } from "../../scripts/tools.js";
 import { run as validate } from "../../src/commands/validate.js";
 import { policyRules } from "../../src/policy/rules/index.js";
 import { repoRoot } from "../support/build.js";
@@ -92,7 +92,7 @@ function must<T>(value: T | undefined, what: string): T {
 
 describe("charts/ferry", () => {
   it("passes helm lint", async () => {
-    const { stdout } = await exec(k8sTools().helm, [
+    const { stdout } = await exec(await helmPath(), [
       "lint",
       join(repoRoot, "charts", "ferry"),
       "--set",

@@ -48,6 +48,8 @@ export async function startStack(
     GITHUB_RETRY_BASE_MS: "5",
     // Tests recreate repos without a push webhook, so ferry.yml is read afresh each time.
     FERRY_CONFIG_MAX_AGE_MS: "0",
+    // Rendering (and its extra check runs) only where a test asks for it: test/e2e/render.test.ts.
+    FERRY_RENDER: "off",
     ...options.env,
   });
   const start = (s: typeof settings) => startFerry(s, options.log ? { log: options.log } : {});

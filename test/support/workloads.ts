@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
-import { k8sTools } from "../../scripts/k8s-tools.js";
+import { helmPath, kubectlPath } from "../../scripts/tools.js";
 import { repoRoot } from "./build.js";
 
 const run = promisify(execFile);
@@ -40,14 +40,14 @@ function parse(text: string): Rendered {
 
 /** `kubectl kustomize <dir>` (kustomize built into kubectl). */
 export async function kustomize(dir: string): Promise<Rendered> {
-  const { stdout } = await run(k8sTools().kubectl, ["kustomize", dir], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(await kubectlPath(), ["kustomize", dir], { maxBuffer: 16 * 1024 * 1024 });
   return parse(stdout);
 }
 
 /** `helm template` of charts/ferry with `--set` values. */
 export async function helmTemplate(values: readonly string[], release = "ferry"): Promise<Rendered> {
   const { stdout } = await run(
-    k8sTools().helm,
+    await helmPath(),
     [
       "template",
       release,
