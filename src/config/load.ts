@@ -1,7 +1,14 @@
 import { type Document, isMap, isNode, isScalar, type Node } from "yaml";
 import type { z } from "zod";
 import type { Finding, Result } from "../findings.js";
-import { documentData, parseYamlFile, positionOf, type YamlFile } from "../manifests/yaml-file.js";
+import type { Unreadable } from "../manifests/safe-text.js";
+import {
+  documentData,
+  parseYamlFile,
+  positionOf,
+  unreadableFinding,
+  type YamlFile,
+} from "../manifests/yaml-file.js";
 import { type FerryConfig, ferryConfigSchema } from "./schema.js";
 
 /** Where Ferry's config lives in a config repo (and, optionally, in an app repo). */
@@ -9,9 +16,17 @@ export const configPath = ".github/ferry.yml";
 
 /**
  * Parses and validates ferry.yml. Every error names the key path and the line and column
- * of the offending node, so it can become a check run annotation.
+ * of the offending node, so it can become a check run annotation. A file read as bytes may
+ * come marked unreadable (binary, not UTF-8, too large): that is an error too.
  */
-export function parseFerryConfig(text: string, path = configPath): Result<FerryConfig> {
+export function parseFerryConfig(
+  input: string | { text: string; unreadable?: Unreadable | undefined },
+  path = configPath,
+): Result<FerryConfig> {
+  const { text, unreadable } = typeof input === "string" ? { text: input, unreadable: undefined } : input;
+  if (unreadable !== undefined) {
+    return { ok: false, errors: [asConfigFinding(unreadableFinding(path, unreadable))] };
+  }
   const file = parseYamlFile(path, text);
   if (file.findings.length > 0) return { ok: false, errors: file.findings.map(asConfigFinding) };
   const doc = file.documents[0];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { findImageReferences } from "../../src/manifests/find.js";
 import { rewriteImageReferences } from "../../src/manifests/rewrite.js";
-import { documentData, parseYamlFile } from "../../src/manifests/yaml-file.js";
+import { parseYamlFile } from "../../src/manifests/yaml-file.js";
 
 const image = "ghcr.io/acme/api";
 
@@ -28,19 +28,6 @@ describe("safe YAML", () => {
     });
     expect(result.changes).toEqual([]);
     expect(result.findings[0]?.rule).toBe("yaml-limits");
-  });
-
-  it("bounds alias expansion in documentData too", () => {
-    const file = parseYamlFile("values.yaml", billionLaughs(), {
-      maxBytes: 1e6,
-      maxDocuments: 10,
-      maxAliasCount: 100,
-    });
-    const doc = file.documents[0];
-    if (doc === undefined) throw new Error("no document");
-    expect(() => documentData(file, doc, { maxBytes: 1e6, maxDocuments: 10, maxAliasCount: 100 })).toThrow(
-      /values\.yaml:1:1: .*[Aa]lias/,
-    );
   });
 
   it("refuses a 50 MB file with a message instead of parsing it", () => {
