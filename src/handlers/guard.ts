@@ -58,7 +58,7 @@ export async function guardPullRequest(
     const envGlobs = loaded.config.environments.flatMap((e) => e.paths);
     const snapshot = await readPrSnapshot(octokit, repo, { base, head: pr.head }, present, envGlobs);
     const config = snapshot.changed.find((f) => f.path === configPath);
-    if (config) await publish(configCheck(parseFerryConfig(config.text)));
+    if (config) await publish(configCheck(parseFerryConfig(config)));
     const report = await validateFiles({
       files: snapshot.changed,
       config: loaded.config,
@@ -102,7 +102,7 @@ async function checkNewConfig(octokit: Octokit, repo: RepoRef, pr: GuardedPull):
   const files = await listPullFiles(octokit, repo, pr.number);
   if (!files.some((f) => f.path === configPath && !f.removed)) return;
   const file = await readFile(octokit, repo, pr.head, configPath);
-  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file.text)));
+  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file)));
 }
 
 async function promotion(

@@ -54,6 +54,11 @@ export function tooLarge(bytes: number, maxBytes: number): Unreadable {
   };
 }
 
+/** A file the host already called binary. */
+export function binaryFile(): Unreadable {
+  return { rule: "yaml-encoding", message: "binary file; Ferry reads YAML files as UTF-8 text" };
+}
+
 function nulFound(binary: boolean, line: number): Unreadable {
   return {
     rule: "yaml-encoding",

@@ -3,6 +3,7 @@ import type { Finding } from "../findings.js";
 import { documentToData } from "./safe-data.js";
 import { type Unreadable, yamlTextProblem } from "./safe-text.js";
 import { defaultYamlLimits, parseYamlSafely, type YamlLimits } from "./safe-yaml.js";
+import { isKustomizationPath } from "./validate-kustomization.js";
 
 export { defaultYamlLimits, type YamlLimits } from "./safe-yaml.js";
 
@@ -52,6 +53,11 @@ export function parseYamlFile(path: string, text: string, limits: YamlLimits = d
     }
   }
   return file;
+}
+
+/** The files Ferry reads as YAML: by extension, and kustomization files by name. */
+export function isYamlPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path) || isKustomizationPath(path);
 }
 
 /** A finding for a file Ferry could not read as YAML text. */

@@ -14,6 +14,7 @@ import {
 import {
   defaultYamlLimits,
   documentData,
+  isYamlPath,
   parseYamlFile,
   unreadableFinding,
   type YamlFile,
@@ -304,10 +305,6 @@ function environmentResolver(
 function isKustomizeConfig(data: unknown): boolean {
   const apiVersion = isRecord(data) ? data.apiVersion : undefined;
   return typeof apiVersion !== "string" || apiVersion.startsWith("kustomize.config.k8s.io/");
-}
-
-function isYamlPath(path: string): boolean {
-  return /\.ya?ml$/i.test(path) || isKustomizationPath(path);
 }
 
 /** Files that are not plain YAML by design: Helm chart templates. */
