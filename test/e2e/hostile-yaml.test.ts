@@ -40,11 +40,15 @@ describe("the app, as a child process, on hostile YAML", () => {
 
   const completed = (repo: string, sha: string, name: string) =>
     pollUntil(
-      () =>
-        github
+      () => {
+        // A dead process answers nothing: fail at once, with how it died.
+        const exit = ferry.exit();
+        if (exit) throw new Error(`Ferry exited (${JSON.stringify(exit)}):\n${ferry.log().slice(-3_000)}`);
+        return github
           .checkRuns(repo, sha)
           .filter((r) => r.name === name && r.status === "completed")
-          .at(-1),
+          .at(-1);
+      },
       `${name} on ${repo}@${sha.slice(0, 7)}`,
       180_000,
       200,
