@@ -26,6 +26,13 @@ export interface YamlLimits {
   /** Multi-document streams with more documents than this are refused. */
   maxDocuments: number;
   /**
+   * Lexical tokens per file, and per document. The parser holds a whole document's syntax
+   * tree (up to about 270 bytes a token) until it is composed: these bound memory and time
+   * even where the byte limit does not (a MiB of `[a,a,a,…]` is a million tokens).
+   */
+  maxTokens: number;
+  maxDocumentTokens: number;
+  /**
    * Collections (block or flow, maps or sequences) nested deeper than this are refused, as
    * written and once aliases are expanded. The parser and every walker recurse per level; past
    * about 1,000 levels V8's stack overflows, and an overflow inside a regular expression can
@@ -49,6 +56,8 @@ export interface YamlLimits {
 export const defaultYamlLimits: YamlLimits = {
   maxBytes: 8 * 1024 * 1024,
   maxDocuments: 5_000,
+  maxTokens: 4_000_000,
+  maxDocumentTokens: 1_000_000,
   maxDepth: 128,
   maxAliases: 1_000,
   maxAliasNodes: 100_000,
@@ -91,6 +100,7 @@ export function parseYamlSafely(text: string, lineCounter: LineCounter, limits: 
   lineCounter.addNewLine(0);
   let documents = 0;
   let lexemes = 0;
+  let documentLexemes = 0;
   let aliases = 0;
   const countDocument = (token: { type: string; offset: number }) => {
     if (token.type !== "document") return;
@@ -98,6 +108,7 @@ export function parseYamlSafely(text: string, lineCounter: LineCounter, limits: 
       throw new Refused(token.offset, `file has over ${limits.maxDocuments} YAML documents; split it`);
     }
     aliases = 0;
+    documentLexemes = 0;
   };
   function* tokens() {
     let afterScalarMark = false;
@@ -119,6 +130,15 @@ export function parseYamlSafely(text: string, lineCounter: LineCounter, limits: 
         );
       }
       if (++lexemes % clockEvery === 0) overBudget(deadline, parser.offset, limits);
+      if (lexemes > limits.maxTokens) {
+        throw new Refused(parser.offset, `file has over ${limits.maxTokens} YAML tokens; split it`);
+      }
+      if (++documentLexemes > limits.maxDocumentTokens) {
+        throw new Refused(
+          parser.offset,
+          `a document has over ${limits.maxDocumentTokens} YAML tokens; split it into several documents`,
+        );
+      }
     }
     for (const token of parser.end()) {
       countDocument(token);

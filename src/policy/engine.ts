@@ -85,8 +85,10 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const kustomizations: unknown[] = [];
   let filesChecked = 0;
 
-  for (const { path, text, unreadable } of options.files) {
+  for (const [index, { path, text, unreadable }] of options.files.entries()) {
     if (!isYamlPath(path)) continue;
+    // Between files the event loop serves other requests (a health probe, a webhook).
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
     const reason = skipReason(path, paths);
     if (reason !== undefined) {
       skipped.push({ path, reason });

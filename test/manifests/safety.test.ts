@@ -375,6 +375,28 @@ describe("bytes as text", () => {
   });
 });
 
+describe("tokens", () => {
+  it("are limited per document and per file", () => {
+    const limits = { ...defaultYamlLimits, maxDocumentTokens: 100, maxTokens: 250 };
+    const doc = `a: [${Array(20).fill("x").join(", ")}]\n`;
+    expect(parseYamlFile("f.yaml", `${doc}---\n${doc}`, limits).findings).toEqual([]);
+    expect(parseYamlFile("f.yaml", `a: [${Array(40).fill("x").join(", ")}]\n`, limits).findings).toEqual([
+      expect.objectContaining({
+        line: 1,
+        rule: "yaml-limits",
+        message: expect.stringContaining("a document has over 100"),
+      }),
+    ]);
+    expect(parseYamlFile("f.yaml", `${doc}---\n`.repeat(5), limits).findings).toEqual([
+      expect.objectContaining({
+        line: 5,
+        rule: "yaml-limits",
+        message: expect.stringContaining("file has over 250"),
+      }),
+    ]);
+  });
+});
+
 describe("the time budget", () => {
   it("refuses a file whose parse uses more CPU than its budget", () => {
     const text = "a: [1, 2, 3]\n".repeat(20_000);

@@ -177,7 +177,7 @@ export function hostileCases(): HostileCase[] {
       name: "long-flow-line",
       what: "a 1 MiB single line of 349,000 flow items (the most tokens a MiB holds)",
       bytes: text(`x: [${Array(349_000).fill("ab").join(",")}]\n`),
-      expect: "accepted",
+      expect: { refused: "yaml-limits", line: 1 },
     },
   ];
   return cases;
