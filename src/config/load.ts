@@ -3,16 +3,24 @@ import type { z } from "zod";
 import type { Finding, Result } from "../findings.js";
 import type { Unreadable } from "../manifests/safe-text.js";
 import {
+  defaultYamlLimits,
   documentData,
   parseYamlFile,
   positionOf,
   unreadableFinding,
   type YamlFile,
+  type YamlLimits,
 } from "../manifests/yaml-file.js";
 import { type FerryConfig, ferryConfigSchema } from "./schema.js";
 
 /** Where Ferry's config lives in a config repo (and, optionally, in an app repo). */
 export const configPath = ".github/ferry.yml";
+
+/**
+ * ferry.yml is read on the event loop by every push and build, from any repo of the
+ * installation: a tighter size limit than manifests get (a large organisation's is tens of KB).
+ */
+export const configYamlLimits: YamlLimits = { ...defaultYamlLimits, maxBytes: 1024 * 1024 };
 
 /**
  * Parses and validates ferry.yml. Every error names the key path and the line and column
@@ -27,7 +35,7 @@ export function parseFerryConfig(
   if (unreadable !== undefined) {
     return { ok: false, errors: [asConfigFinding(unreadableFinding(path, unreadable))] };
   }
-  const file = parseYamlFile(path, text);
+  const file = parseYamlFile(path, text, configYamlLimits);
   if (file.findings.length > 0) return { ok: false, errors: file.findings.map(asConfigFinding) };
   const doc = file.documents[0];
   if (doc === undefined || file.documents.length > 1) {

@@ -1,4 +1,4 @@
-import { configPath } from "../config/load.js";
+import { configPath, configYamlLimits } from "../config/load.js";
 import { appRepoConfigSchema } from "../config/schema.js";
 import { normalisedName } from "../images/reference.js";
 import { documentData, parseYamlFile } from "../manifests/yaml-file.js";
@@ -95,7 +95,7 @@ async function build(octokit: Octokit): Promise<Index> {
  * (its push gets a failing `Ferry / config` check saying why).
  */
 function addToIndex(index: Index, repo: string, text: string): void {
-  const file = parseYamlFile(configPath, text);
+  const file = parseYamlFile(configPath, text, configYamlLimits);
   const [doc] = file.documents;
   if (file.findings.length > 0 || doc === undefined || file.documents.length > 1) return;
   let data: unknown;

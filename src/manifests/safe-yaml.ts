@@ -85,32 +85,69 @@ class Refused extends Error {
   }
 }
 
-/** How often (in lexemes or nodes) the CPU clock is read: every few milliseconds of parsing. */
-const clockEvery = 8192;
+/** How often (in lexemes or nodes) the clocks are read: every few milliseconds of parsing. */
+const clockEvery = 4096;
+/** The async parse lets the event loop run after about this much work. */
+const sliceMs = 10;
 
 /**
  * Parses a YAML stream with every limit enforced as it goes: one pass of the lexer and parser
  * watching the parser's stack (block and flow nesting alike, so quotes, comments and block
- * scalars cannot fool it) and counting documents, then one pass per document that checks keys
- * and aliases. Nothing here is quadratic and nothing recurses deeper than `maxDepth`.
+ * scalars cannot fool it) and counting tokens, aliases and documents, each document composed as
+ * soon as it is complete, then one pass per document that checks keys and aliases. Nothing here
+ * is quadratic and nothing recurses deeper than `maxDepth`.
  */
 export function parseYamlSafely(text: string, lineCounter: LineCounter, limits: YamlLimits): SafeParse {
+  const steps = parseSteps(text, lineCounter, limits);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same parse, letting the event loop run every few milliseconds (a health probe, a webhook)
+ * while a large file is lexed; composing one document is the longest stretch it cannot split.
+ */
+export async function parseYamlSafelyAsync(
+  text: string,
+  lineCounter: LineCounter,
+  limits: YamlLimits,
+): Promise<SafeParse> {
+  const steps = parseSteps(text, lineCounter, limits);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The parse as steps: it yields when it has worked for `sliceMs`, and returns the result. */
+function* parseSteps(text: string, lineCounter: LineCounter, limits: YamlLimits): Generator<void, SafeParse> {
   const deadline = cpuMs() + limits.timeBudgetMs + (limits.timeBudgetMsPerMiB * text.length) / (1024 * 1024);
+  let sliceEnd = performance.now() + sliceMs;
   const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
+  // uniqueKeys: false — the parser's own duplicate check is quadratic; checkDocument does it linearly.
+  const composer = new Composer({ uniqueKeys: false, prettyErrors: false });
+  const parsed: Document.Parsed[] = [];
   let documents = 0;
   let lexemes = 0;
   let documentLexemes = 0;
   let aliases = 0;
-  const countDocument = (token: { type: string; offset: number }) => {
-    if (token.type !== "document") return;
-    if (++documents > limits.maxDocuments) {
-      throw new Refused(token.offset, `file has over ${limits.maxDocuments} YAML documents; split it`);
+  const take = (tokens: Iterable<CST.Token>) => {
+    for (const token of tokens) {
+      if (token.type === "document") {
+        if (++documents > limits.maxDocuments) {
+          throw new Refused(token.offset, `file has over ${limits.maxDocuments} YAML documents; split it`);
+        }
+        aliases = 0;
+        documentLexemes = 0;
+      }
+      for (const doc of composer.next(token)) parsed.push(doc as Document.Parsed);
     }
-    aliases = 0;
-    documentLexemes = 0;
   };
-  function* tokens() {
+  try {
     let afterScalarMark = false;
     for (const lexeme of new Lexer().lex(text, false)) {
       // An alias is a lexeme of its own (a scalar's text follows a marker lexeme): count them
@@ -119,18 +156,14 @@ export function parseYamlSafely(text: string, lineCounter: LineCounter, limits: 
         throw tooManyAliases(parser.offset, limits);
       }
       afterScalarMark = lexeme === CST.SCALAR;
-      for (const token of parser.next(lexeme)) {
-        countDocument(token);
-        yield token;
-      }
+      take(parser.next(lexeme));
       if (parser.stack.length > limits.maxDepth + 1 && openCollections(parser.stack) > limits.maxDepth) {
         throw new Refused(
           parser.offset,
           `collections nest deeper than ${limits.maxDepth} levels here; Ferry refuses to read further`,
         );
       }
-      if (++lexemes % clockEvery === 0) overBudget(deadline, parser.offset, limits);
-      if (lexemes > limits.maxTokens) {
+      if (++lexemes > limits.maxTokens) {
         throw new Refused(parser.offset, `file has over ${limits.maxTokens} YAML tokens; split it`);
       }
       if (++documentLexemes > limits.maxDocumentTokens) {
@@ -139,18 +172,16 @@ export function parseYamlSafely(text: string, lineCounter: LineCounter, limits: 
           `a document has over ${limits.maxDocumentTokens} YAML tokens; split it into several documents`,
         );
       }
+      if (lexemes % clockEvery === 0) {
+        overBudget(deadline, parser.offset, limits);
+        if (performance.now() > sliceEnd) {
+          yield;
+          sliceEnd = performance.now() + sliceMs;
+        }
+      }
     }
-    for (const token of parser.end()) {
-      countDocument(token);
-      yield token;
-    }
-  }
-
-  const parsed: Document.Parsed[] = [];
-  try {
-    // uniqueKeys: false — the parser's own duplicate check is quadratic; checkDocument does it linearly.
-    const composer = new Composer({ uniqueKeys: false, prettyErrors: false });
-    for (const doc of composer.compose(tokens(), false, text.length)) parsed.push(doc as Document.Parsed);
+    take(parser.end());
+    for (const doc of composer.end(false, text.length)) parsed.push(doc as Document.Parsed);
     overBudget(deadline, text.length, limits);
     if (parsed.length === 0) {
       // Errors outside any document (a stray `...`, a bad directive) belong to the stream.

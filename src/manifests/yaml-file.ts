@@ -2,7 +2,13 @@ import { type Document, isNode, LineCounter, type Node } from "yaml";
 import type { Finding } from "../findings.js";
 import { documentToData } from "./safe-data.js";
 import { type Unreadable, yamlTextProblem } from "./safe-text.js";
-import { defaultYamlLimits, parseYamlSafely, type YamlLimits } from "./safe-yaml.js";
+import {
+  defaultYamlLimits,
+  parseYamlSafely,
+  parseYamlSafelyAsync,
+  type SafeParse,
+  type YamlLimits,
+} from "./safe-yaml.js";
 import { isKustomizationPath } from "./validate-kustomization.js";
 
 export { defaultYamlLimits, type YamlLimits } from "./safe-yaml.js";
@@ -23,27 +29,46 @@ export interface YamlFile {
  * and no message quotes the text. A refused file has no documents.
  */
 export function parseYamlFile(path: string, text: string, limits: YamlLimits = defaultYamlLimits): YamlFile {
-  const lineCounter = new LineCounter();
-  const file: YamlFile = { path, text, documents: [], lineCounter, findings: [] };
+  const file = emptyFile(path, text);
   const unreadable = yamlTextProblem(text, limits.maxBytes);
-  if (unreadable !== undefined) {
-    file.findings.push(unreadableFinding(path, unreadable));
-    return file;
-  }
-  const parsed = parseYamlSafely(text, lineCounter, limits);
+  if (unreadable !== undefined) return withFinding(file, unreadableFinding(path, unreadable));
+  return withParse(file, parseYamlSafely(text, file.lineCounter, limits));
+}
+
+/** `parseYamlFile` that lets the event loop run while a large file is parsed. */
+export async function parseYamlFileAsync(
+  path: string,
+  text: string,
+  limits: YamlLimits = defaultYamlLimits,
+): Promise<YamlFile> {
+  const file = emptyFile(path, text);
+  const unreadable = yamlTextProblem(text, limits.maxBytes);
+  if (unreadable !== undefined) return withFinding(file, unreadableFinding(path, unreadable));
+  return withParse(file, await parseYamlSafelyAsync(text, file.lineCounter, limits));
+}
+
+function emptyFile(path: string, text: string): YamlFile {
+  return { path, text, documents: [], lineCounter: new LineCounter(), findings: [] };
+}
+
+function withFinding(file: YamlFile, finding: Finding): YamlFile {
+  file.findings.push(finding);
+  return file;
+}
+
+function withParse(file: YamlFile, parsed: SafeParse): YamlFile {
   if ("refusal" in parsed) {
     const { offset, rule, message } = parsed.refusal;
     // Lines are counted only as far as the parser read; count up to the refusal here.
-    const { line, column } = positionInText(text, offset);
-    file.findings.push({ file: path, line, column, severity: "error", rule, message });
-    return file;
+    const { line, column } = positionInText(file.text, offset);
+    return withFinding(file, { file: file.path, line, column, severity: "error", rule, message });
   }
   file.documents = parsed.documents;
   for (const doc of parsed.documents) {
     for (const error of doc.errors) {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
+      const { line, col } = file.lineCounter.linePos(error.pos[0]);
       file.findings.push({
-        file: path,
+        file: file.path,
         line,
         column: col,
         severity: "error",

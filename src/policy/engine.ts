@@ -16,6 +16,7 @@ import {
   documentData,
   isYamlPath,
   parseYamlFile,
+  parseYamlFileAsync,
   unreadableFinding,
   type YamlFile,
 } from "../manifests/yaml-file.js";
@@ -87,7 +88,7 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
 
   for (const [index, { path, text, unreadable }] of options.files.entries()) {
     if (!isYamlPath(path)) continue;
-    // Between files the event loop serves other requests (a health probe, a webhook).
+    // Between files, and while a large one is parsed, the event loop serves other requests.
     if (index > 0) await new Promise((resolve) => setImmediate(resolve));
     const reason = skipReason(path, paths);
     if (reason !== undefined) {
@@ -101,7 +102,7 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
       continue;
     }
     filesChecked++;
-    const file = parseYamlFile(path, text);
+    const file = await parseYamlFileAsync(path, text);
     findings.push(...file.findings);
     const environment = environmentOf(path);
     const kustomization = isKustomizationPath(path);

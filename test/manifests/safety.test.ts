@@ -5,7 +5,12 @@ import { parseAllDocuments } from "yaml";
 import { findImageReferences } from "../../src/manifests/find.js";
 import { rewriteImageReferences } from "../../src/manifests/rewrite.js";
 import { decodeYamlBytes, firstInvalidUtf8 } from "../../src/manifests/safe-text.js";
-import { defaultYamlLimits, documentData, parseYamlFile } from "../../src/manifests/yaml-file.js";
+import {
+  defaultYamlLimits,
+  documentData,
+  parseYamlFile,
+  parseYamlFileAsync,
+} from "../../src/manifests/yaml-file.js";
 import { hostileCases } from "../support/hostile-yaml.js";
 
 const image = "ghcr.io/acme/api";
@@ -394,6 +399,20 @@ describe("tokens", () => {
         message: expect.stringContaining("file has over 250"),
       }),
     ]);
+  });
+});
+
+describe("the async parse (the validator's)", () => {
+  it("lets the event loop run while a large file is parsed, and finds the same", async () => {
+    const text = `${Array.from({ length: 20_000 }, (_, i) => `k${i}: [${i}, x]\n`).join("")}k7: 1\n`;
+    let ran = false;
+    setImmediate(() => {
+      ran = true;
+    });
+    const file = await parseYamlFileAsync("f.yaml", text);
+    expect(ran).toBe(true);
+    expect(file.findings).toEqual(parseYamlFile("f.yaml", text).findings);
+    expect(file.findings).toEqual([expect.objectContaining({ line: 20_001, rule: "yaml-duplicate-key" })]);
   });
 });
 
