@@ -103,13 +103,24 @@ describe("the app, as a child process, on hostile YAML", () => {
     alive();
   }, 240_000);
 
-  it("each class pushed as .github/ferry.yml of the config repo and of an app repo, then a build: Ferry / config says why", async () => {
+  it("each class as .github/ferry.yml in a PR, pushed to the config repo and to an app repo, then a build: Ferry / config says why", async () => {
     const health = watchHealth(ferry.url);
+    const developer = new Octokit({ baseUrl: github.apiUrl, auth: github.userToken("dev") });
     for (const c of hostileCases()) {
       const files = { ".github/ferry.yml": c.bytes };
+      const branch = `config-${c.name}`;
+      const proposed = github.push("acme/deploy", { branch, files, message: c.name, author });
+      await developer.rest.pulls.create({
+        owner: "acme",
+        repo: "deploy",
+        head: branch,
+        base: "main",
+        title: c.name,
+      });
       const deploy = github.push("acme/deploy", { branch: "main", files, message: c.name, author });
       const api = github.push("acme/api", { branch: "main", files, message: c.name, author });
       for (const [repo, sha] of [
+        ["acme/deploy", proposed],
         ["acme/deploy", deploy],
         ["acme/api", api],
       ] as const) {
