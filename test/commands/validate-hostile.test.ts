@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { run } from "../../src/commands/validate.js";
 import { type HostileCase, hostileCases } from "../support/hostile-yaml.js";
 
 const temps: string[] = [];
@@ -70,4 +71,25 @@ describe("ferry validate on hostile YAML, each file twice in one fresh process",
     },
     60_000,
   );
+});
+
+describe("ferry validate never passes over a YAML file it cannot read", () => {
+  it("a file over 8 MiB, a binary file and a file that is not UTF-8 are errors, not skips; exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ferry-unreadable-"));
+    temps.push(dir);
+    writeFileSync(join(dir, "huge.yaml"), `x: ${"a".repeat(8 * 1024 * 1024)}\n`);
+    writeFileSync(join(dir, "blob.yaml"), Buffer.from([0x61, 0x3a, 0x0a, 0x00, 0xff]));
+    writeFileSync(join(dir, "latin1.yaml"), Buffer.from("a: 1\nb: caf\xe9\n", "latin1"));
+    writeFileSync(join(dir, "ok.yaml"), "a: 1\n");
+    let stdout = "";
+    const code = await run([dir], { stdout: (t) => (stdout += t), stderr: () => {} });
+    expect(stdout).toMatch(/^blob\.yaml:2:1: error binary file .* \[yaml-encoding\]$/m);
+    expect(stdout).toMatch(
+      /^huge\.yaml:1:1: error file is 8388612 bytes, over the 8388608-byte limit .* \[yaml-limits\]$/m,
+    );
+    expect(stdout).toMatch(/^latin1\.yaml:2:1: error file is not valid UTF-8; .* \[yaml-encoding\]$/m);
+    expect(stdout).not.toContain("skipped");
+    expect(stdout).toContain("1 files checked, 3 errors");
+    expect(code).toBe(1);
+  });
 });
