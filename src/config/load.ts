@@ -1,7 +1,16 @@
 import { type Document, isMap, isNode, isScalar, type Node } from "yaml";
 import type { z } from "zod";
 import type { Finding } from "../findings.js";
-import { documentData, parseYamlFile, positionOf, type YamlFile } from "../manifests/yaml-file.js";
+import type { Unreadable } from "../manifests/safe-text.js";
+import {
+  defaultYamlLimits,
+  documentData,
+  parseYamlFile,
+  positionOf,
+  unreadableFinding,
+  type YamlFile,
+  type YamlLimits,
+} from "../manifests/yaml-file.js";
 import { type FerryConfig, ferryConfigSchema } from "./schema.js";
 
 /** Where Ferry's config lives in a config repo (and, optionally, in an app repo). */
@@ -13,11 +22,25 @@ export type ConfigResult =
   | { ok: false; errors: Finding[] };
 
 /**
- * Parses and validates ferry.yml. Every error names the key path and the line and column
- * of the offending node, so it can become a check run annotation.
+ * ferry.yml is read on the event loop by every push and build, from any repo of the
+ * installation: a tighter size limit than manifests get (a large organisation's is tens of KB).
  */
-export function parseFerryConfig(text: string, path = configPath): ConfigResult {
-  const file = parseYamlFile(path, text);
+export const configYamlLimits: YamlLimits = { ...defaultYamlLimits, maxBytes: 1024 * 1024 };
+
+/**
+ * Parses and validates ferry.yml. Every error names the key path and the line and column
+ * of the offending node, so it can become a check run annotation. A file read as bytes may
+ * come marked unreadable (binary, not UTF-8, too large): that is an error too.
+ */
+export function parseFerryConfig(
+  input: string | { text: string; unreadable?: Unreadable | undefined },
+  path = configPath,
+): ConfigResult {
+  const { text, unreadable } = typeof input === "string" ? { text: input, unreadable: undefined } : input;
+  if (unreadable !== undefined) {
+    return { ok: false, errors: [asConfigFinding(unreadableFinding(path, unreadable))] };
+  }
+  const file = parseYamlFile(path, text, configYamlLimits);
   if (file.findings.length > 0) return { ok: false, errors: file.findings.map(asConfigFinding) };
   const doc = file.documents[0];
   if (doc === undefined || file.documents.length > 1) {

@@ -1,5 +1,6 @@
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
+import { requestBodiesNeverLogged } from "./request-log.js";
 
 export interface OctokitTuning {
   /** Pause between content-creating requests (GitHub asks for about one second). */
@@ -67,7 +68,9 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
           }),
         };
   const serverErrorBase = Math.min(tuning.retryBaseMs, Math.floor(tuning.maxRetryWaitMs / retries ** 2));
-  return ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  // Request bodies (check output, PR bodies, file contents) are never logged: src/github/request-log.ts.
+  const Logged = ProbotOctokit.plugin(requestBodiesNeverLogged as never) as typeof ProbotOctokit;
+  return Logged.defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { retries, retryAfterBaseValue: serverErrorBase, doNotRetry },
     throttle: {

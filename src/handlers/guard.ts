@@ -89,7 +89,7 @@ export async function guardPullRequest(
   /** Validate's findings, so the rendered step does not repeat them. */
   let reported: Finding[] = [];
   const config = snapshot.changed.find((f) => f.path === configPath);
-  if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config.text))));
+  if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config))));
   await settle(validateCheckName, async () => {
     const report = await validateFiles({
       files: snapshot.changed,
@@ -150,7 +150,7 @@ async function checkNewConfig(octokit: Octokit, repo: RepoRef, pr: GuardedPull):
   const files = await listPullFiles(octokit, repo, pr.number);
   if (!files.some((f) => f.path === configPath && !f.removed)) return;
   const file = await readFile(octokit, repo, pr.head, configPath);
-  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file.text)));
+  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file)));
 }
 
 async function promotion(

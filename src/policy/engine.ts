@@ -3,6 +3,8 @@ import type { Document } from "yaml";
 import type { EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { Finding, Severity } from "../findings.js";
 import { removedApiMessage } from "../manifests/removed-apis.js";
+import { yamlTextProblem } from "../manifests/safe-text.js";
+import type { SourceFile } from "../manifests/sites.js";
 import {
   isKustomizationPath,
   kustomizePatchPaths,
@@ -14,7 +16,15 @@ import {
   type SchemaIssue,
   type ValidatorLookup,
 } from "../manifests/validate-schema.js";
-import { defaultYamlLimits, documentData, parseYamlFile, type YamlFile } from "../manifests/yaml-file.js";
+import {
+  defaultYamlLimits,
+  documentData,
+  isYamlPath,
+  parseYamlFile,
+  parseYamlFileAsync,
+  unreadableFinding,
+  type YamlFile,
+} from "../manifests/yaml-file.js";
 import { collectKustomizeOverrides, imagesOf, type KustomizeOverrides } from "./images.js";
 import { locate } from "./locate.js";
 import { type KubeObject, type PolicyRule, reporter } from "./rule.js";
@@ -22,18 +32,15 @@ import { policyRules } from "./rules/index.js";
 import { type ResolvedRule, resolveRule } from "./settings.js";
 import { isRecord, isWorkload } from "./workloads.js";
 
-/** A file of the config repo: its path relative to the repo root and its text. */
-export interface ManifestFile {
-  path: string;
-  text: string;
-}
+/** A file of the config repo: its path relative to the repo root and its text (or why it has none). */
+export type ManifestFile = SourceFile;
 
 export interface ValidateOptions {
   files: readonly ManifestFile[];
   config: FerryConfig;
   /** Treat every file as part of this environment; otherwise each file's environment is the first whose `paths` match it. */
   environment?: string;
-  /** Files larger than this are skipped with a note (default: the YAML parser's 8 MiB limit). */
+  /** YAML files larger than this are an error (default: the YAML parser's 8 MiB limit). */
   maxFileBytes?: number;
   /**
    * Unchanged files that give context but get no findings: their kustomization.yaml `images:`
@@ -92,15 +99,23 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const kustomizations: unknown[] = [];
   let filesChecked = 0;
 
-  for (const { path, text } of options.files) {
+  for (const [index, { path, text, unreadable }] of options.files.entries()) {
     if (!isYamlPath(path)) continue;
-    const reason = skipReason(path, text, maxBytes, paths);
+    // Between files, and while a large one is parsed, the event loop serves other requests.
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+    const reason = helmTemplateReason(path, text, paths);
     if (reason !== undefined) {
       skipped.push({ path, reason });
       continue;
     }
+    // A YAML file Ferry cannot read is an error, never a silent pass.
+    const problem = unreadable ?? yamlTextProblem(text, maxBytes);
+    if (problem !== undefined) {
+      findings.push(unreadableFinding(path, problem));
+      continue;
+    }
     filesChecked++;
-    const file = parseYamlFile(path, text);
+    const file = await parseYamlFileAsync(path, text);
     findings.push(...file.findings);
     const environment = environmentOf(path);
     const kustomization = isKustomizationPath(path);
@@ -165,8 +180,8 @@ function ruleResolver(config: FerryConfig): RulesFor {
 /** The documents of the context files that are kustomizations; unparsable ones are ignored. */
 function contextKustomizations(files: readonly ManifestFile[] | undefined): unknown[] {
   const data: unknown[] = [];
-  for (const { path, text } of files ?? []) {
-    if (!isKustomizationPath(path) || text.includes("\u0000")) continue;
+  for (const { path, text, unreadable } of files ?? []) {
+    if (!isKustomizationPath(path) || unreadable !== undefined) continue;
     const file = parseYamlFile(path, text);
     for (const doc of file.documents) {
       if (doc.errors.length > 0) continue;
@@ -315,24 +330,6 @@ function environmentResolver(
 function isKustomizeConfig(data: unknown): boolean {
   const apiVersion = isRecord(data) ? data.apiVersion : undefined;
   return typeof apiVersion !== "string" || apiVersion.startsWith("kustomize.config.k8s.io/");
-}
-
-function isYamlPath(path: string): boolean {
-  return /\.ya?ml$/i.test(path) || isKustomizationPath(path);
-}
-
-function skipReason(
-  path: string,
-  text: string,
-  maxBytes: number,
-  paths: ReadonlySet<string>,
-): string | undefined {
-  // A UTF-16 unit is at most 3 UTF-8 bytes, so most files need no byte count.
-  if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, "utf8") > maxBytes)) {
-    return `larger than ${maxBytes} bytes`;
-  }
-  if (text.slice(0, 8000).includes("\u0000")) return "binary file";
-  return helmTemplateReason(path, text, paths);
 }
 
 /**

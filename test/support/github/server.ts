@@ -59,7 +59,7 @@ export interface RequestLogEntry {
 
 export interface PushOptions {
   branch: string;
-  files: Record<string, string | null>;
+  files: Record<string, string | Buffer | null>;
   message?: string;
   author?: PushAuthor;
   /** Allow a non-fast-forward (the new commit's parent is `parent`). */
