@@ -48,7 +48,7 @@ export function requestBodiesNeverLogged(octokit: OctokitLike) {
 
 /**
  * The error with what it sent and what it read removed: a REST error keeps its method, URL and
- * status and GitHub's message; a GraphQL error keeps GitHub's errors.
+ * status, headers and GitHub's message; a GraphQL error keeps GitHub's errors.
  */
 export function withoutBodies(error: unknown): unknown {
   if (typeof error !== "object" || error === null) return error;
@@ -57,13 +57,15 @@ export function withoutBodies(error: unknown): unknown {
   if (request && typeof request === "object") e.request = { method: request.method, url: request.url };
   if ("data" in e) e.data = undefined;
   const response = e.response as
-    | { status?: unknown; url?: unknown; data?: unknown; errors?: unknown }
+    | { status?: unknown; url?: unknown; headers?: unknown; data?: unknown; errors?: unknown }
     | undefined;
   if (response && typeof response === "object") {
     const data = response.data as { message?: unknown; errors?: unknown } | undefined;
     e.response = {
       status: response.status,
       url: response.url,
+      // Rate-limit headers say how long GitHub asked Ferry to wait; they carry nothing sent or read.
+      headers: response.headers,
       // GitHub's own message, and GraphQL's errors; never the data a query read.
       ...(data && typeof data === "object" ? { data: { message: data.message } } : {}),
       ...(response.errors ? { errors: response.errors } : {}),
