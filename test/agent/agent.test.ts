@@ -134,6 +134,65 @@ describe("agent: Argo CD", () => {
   });
 });
 
+describe("agent: which source is the config repo", () => {
+  const platform = {
+    repoURL: "https://github.com/acme/platform.git",
+    path: "addons",
+    targetRevision: "main",
+  };
+  const RP = sha("platform");
+  const multi = (name: string, configURL: string, more: { configRepo?: string } = {}) => {
+    const sources = [platform, { repoURL: configURL, path: "overlays/staging", targetRevision: "main" }];
+    return argoApplication({ name, sources, ...more, status: argo.multiSource(sources, [RP, R1]) });
+  };
+
+  it("reports the revision of the source whose repoURL is the config repo, however the URL is written", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    const forms = [
+      "https://github.com/Acme/Deploy",
+      "ssh://git@github.com/acme/deploy.git/",
+      "git@github.com:acme/deploy.git",
+      "https://github.com/acme/deploy/",
+    ];
+    for (const [i, url] of forms.entries()) kube.upsert(apps, multi(`app-${i}`, url));
+    // An annotation may name the repo by URL as well; the report carries owner/repo.
+    kube.upsert(
+      apps,
+      multi("annotated", "git@github.com:acme/deploy", { configRepo: "https://github.com/acme/deploy.git" }),
+    );
+    const agent = start({ configRepo: undefined });
+    const names = [...forms.keys()].map((i) => `app-${i}`).concat("annotated");
+    await waitFor(() => names.every((n) => receiver.latest(n)), "a report per Application");
+    await agent.idle();
+    for (const name of names) {
+      expect(receiver.latest(name), name).toMatchObject({ revision: R1, phase: "healthy" });
+    }
+    expect(receiver.latest("annotated")?.configRepo).toBe("acme/deploy");
+    expect(receiver.refusals).toEqual([]);
+  });
+
+  it("names no revision, and says why, when it cannot tell which source is the config repo", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(apps, multi("anonymous", "https://github.com/acme/deploy.git"));
+    start();
+    const anonymous = await waitFor(() => receiver.latest("anonymous"), "report");
+    expect(anonymous).not.toHaveProperty("revision");
+    expect(anonymous).not.toHaveProperty("configRepo");
+    expect(anonymous.message).toContain("ferry.dev/config-repo");
+    expect(anonymous.message).toContain("FERRY_CONFIG_REPO");
+  });
+
+  it("names no revision when none of the sources is the config repo", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    kube.upsert(apps, multi("elsewhere", "https://github.com/acme/deploy-archive.git"));
+    start();
+    const elsewhere = await waitFor(() => receiver.latest("elsewhere"), "report");
+    expect(elsewhere).not.toHaveProperty("revision");
+    expect(elsewhere).toMatchObject({ configRepo: "acme/deploy" });
+    expect(elsewhere.message).toContain("none of its 2 sources is acme/deploy");
+  });
+});
+
 describe("agent: Flux", () => {
   it("reports Kustomization transitions and maps a HelmRelease's chart to its parent's commit", async () => {
     const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });

@@ -34,12 +34,30 @@ export const defaultArgoResources: ArgoResource[] = [
   { version: "v1", kind: "ConfigMap", namespace: "api", name: "api-config", status: "Synced" },
 ];
 
+export interface ArgoSourceInput {
+  repoURL: string;
+  path?: string;
+  chart?: string;
+  targetRevision: string;
+  ref?: string;
+  helm?: { valueFiles: string[] };
+}
+
+/** spec.sourceHydrator (Argo CD 3): render the dry source into a branch, sync from that branch. */
+export interface ArgoHydratorInput {
+  drySource: { repoURL: string; targetRevision: string; path: string };
+  syncSource: { targetBranch: string; path: string };
+  hydrateTo?: { targetBranch: string };
+}
+
 export interface ArgoStatusInput {
   sync: "Synced" | "OutOfSync" | "Unknown";
   /** The revision Argo CD resolved targetRevision to (status.sync.revision). */
   revision?: string;
-  /** Multi-source: one per spec.sources entry (status.sync.revisions). */
+  /** Multi-source: one per spec.sources entry (status.sync.revisions), in the same order. */
   revisions?: string[];
+  /** Multi-source: spec.sources, echoed in comparedTo, syncResult and history as Argo CD does. */
+  sources?: ArgoSourceInput[];
   health: "Healthy" | "Progressing" | "Degraded" | "Suspended" | "Missing" | "Unknown";
   healthMessage?: string;
   /** The last (or current) sync operation. */
@@ -50,12 +68,44 @@ export interface ArgoStatusInput {
     revisions?: string[];
   };
   resources?: ArgoResource[];
-  conditions?: { type: string; message: string }[];
+  conditions?: { type: string; message: string; lastTransitionTime?: string }[];
+  /** status.sourceHydrator, for an Application with spec.sourceHydrator. */
+  hydrator?: {
+    spec: ArgoHydratorInput;
+    current?: {
+      phase: "Hydrating" | "Failed" | "Hydrated";
+      message?: string;
+      drySHA?: string;
+      hydratedSHA?: string;
+    };
+    lastSuccessful?: { drySHA: string; hydratedSHA: string };
+  };
+  /** Entries of status.history (oldest first), as deployed revisions; default: the synced one. */
+  history?: string[];
 }
 
-/** status of an argoproj.io/v1alpha1 Application, as the application controller writes it. */
+const defaultSource: ArgoSourceInput = {
+  repoURL: configRepoURL,
+  path: "overlays/staging",
+  targetRevision: "main",
+};
+
+/**
+ * status of an argoproj.io/v1alpha1 Application as the application controller writes it
+ * (pkg/apis/application/v1alpha1/types.go in argoproj/argo-cd: ApplicationStatus, SyncStatus,
+ * OperationState, RevisionHistory, SourceHydratorStatus).
+ */
 export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
-  const source = { repoURL: configRepoURL, path: "overlays/staging", targetRevision: "main" };
+  const multi = input.sources !== undefined || input.revisions !== undefined;
+  const sources = input.sources ?? [defaultSource];
+  const hydrated = input.hydrator;
+  const source = hydrated
+    ? {
+        repoURL: hydrated.spec.drySource.repoURL,
+        path: hydrated.spec.syncSource.path,
+        targetRevision: hydrated.spec.syncSource.targetBranch,
+      }
+    : (sources[0] ?? defaultSource);
   const destination = { server: "https://kubernetes.default.svc", namespace: "api" };
   const resources = (input.resources ?? defaultArgoResources).map((r) => ({
     ...(r.group === undefined ? {} : { group: r.group }),
@@ -66,20 +116,37 @@ export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
     status: r.status ?? "Synced",
     ...(r.health === undefined ? {} : { health: { status: r.health } }),
   }));
+  const which = (revision: string | undefined, revisions: string[] | undefined) =>
+    multi
+      ? { ...(revisions === undefined ? {} : { revisions }), sources }
+      : { ...(revision === undefined ? {} : { revision }), source };
   const op = input.operation;
+  const deployed =
+    input.history ?? (op?.phase === "Succeeded" ? [op.revision ?? op.revisions?.join(",") ?? ""] : []);
+  const history = deployed
+    .filter((rev) => rev !== "")
+    .map((rev, id) => ({
+      ...which(multi ? undefined : rev, multi ? (op?.revisions ?? rev.split(",")) : undefined),
+      deployedAt: at,
+      deployStartedAt: at,
+      id,
+      initiatedBy: { automated: true },
+    }));
   return {
+    resources,
     sync: {
       status: input.sync,
+      comparedTo: multi ? { sources, destination } : { source, destination },
       ...(input.revision === undefined ? {} : { revision: input.revision }),
       ...(input.revisions === undefined ? {} : { revisions: input.revisions }),
-      comparedTo:
-        input.revisions === undefined ? { source, destination } : { sources: [source], destination },
     },
     health: {
       status: input.health,
       ...(input.healthMessage === undefined ? {} : { message: input.healthMessage }),
       lastTransitionTime: at,
     },
+    ...(history.length === 0 ? {} : { history }),
+    reconciledAt: at,
     ...(op === undefined
       ? {}
       : {
@@ -89,6 +156,7 @@ export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
                 ...(op.revision === undefined ? {} : { revision: op.revision }),
                 ...(op.revisions === undefined ? {} : { revisions: op.revisions }),
                 syncStrategy: { hook: {} },
+                syncOptions: ["CreateNamespace=true"],
               },
               initiatedBy: { automated: true },
               retry: { limit: 5 },
@@ -105,9 +173,6 @@ export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
               ? {}
               : {
                   syncResult: {
-                    ...(op.revision === undefined ? {} : { revision: op.revision }),
-                    ...(op.revisions === undefined ? {} : { revisions: op.revisions }),
-                    source,
                     resources: resources.map((r) => ({
                       ...r,
                       status: op.phase === "Failed" ? "SyncFailed" : "Synced",
@@ -115,18 +180,49 @@ export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
                       hookPhase: op.phase === "Running" ? "Running" : "Succeeded",
                       syncPhase: "Sync",
                     })),
+                    ...which(op.revision, op.revisions),
                   },
                 }),
           },
         }),
-    resources,
     ...(input.conditions === undefined
       ? {}
-      : { conditions: input.conditions.map((c) => ({ ...c, lastTransitionTime: at })) }),
-    reconciledAt: at,
-    sourceType: "Kustomize",
+      : {
+          conditions: input.conditions.map((c) => ({
+            type: c.type,
+            message: c.message,
+            lastTransitionTime: c.lastTransitionTime ?? at,
+          })),
+        }),
+    ...(multi
+      ? { sourceTypes: sources.map((s) => (s.chart ? "Helm" : "Kustomize")) }
+      : { sourceType: "Kustomize" }),
     summary: { images: ["ghcr.io/acme/api:1.4.2"] },
     controllerNamespace: "argocd",
+    ...(hydrated === undefined
+      ? {}
+      : {
+          sourceHydrator: {
+            ...(hydrated.lastSuccessful === undefined
+              ? {}
+              : { lastSuccessfulOperation: { ...hydrated.lastSuccessful, sourceHydrator: hydrated.spec } }),
+            ...(hydrated.current === undefined
+              ? {}
+              : {
+                  currentOperation: {
+                    startedAt: at,
+                    ...(hydrated.current.phase === "Hydrating" ? {} : { finishedAt: at }),
+                    phase: hydrated.current.phase,
+                    message: hydrated.current.message ?? "",
+                    ...(hydrated.current.drySHA === undefined ? {} : { drySHA: hydrated.current.drySHA }),
+                    ...(hydrated.current.hydratedSHA === undefined
+                      ? {}
+                      : { hydratedSHA: hydrated.current.hydratedSHA }),
+                    sourceHydrator: hydrated.spec,
+                  },
+                }),
+          },
+        }),
   };
 }
 
@@ -184,10 +280,33 @@ export const argo = {
         drifted.includes(`${r.kind}/${r.name}`) ? { ...r, status: "OutOfSync" } : r,
       ),
     }),
-  /** The repo server could not render the target: no revision known yet. */
+  /**
+   * The repo server could not render the target. Argo CD's CompareAppState sets sync Unknown and
+   * no revision (the manifests never came back), and adds a ComparisonError condition.
+   */
   comparisonError: (
-    message = "Failed to load target state: rpc error: code = Unknown desc = repository not found",
-  ) => argoStatus({ sync: "Unknown", health: "Healthy", conditions: [{ type: "ComparisonError", message }] }),
+    message = "Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = repository not found",
+    since = at,
+  ) =>
+    argoStatus({
+      sync: "Unknown",
+      health: "Healthy",
+      operation: undefined,
+      conditions: [{ type: "ComparisonError", message, lastTransitionTime: since }],
+    }),
+  /** Multi-source: `sources` with one revision each (Helm chart versions or git commits). */
+  multiSource: (
+    sources: ArgoSourceInput[],
+    revisions: string[],
+    health: "Healthy" | "Progressing" = "Healthy",
+  ) =>
+    argoStatus({
+      sync: "Synced",
+      revisions,
+      sources,
+      health,
+      operation: { phase: "Succeeded", revisions },
+    }),
 };
 
 export interface AppInput {
@@ -196,7 +315,9 @@ export interface AppInput {
   environment?: string;
   configRepo?: string;
   /** Multi-source: spec.sources instead of spec.source. */
-  sources?: { repoURL: string; path?: string; chart?: string; targetRevision: string; ref?: string }[];
+  sources?: ArgoSourceInput[];
+  /** Argo CD 3 source hydrator: spec.sourceHydrator instead of spec.source. */
+  sourceHydrator?: ArgoHydratorInput;
   status?: Record<string, unknown>;
 }
 
@@ -204,6 +325,18 @@ export function argoApplication(input: AppInput): KubeObject {
   const annotations: Record<string, string> = {};
   if (input.environment !== undefined) annotations["ferry.dev/environment"] = input.environment;
   if (input.configRepo !== undefined) annotations["ferry.dev/config-repo"] = input.configRepo;
+  const source =
+    input.sourceHydrator !== undefined
+      ? { sourceHydrator: input.sourceHydrator }
+      : input.sources !== undefined
+        ? { sources: input.sources }
+        : {
+            source: {
+              repoURL: configRepoURL,
+              path: `overlays/${input.environment ?? "staging"}`,
+              targetRevision: "main",
+            },
+          };
   return {
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Application",
@@ -215,15 +348,7 @@ export function argoApplication(input: AppInput): KubeObject {
     },
     spec: {
       project: "default",
-      ...(input.sources === undefined
-        ? {
-            source: {
-              repoURL: configRepoURL,
-              path: `overlays/${input.environment ?? "staging"}`,
-              targetRevision: "main",
-            },
-          }
-        : { sources: input.sources }),
+      ...source,
       destination: { server: "https://kubernetes.default.svc", namespace: input.name },
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
     },
