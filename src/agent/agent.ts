@@ -34,6 +34,8 @@ export interface AgentOptions {
   leaseDurationMs?: number;
   leaseRetryPeriodMs?: number;
   healthyHoldMs?: number;
+  /** How long an Argo CD ComparisonError may last before it is reported as a failure (2 min). */
+  comparisonErrorGraceMs?: number;
   retry?: BackoffPolicy;
   informerBackoff?: BackoffPolicy;
   watch?: WatchedResourceName[];
@@ -81,6 +83,9 @@ export function startAgent(options: AgentOptions): Agent {
     ...(options.environment ? { environment: options.environment } : {}),
     ...(options.configRepo ? { configRepo: options.configRepo } : {}),
     healthyHoldMs: options.healthyHoldMs ?? 5000,
+    ...(options.comparisonErrorGraceMs === undefined
+      ? {}
+      : { comparisonErrorGraceMs: options.comparisonErrorGraceMs }),
     clock,
     emit: (report: Report) => {
       if (leader) sender.send(report);

@@ -55,6 +55,7 @@ export const agentEnvSchema = z
         return list as WatchedResourceName[];
       }),
     HEALTHY_HOLD: duration("5s"),
+    COMPARISON_ERROR_GRACE: duration("2m"),
     LEASE_DURATION: duration("15s"),
   })
   .refine(

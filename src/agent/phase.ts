@@ -1,4 +1,5 @@
 import type { DriftedResource, HealthStatus, Phase, SyncStatus } from "../reports/report.js";
+import { configRepoName, isRepo } from "./repo-url.js";
 
 /** What an object's status says, in Ferry's words; pure, so it is tested without a cluster. */
 export interface ObjectState {
@@ -9,6 +10,11 @@ export interface ObjectState {
   phase: Phase;
   message?: string;
   drifted: DriftedResource[];
+  /**
+   * Argo CD cannot compare the Application at all (ComparisonError, InvalidSpecError): the
+   * controller's message. The tracker fails it once this has held for the grace period.
+   */
+  comparisonError?: string;
 }
 
 interface Meta {
@@ -27,11 +33,23 @@ interface ArgoSource {
   ref?: string;
 }
 
+interface HydrateOperation {
+  phase?: string;
+  message?: string;
+  drySHA?: string;
+  hydratedSHA?: string;
+}
+
 /** The fields of argoproj.io/v1alpha1 Application that Ferry reads. */
 export interface ArgoApplication {
   kind?: string;
   metadata?: Meta;
-  spec?: { source?: ArgoSource; sources?: ArgoSource[] };
+  spec?: {
+    source?: ArgoSource;
+    sources?: ArgoSource[];
+    /** Argo CD 3: render drySource into syncSource.targetBranch, then sync from there. */
+    sourceHydrator?: { drySource?: ArgoSource; hydrateTo?: unknown };
+  };
   status?: {
     sync?: {
       status?: string;
@@ -53,6 +71,7 @@ export interface ArgoApplication {
       status?: string;
     }[];
     conditions?: { type?: string; message?: string }[];
+    sourceHydrator?: { currentOperation?: HydrateOperation; lastSuccessfulOperation?: HydrateOperation };
   };
 }
 
@@ -94,25 +113,25 @@ export interface FluxHelmRelease {
 export const fluxOwnerNameLabel = "kustomize.toolkit.fluxcd.io/name";
 export const fluxOwnerNamespaceLabel = "kustomize.toolkit.fluxcd.io/namespace";
 
+/** Argo CD conditions that stop the controller from comparing at all: sync stays Unknown. */
+const comparisonErrors = new Set(["ComparisonError", "InvalidSpecError"]);
+
 /**
  * Argo CD Application → state. Follows Argo CD's own precedence: a failed or running operation
  * first, then OutOfSync (a new revision, or drift when the last sync applied this very revision),
  * then health. Argo CD 3 omits per-resource health, so drift comes from resource sync status.
+ * The revision is the config repo's commit only: the source whose repoURL is the config repo, or
+ * for a source hydrator the dry commit behind the hydrated one; otherwise none, and the message
+ * says why.
  */
 export function argoApplicationState(app: ArgoApplication, configRepo?: string): ObjectState {
   const status = app.status ?? {};
   const sync = syncOf(status.sync?.status);
   const health = healthOf(status.health?.status);
-  const index = configSourceIndex(app, configRepo);
-  const revision = sha(
-    index === undefined ? status.sync?.revision : (status.sync?.revisions?.[index] ?? status.sync?.revision),
-  );
+  const source = configSource(app, configRepo);
   const op = status.operationState;
-  const syncedRevision = sha(
-    index === undefined
-      ? op?.syncResult?.revision
-      : (op?.syncResult?.revisions?.[index] ?? op?.syncResult?.revision),
-  );
+  const revision = configRevision(app, source, status.sync?.revision, status.sync?.revisions);
+  const syncedRevision = configRevision(app, source, op?.syncResult?.revision, op?.syncResult?.revisions);
   const drifted: DriftedResource[] = (status.resources ?? [])
     .filter((r) => r.status === "OutOfSync" && r.kind !== undefined && r.name !== undefined)
     .map((r) => ({
@@ -122,22 +141,54 @@ export function argoApplicationState(app: ArgoApplication, configRepo?: string):
       name: r.name as string,
     }));
   const base = { ...(revision ? { revision } : {}), sync, health };
-  const conditionMessage = status.conditions?.find((c) => /Error$/.test(c.type ?? ""))?.message;
+  const errorCondition = status.conditions?.find((c) => /Error$/.test(c.type ?? ""));
+  const conditionMessage = errorCondition?.message;
+  // Why the report names no commit, ahead of whatever Argo CD says.
+  const text = (message: string | undefined) =>
+    msg(source.kind === "none" ? [source.reason, message].filter(Boolean).join(". ") : message);
+  const hydration = status.sourceHydrator?.currentOperation;
 
+  if (source.kind === "hydrator" && hydration?.phase === "Failed") {
+    const dry = sha(hydration.drySHA);
+    return {
+      ...base,
+      ...(dry ? { revision: dry } : {}),
+      phase: "failed",
+      drifted: [],
+      ...text(hydration.message),
+    };
+  }
+  if (source.kind === "hydrator" && hydration?.phase === "Hydrating") {
+    const dry = sha(hydration.drySHA);
+    return {
+      ...base,
+      ...(dry ? { revision: dry } : {}),
+      phase: "syncing",
+      drifted: [],
+      ...text(hydration.message),
+    };
+  }
   if (op?.phase === "Failed" || op?.phase === "Error") {
-    return { ...base, phase: "failed", drifted: [], ...msg(op.message ?? conditionMessage) };
+    return { ...base, phase: "failed", drifted: [], ...text(op.message ?? conditionMessage) };
   }
   if (op?.phase === "Running" || op?.phase === "Terminating") {
-    return { ...base, phase: "syncing", drifted: [], ...msg(op.message) };
+    return { ...base, phase: "syncing", drifted: [], ...text(op.message) };
   }
   if (sync === "Unknown") {
-    return { ...base, phase: "unknown", drifted: [], ...msg(conditionMessage ?? status.health?.message) };
+    const stuck = errorCondition !== undefined && comparisonErrors.has(errorCondition.type ?? "");
+    return {
+      ...base,
+      phase: "unknown",
+      drifted: [],
+      ...text(conditionMessage ?? status.health?.message),
+      ...(stuck ? { comparisonError: conditionMessage ?? errorCondition.type ?? "" } : {}),
+    };
   }
   if (sync === "OutOfSync") {
     if (revision !== undefined && syncedRevision === revision) {
-      return { ...base, phase: "drifted", drifted, ...msg(`${drifted.length} resource(s) differ from git`) };
+      return { ...base, phase: "drifted", drifted, ...text(`${drifted.length} resource(s) differ from git`) };
     }
-    return { ...base, phase: "syncing", drifted: [], ...msg(conditionMessage) };
+    return { ...base, phase: "syncing", drifted: [], ...text(conditionMessage) };
   }
   const phase: Phase =
     health === "Healthy"
@@ -147,7 +198,80 @@ export function argoApplicationState(app: ArgoApplication, configRepo?: string):
         : health === "Progressing" || health === "Suspended"
           ? "syncing"
           : "unknown";
-  return { ...base, phase, drifted: [], ...msg(status.health?.message) };
+  return { ...base, phase, drifted: [], ...text(status.health?.message) };
+}
+
+type ConfigSource =
+  | { kind: "single" }
+  | { kind: "multi"; index: number }
+  | { kind: "hydrator" }
+  | { kind: "none"; reason: string };
+
+/**
+ * Which of the Application's sources is the config repo. A single source or a hydrator's dry
+ * source must be the config repo when one is known; of several sources, the one whose repoURL
+ * is the config repo. Without a known config repo, several sources cannot be told apart.
+ */
+function configSource(app: ArgoApplication, configRepo: string | undefined): ConfigSource {
+  const spec = app.spec ?? {};
+  if (spec.sourceHydrator !== undefined) {
+    const url = spec.sourceHydrator.drySource?.repoURL;
+    return configRepo === undefined || isRepo(url, configRepo)
+      ? { kind: "hydrator" }
+      : { kind: "none", reason: `its dry source ${url ?? "(none)"} is not ${configRepo}` };
+  }
+  const sources = spec.sources ?? (spec.source ? undefined : app.status?.sync?.comparedTo?.sources);
+  if (sources === undefined || sources.length === 0) {
+    const url = spec.source?.repoURL ?? app.status?.sync?.comparedTo?.source?.repoURL;
+    return configRepo === undefined || isRepo(url, configRepo)
+      ? { kind: "single" }
+      : { kind: "none", reason: `its source ${url ?? "(none)"} is not ${configRepo}` };
+  }
+  if (configRepo === undefined) {
+    return {
+      kind: "none",
+      reason: `no revision reported: the Application has ${sources.length} sources and no config repo is named; annotate it with ferry.dev/config-repo: owner/repo or set FERRY_CONFIG_REPO on the agent`,
+    };
+  }
+  const index = sources.findIndex((s) => isRepo(s.repoURL, configRepo));
+  if (index >= 0) return { kind: "multi", index };
+  return {
+    kind: "none",
+    reason: `no revision reported: none of its ${sources.length} sources is ${configRepo} (${sources.map((s) => s.repoURL ?? "?").join(", ")})`,
+  };
+}
+
+/** The config-repo commit in a sync status or sync result, by the source it belongs to. */
+function configRevision(
+  app: ArgoApplication,
+  source: ConfigSource,
+  revision: string | undefined,
+  revisions: string[] | undefined,
+): string | undefined {
+  switch (source.kind) {
+    case "single":
+      return sha(revision);
+    case "multi":
+      return sha(revisions?.[source.index]);
+    case "hydrator":
+      return dryCommit(app, sha(revision));
+    case "none":
+      return undefined;
+  }
+}
+
+/**
+ * The dry commit (the one Ferry merged) behind a hydrated commit that Argo CD synced, from the
+ * hydrator's status: the current operation, else the last successful one. A hydrated commit that
+ * neither names (e.g. one merged from hydrateTo by a pull request) maps to nothing.
+ */
+function dryCommit(app: ArgoApplication, hydrated: string | undefined): string | undefined {
+  if (hydrated === undefined) return undefined;
+  const { currentOperation: current, lastSuccessfulOperation: last } = app.status?.sourceHydrator ?? {};
+  for (const op of [current, last]) {
+    if (op?.hydratedSHA !== undefined && op.hydratedSHA === hydrated) return sha(op.drySHA);
+  }
+  return undefined;
 }
 
 /** Flux Kustomization → state, from its Ready, Reconciling and Stalled conditions. */
@@ -274,48 +398,15 @@ export function fluxRevision(revision: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Normalises a git URL to `owner/repo`-comparable form: host/path, no scheme, no .git, lower-case. */
-export function repoPath(url: string): string {
-  return url
-    .trim()
-    .toLowerCase()
-    .replace(/^[a-z+]+:\/\//, "")
-    .replace(/^[^@/]+@([^:/]+):/, "$1/")
-    .replace(/^[^@/]+@/, "")
-    .replace(/\.git$/, "")
-    .replace(/\/+$/, "");
-}
-
-/** `owner/repo` for a github.com-style URL (last two path segments). */
-export function ownerRepo(url: string): string | undefined {
-  const parts = repoPath(url).split("/");
-  if (parts.length < 3) return undefined;
-  return parts.slice(-2).join("/");
-}
-
-/** Index of the config-repo source in a multi-source Application; undefined for single-source. */
-function configSourceIndex(app: ArgoApplication, configRepo: string | undefined): number | undefined {
-  const sources = app.spec?.sources ?? app.status?.sync?.comparedTo?.sources;
-  if (sources === undefined || sources.length === 0) return undefined;
-  if (configRepo !== undefined) {
-    const wanted = configRepo.toLowerCase();
-    const i = sources.findIndex((s) => s.repoURL !== undefined && matchesRepo(s.repoURL, wanted));
-    if (i >= 0) return i;
-  }
-  // Without a config repo, the first git source that is not a Helm chart is the best guess.
-  const git = sources.findIndex((s) => s.chart === undefined);
-  return git >= 0 ? git : 0;
-}
-
-function matchesRepo(url: string, wanted: string): boolean {
-  const path = repoPath(url);
-  return path === repoPath(wanted) || path.endsWith(`/${wanted}`);
-}
-
-/** The config repo an Application deploys from, when it has exactly one git source. */
+/**
+ * The config repo an Application names by its one source: a single git source, or a source
+ * hydrator's dry source. Several sources name none: which one is the config repo must be said.
+ */
 export function argoConfigRepo(app: ArgoApplication): string | undefined {
+  const hydrator = app.spec?.sourceHydrator?.drySource?.repoURL;
+  if (hydrator !== undefined) return configRepoName(hydrator);
   const url = app.spec?.source?.repoURL;
-  return url === undefined || app.spec?.source?.chart !== undefined ? undefined : ownerRepo(url);
+  return url === undefined || app.spec?.source?.chart !== undefined ? undefined : configRepoName(url);
 }
 
 function syncOf(status: string | undefined): SyncStatus {

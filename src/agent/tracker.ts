@@ -11,8 +11,11 @@ import {
   kustomizationState,
   type ObjectState,
 } from "./phase.js";
+import { configRepoName } from "./repo-url.js";
 
 export const environmentAnnotation = "ferry.dev/environment";
+/** COMPARISON_ERROR_GRACE's default. */
+export const defaultComparisonErrorGraceMs = 120_000;
 export const configRepoAnnotation = "ferry.dev/config-repo";
 
 export interface TrackedObject {
@@ -36,6 +39,11 @@ export interface TrackerOptions {
   configRepo?: string;
   /** A healthy state is reported only after it held this long, so a flap is not promoted. */
   healthyHoldMs: number;
+  /**
+   * An Argo CD Application that cannot be compared (ComparisonError) is reported `unknown` at
+   * once and `failed`, with the controller's message, once the error has held this long.
+   */
+  comparisonErrorGraceMs?: number;
   clock: Clock;
   emit(report: Report): void;
   /** Called once per object that cannot be attributed to an environment. */
@@ -50,6 +58,10 @@ interface Entry {
   last?: Report;
   holdKey?: string;
   holdTimer?: unknown;
+  /** The comparison-error state being timed, since when (agent clock), and the re-check timer. */
+  errorKey?: string;
+  errorSince?: number;
+  errorTimer?: unknown;
   sequence: number;
 }
 
@@ -96,7 +108,10 @@ export class Tracker {
     if (kind === "HelmRelease") this.#helmReleases.delete(`${ns}/${name}`);
     const key = `${kind}/${ns}/${name}`;
     const entry = this.#entries.get(key);
-    if (entry !== undefined) this.#options.clock.clearTimeout(entry.holdTimer);
+    if (entry !== undefined) {
+      this.#options.clock.clearTimeout(entry.holdTimer);
+      this.#options.clock.clearTimeout(entry.errorTimer);
+    }
     this.#entries.delete(key);
   }
 
@@ -112,7 +127,10 @@ export class Tracker {
   }
 
   stop(): void {
-    for (const entry of this.#entries.values()) this.#options.clock.clearTimeout(entry.holdTimer);
+    for (const entry of this.#entries.values()) {
+      this.#options.clock.clearTimeout(entry.holdTimer);
+      this.#options.clock.clearTimeout(entry.errorTimer);
+    }
   }
 
   #evaluate(kind: ReportedKind, obj: TrackedObject): void {
@@ -132,8 +150,8 @@ export class Tracker {
       return;
     }
     const configRepo =
-      annotation(obj, configRepoAnnotation) ??
-      (parent === undefined ? undefined : annotation(parent, configRepoAnnotation)) ??
+      configRepoName(annotation(obj, configRepoAnnotation)) ??
+      (parent === undefined ? undefined : configRepoName(annotation(parent, configRepoAnnotation))) ??
       (kind === "Application" ? argoConfigRepo(obj as ArgoApplication) : undefined) ??
       this.#options.configRepo;
     const state = stateOf(kind, obj, parent, configRepo);
@@ -151,7 +169,7 @@ export class Tracker {
     name: string,
     environment: string,
     configRepo: string | undefined,
-    state: ObjectState,
+    observed: ObjectState,
   ): void {
     const id = `${kind}/${namespace}/${name}`;
     let entry = this.#entries.get(id);
@@ -159,15 +177,12 @@ export class Tracker {
       entry = { kind, namespace, name, sequence: 0 };
       this.#entries.set(id, entry);
     }
-    const key = JSON.stringify([
-      environment,
-      configRepo,
-      state.revision,
-      state.sync,
-      state.health,
-      state.phase,
-      state.drifted,
-    ]);
+    const keyOf = (st: ObjectState) =>
+      JSON.stringify([environment, configRepo, st.revision, st.sync, st.health, st.phase, st.drifted]);
+    const state = this.#escalate(entry, keyOf(observed), observed, () =>
+      this.#observe(kind, namespace, name, environment, configRepo, observed),
+    );
+    const key = keyOf(state);
     if (key === entry.holdKey) return; // still holding for this very state
     this.#options.clock.clearTimeout(entry.holdTimer);
     entry.holdKey = undefined;
@@ -199,6 +214,40 @@ export class Tracker {
     } else emit();
   }
 
+  /**
+   * A comparison error that has held for the grace period becomes a failure; until then the
+   * state stands and a timer re-checks it when the grace ends. Any other state resets the clock.
+   */
+  #escalate(entry: Entry, key: string, state: ObjectState, recheck: () => void): ObjectState {
+    const clock = this.#options.clock;
+    const grace = this.#options.comparisonErrorGraceMs ?? defaultComparisonErrorGraceMs;
+    if (state.comparisonError === undefined) {
+      clock.clearTimeout(entry.errorTimer);
+      entry.errorKey = undefined;
+      return state;
+    }
+    if (entry.errorKey !== key || entry.errorSince === undefined) {
+      entry.errorKey = key;
+      entry.errorSince = clock.now();
+    }
+    const left = entry.errorSince + grace - clock.now();
+    clock.clearTimeout(entry.errorTimer);
+    if (left > 0) {
+      entry.errorTimer = clock.setTimeout(recheck, left);
+      return state;
+    }
+    const { comparisonError: _, ...rest } = state;
+    return {
+      ...rest,
+      phase: "failed",
+      message:
+        `Argo CD has not been able to compare the Application for ${formatDuration(grace)}: ${state.comparisonError}`.slice(
+          0,
+          1000,
+        ),
+    };
+  }
+
   #nextSequence(entry: Entry): number {
     // Seeded from the clock so a restarted agent or a new leader continues above earlier values.
     return Math.max(entry.sequence + 1, this.#options.clock.now());
@@ -224,4 +273,10 @@ function stateOf(
 function annotation(obj: TrackedObject, name: string): string | undefined {
   const value = obj.metadata?.annotations?.[name];
   return value === undefined || value === "" ? undefined : value;
+}
+
+function formatDuration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
 }

@@ -24,8 +24,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: Partial<AgentOptions> = {}, gone: "http" | "event" = "http") {
-  const clock = new FakeClock();
+async function setup(
+  options: Partial<AgentOptions> = {},
+  gone: "http" | "event" = "http",
+  clock = new FakeClock(),
+) {
   const kube = await KubeTestServer.start({ gone });
   const receiver = await ReportReceiver.start({ [cluster]: secret });
   cleanups.push(
@@ -134,6 +137,63 @@ describe("agent: Argo CD", () => {
   });
 });
 
+describe("agent: Argo CD ComparisonError", () => {
+  it("reports unknown at once and a failure with the controller's message once the grace has passed", async () => {
+    // The app refuses reports signed more than 60 s ahead: start the fake clock in the past.
+    const { clock, kube, receiver, start } = await setup(
+      { healthyHoldMs: 0 },
+      "http",
+      new FakeClock(Date.now() - 240_000),
+    );
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.comparisonError() }));
+    start(); // default grace: 2 minutes
+    await waitFor(() => receiver.latest("api"), "first report");
+    expect(receiver.latest("api")).toMatchObject({ phase: "unknown", sync: "Unknown" });
+    // The controller rewrites its status meanwhile (a new reconciledAt); the grace runs on.
+    clock.advance(60_000);
+    kube.patchStatus(apps, "argocd", "api", {
+      ...argo.comparisonError(),
+      reconciledAt: "2026-11-02T10:01:00Z",
+    });
+    await settle();
+    clock.advance(59_999);
+    await settle();
+    expect(phases(receiver, "api")).toEqual(["unknown"]);
+    clock.advance(1);
+    const failed = await waitFor(
+      () => receiver.latest("api")?.phase === "failed" && receiver.latest("api"),
+      "failure",
+    );
+    expect(failed).not.toHaveProperty("revision");
+    expect(failed.message).toContain("for 2m: Failed to load target state");
+    expect(failed.message).toContain("repository not found");
+
+    // Fixed: healthy again; a new error starts a new grace.
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "healthy");
+    kube.patchStatus(apps, "argocd", "api", argo.comparisonError());
+    await waitFor(() => receiver.latest("api")?.phase === "unknown", "unknown again");
+    clock.advance(119_000);
+    await settle();
+    expect(receiver.latest("api")?.phase).toBe("unknown");
+    clock.advance(1_000);
+    await waitFor(() => receiver.latest("api")?.phase === "failed", "failure again");
+  });
+
+  it("takes its grace from COMPARISON_ERROR_GRACE", async () => {
+    const { clock, kube, receiver, start } = await setup({ healthyHoldMs: 0, comparisonErrorGraceMs: 5_000 });
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.comparisonError() }));
+    start();
+    await waitFor(() => receiver.latest("api"), "first report");
+    clock.advance(5_000);
+    const failed = await waitFor(
+      () => receiver.latest("api")?.phase === "failed" && receiver.latest("api"),
+      "failure",
+    );
+    expect(failed.message).toContain("for 5s:");
+  });
+});
+
 describe("agent: which source is the config repo", () => {
   const platform = {
     repoURL: "https://github.com/acme/platform.git",
@@ -160,7 +220,7 @@ describe("agent: which source is the config repo", () => {
       apps,
       multi("annotated", "git@github.com:acme/deploy", { configRepo: "https://github.com/acme/deploy.git" }),
     );
-    const agent = start({ configRepo: undefined });
+    const agent = start();
     const names = [...forms.keys()].map((i) => `app-${i}`).concat("annotated");
     await waitFor(() => names.every((n) => receiver.latest(n)), "a report per Application");
     await agent.idle();

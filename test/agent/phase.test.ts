@@ -94,8 +94,9 @@ describe("Argo CD Application → phase", () => {
       }),
     }) as ArgoApplication;
     expect(argoApplicationState(multi, "acme/deploy")).toMatchObject({ phase: "healthy", revision: R2 });
-    // Without a configured repo the first git (non-chart) source is the best guess.
-    expect(argoApplicationState(multi)).toMatchObject({ revision: R2 });
+    // Without a config repo there is no telling which source it is: no guess.
+    expect(argoApplicationState(multi)).not.toHaveProperty("revision");
+    expect(argoApplicationState(multi, "acme/other")).not.toHaveProperty("revision");
   });
 
   it("reads the config repo from a single git source", () => {

@@ -317,6 +317,13 @@ describe("reconcile checks from the real agent", () => {
     // the real commit's report concludes it
     expect((await world.post(report({ revision: sha, sequence: Date.now() + 2 }))).status).toBe(200);
     expect(statusOf(world, sha)).toBe("completed:success");
+    // and another object's report about no commit of the repo leaves that conclusion alone
+    const other = { kind: "Application" as const, namespace: "argocd", name: "web" };
+    const answer2 = await world.post(report({ object: other, phase: "degraded", health: "Degraded" }));
+    expect(await answer2.json()).toMatchObject({
+      outcome: expect.stringContaining("concluded check stands"),
+    });
+    expect(statusOf(world, sha)).toBe("completed:success");
   });
 
   it("soak: the production PR opens only after staging has stayed healthy for the soak", async () => {
