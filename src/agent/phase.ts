@@ -87,6 +87,7 @@ export interface FluxCondition {
 export interface FluxKustomization {
   kind?: string;
   metadata?: Meta;
+  spec?: { sourceRef?: { kind?: string; name?: string; namespace?: string } };
   status?: {
     observedGeneration?: number;
     conditions?: FluxCondition[];
@@ -101,13 +102,62 @@ export interface FluxHelmRelease {
   metadata?: Meta;
   status?: {
     observedGeneration?: number;
+    lastAttemptedGeneration?: number;
     conditions?: FluxCondition[];
     /** v2beta1 and older: the chart version last released. */
     lastAppliedRevision?: string;
+    /** The chart version of the last attempt (`1.2.3+<digest12>` for a chart from OCI). */
     lastAttemptedRevision?: string;
-    history?: { chartName?: string; chartVersion?: string; status?: string }[];
+    /** Digest of the values of the last attempt. */
+    lastAttemptedConfigDigest?: string;
+    /** Releases, newest first, up to the last successful one. */
+    history?: {
+      version?: number;
+      chartName?: string;
+      chartVersion?: string;
+      configDigest?: string;
+      status?: string;
+    }[];
   };
 }
+
+/** source.toolkit.fluxcd.io/v1 OCIRepository or ExternalArtifact: the artifact it stores. */
+export interface FluxArtifactSource {
+  kind?: string;
+  metadata?: Meta;
+  status?: { artifact?: { revision?: string; metadata?: Record<string, string> } };
+}
+
+/** Annotations that `flux push artifact --source --revision` sets and source-controller copies. */
+export const ociRevisionAnnotation = "org.opencontainers.image.revision";
+export const ociSourceAnnotation = "org.opencontainers.image.source";
+
+/** The git commit (and repository) an artifact revision was built from, where it says. */
+export interface ArtifactOrigin {
+  revision: string;
+  commit?: string;
+  source?: string;
+}
+
+/**
+ * The artifact a Flux source holds and the git commit behind it: its own revision when that is a
+ * git one (`sha1:<sha>`, `main@sha1:<sha>`), else the org.opencontainers.image.revision
+ * annotation of an OCI artifact (`<tag>@sha256:<digest>`).
+ */
+export function artifactOrigin(src: FluxArtifactSource): ArtifactOrigin | undefined {
+  const artifact = src.status?.artifact;
+  const revision = artifact?.revision;
+  if (revision === undefined || revision === "") return undefined;
+  const commit = fluxRevision(revision) ?? fluxRevision(artifact?.metadata?.[ociRevisionAnnotation]);
+  const source = artifact?.metadata?.[ociSourceAnnotation];
+  return { revision, ...(commit ? { commit } : {}), ...(source ? { source } : {}) };
+}
+
+/** Maps a Flux source revision to a config-repo commit; undefined when it names none. */
+export type CommitOf = (revision: string | undefined) => string | undefined;
+
+/** The commit in a git revision (`main@sha1:<sha>`, `sha1:<sha>`, `main/<sha>`). */
+export const gitCommit: CommitOf = (revision) => sha(fluxRevision(revision));
 
 /** Labels Flux's kustomize-controller puts on every object it applies. */
 export const fluxOwnerNameLabel = "kustomize.toolkit.fluxcd.io/name";
@@ -274,26 +324,59 @@ function dryCommit(app: ArgoApplication, hydrated: string | undefined): string |
   return undefined;
 }
 
-/** Flux Kustomization → state, from its Ready, Reconciling and Stalled conditions. */
-export function kustomizationState(k: FluxKustomization): ObjectState {
+/**
+ * Flux Kustomization → state, from its Ready, Reconciling and Stalled conditions. `commitOf` maps
+ * its source revision to a config-repo commit (an OCI digest through the artifact's origin).
+ */
+export function kustomizationState(k: FluxKustomization, commitOf: CommitOf = gitCommit): ObjectState {
   const status = k.status ?? {};
-  const applied = sha(fluxRevision(status.lastAppliedRevision));
-  const attempted = sha(fluxRevision(status.lastAttemptedRevision));
-  return fluxState(k, status.conditions ?? [], status.observedGeneration, applied, attempted, "");
+  const applied = commitOf(status.lastAppliedRevision);
+  const attempted = commitOf(status.lastAttemptedRevision);
+  const unmapped = [status.lastAttemptedRevision, status.lastAppliedRevision].find(
+    (r) => r !== undefined && commitOf(r) === undefined,
+  );
+  const note =
+    unmapped === undefined ? "" : `no revision reported: ${unmapped} names no commit of the config repo. `;
+  return fluxState(k, status.conditions ?? [], status.observedGeneration, applied, attempted, note);
 }
 
 /**
- * Flux HelmRelease → state. Its own revision is a chart version, not a commit: the commit is the
- * parent Kustomization's lastAppliedRevision (the one whose labels are on the HelmRelease).
+ * Flux HelmRelease v2 → state. Its own revision is a chart version, not a commit: the commit is
+ * the one its values came from, the parent Kustomization's lastAppliedRevision (the one whose
+ * labels are on the HelmRelease). The chart version goes into the message: the released one
+ * (newest history entry) when ready, the attempted one (lastAttemptedRevision) while upgrading
+ * or failing. A release whose values (config digest) are not the last attempted ones is not
+ * current yet.
  */
-export function helmReleaseState(hr: FluxHelmRelease, parent?: FluxKustomization): ObjectState {
+export function helmReleaseState(
+  hr: FluxHelmRelease,
+  parent?: FluxKustomization,
+  commitOf: CommitOf = gitCommit,
+): ObjectState {
   const status = hr.status ?? {};
-  const commit = sha(fluxRevision(parent?.status?.lastAppliedRevision));
-  const chart =
-    status.history?.[0]?.chartVersion ?? status.lastAppliedRevision ?? status.lastAttemptedRevision;
-  const chartName = status.history?.[0]?.chartName;
+  const commit = commitOf(parent?.status?.lastAppliedRevision);
+  const latest = [...(status.history ?? [])].sort((a, b) => (b.version ?? 0) - (a.version ?? 0))[0];
+  const released = latest?.chartVersion ?? status.lastAppliedRevision;
+  const attempted = status.lastAttemptedRevision ?? released;
+  const valuesReleased =
+    status.lastAttemptedConfigDigest === undefined ||
+    latest?.configDigest === undefined ||
+    latest.configDigest === status.lastAttemptedConfigDigest;
+  const ready = status.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  const chart = ready && valuesReleased ? released : attempted;
+  const chartName = latest?.chartName;
   const prefix = chart === undefined ? "" : `chart ${chartName ? `${chartName}@` : ""}${chart}: `;
-  return fluxState(hr, status.conditions ?? [], status.observedGeneration, commit, commit, prefix);
+  const state = fluxState(hr, status.conditions ?? [], status.observedGeneration, commit, commit, prefix);
+  if (state.phase === "healthy" && !valuesReleased) {
+    return {
+      ...state,
+      sync: "OutOfSync",
+      health: "Progressing",
+      phase: "syncing",
+      ...msg(`${prefix}values not released yet`),
+    };
+  }
+  return state;
 }
 
 /** Which parent Kustomization applied this object (namespace/name), from Flux's labels. */

@@ -2,21 +2,29 @@ import type { Report, ReportedKind } from "../reports/report.js";
 import type { Clock } from "./clock.js";
 import {
   type ArgoApplication,
+  type ArtifactOrigin,
   argoApplicationState,
   argoConfigRepo,
+  artifactOrigin,
+  type CommitOf,
+  type FluxArtifactSource,
   type FluxHelmRelease,
   type FluxKustomization,
   fluxParent,
+  gitCommit,
   helmReleaseState,
   kustomizationState,
   type ObjectState,
 } from "./phase.js";
-import { configRepoName } from "./repo-url.js";
+import { configRepoName, isRepo } from "./repo-url.js";
+import { isArtifactKind, type WatchedKind } from "./resources.js";
 
 export const environmentAnnotation = "ferry.dev/environment";
 /** COMPARISON_ERROR_GRACE's default. */
 export const defaultComparisonErrorGraceMs = 120_000;
 export const configRepoAnnotation = "ferry.dev/config-repo";
+/** Artifact revisions remembered per Flux source. */
+const artifactsKept = 16;
 
 export interface TrackedObject {
   kind?: string;
@@ -74,6 +82,11 @@ export class Tracker {
   readonly #entries = new Map<string, Entry>();
   readonly #kustomizations = new Map<string, TrackedObject>();
   readonly #helmReleases = new Map<string, TrackedObject>();
+  /** Kustomization (namespace/name) → the HelmReleases it applied, and back. */
+  readonly #children = new Map<string, Set<string>>();
+  readonly #parentOfChild = new Map<string, string>();
+  /** `<kind>/<namespace>/<name>` of an OCIRepository or ExternalArtifact → artifact revision → origin. */
+  readonly #artifacts = new Map<string, Map<string, ArtifactOrigin>>();
   readonly #warned = new Set<string>();
   /** Status updates seen (including ones that changed nothing reportable). */
   events = 0;
@@ -82,37 +95,106 @@ export class Tracker {
     this.#options = options;
   }
 
-  upsert(kind: ReportedKind, obj: TrackedObject): void {
+  upsert(kind: WatchedKind, obj: TrackedObject): void {
     this.events += 1;
-    const ns = obj.metadata?.namespace ?? "";
-    const name = obj.metadata?.name ?? "";
-    if (kind === "Kustomization") {
-      this.#kustomizations.set(`${ns}/${name}`, obj);
-      this.#evaluate(kind, obj);
-      // Its children's revision is this Kustomization's lastAppliedRevision.
-      for (const hr of this.#helmReleases.values()) {
-        const parent = fluxParent(hr);
-        if (parent?.namespace === ns && parent.name === name) this.#evaluate("HelmRelease", hr);
+    const key = nameOf(obj);
+    if (isArtifactKind(kind)) {
+      this.#recordArtifact(kind, key, obj as FluxArtifactSource);
+      // Kustomizations applying this source may now map their revision to a commit.
+      for (const k of this.#kustomizations.values()) {
+        if (sourceKey(k as FluxKustomization) === `${kind}/${key}`) this.#upsertKustomization(k);
       }
       return;
     }
-    if (kind === "HelmRelease") this.#helmReleases.set(`${ns}/${name}`, obj);
+    if (kind === "Kustomization") {
+      this.#upsertKustomization(obj);
+      return;
+    }
+    if (kind === "HelmRelease") {
+      this.#helmReleases.set(key, obj);
+      this.#linkChild(key, fluxParent(obj));
+    }
     this.#evaluate(kind, obj);
   }
 
-  remove(kind: ReportedKind, obj: TrackedObject): void {
+  remove(kind: WatchedKind, obj: TrackedObject): void {
     this.events += 1;
-    const ns = obj.metadata?.namespace ?? "";
-    const name = obj.metadata?.name ?? "";
-    if (kind === "Kustomization") this.#kustomizations.delete(`${ns}/${name}`);
-    if (kind === "HelmRelease") this.#helmReleases.delete(`${ns}/${name}`);
-    const key = `${kind}/${ns}/${name}`;
-    const entry = this.#entries.get(key);
+    const key = nameOf(obj);
+    if (isArtifactKind(kind)) {
+      this.#artifacts.delete(`${kind}/${key}`);
+      return;
+    }
+    if (kind === "Kustomization") this.#kustomizations.delete(key);
+    if (kind === "HelmRelease") {
+      this.#helmReleases.delete(key);
+      this.#linkChild(key, undefined);
+    }
+    const id = `${kind}/${key}`;
+    const entry = this.#entries.get(id);
     if (entry !== undefined) {
       this.#options.clock.clearTimeout(entry.holdTimer);
       this.#options.clock.clearTimeout(entry.errorTimer);
     }
-    this.#entries.delete(key);
+    this.#entries.delete(id);
+  }
+
+  #upsertKustomization(obj: TrackedObject): void {
+    const key = nameOf(obj);
+    this.#kustomizations.set(key, obj);
+    this.#evaluate("Kustomization", obj);
+    // Its children's commit is this Kustomization's lastAppliedRevision.
+    for (const child of this.#children.get(key) ?? []) {
+      const hr = this.#helmReleases.get(child);
+      if (hr !== undefined) this.#evaluate("HelmRelease", hr);
+    }
+  }
+
+  /** Indexes HelmReleases by the Kustomization that applied them. */
+  #linkChild(child: string, parent: { namespace: string; name: string } | undefined): void {
+    const before = this.#parentOfChild.get(child);
+    const after = parent === undefined ? undefined : `${parent.namespace}/${parent.name}`;
+    if (before === after) return;
+    if (before !== undefined) this.#children.get(before)?.delete(child);
+    if (after === undefined) this.#parentOfChild.delete(child);
+    else {
+      this.#parentOfChild.set(child, after);
+      const set = this.#children.get(after) ?? new Set<string>();
+      this.#children.set(after, set);
+      set.add(child);
+    }
+  }
+
+  /**
+   * Remembers which git commit each artifact revision of a source came from. The last few are
+   * kept: a source may move on before the Kustomization applies (and reports) the new one.
+   */
+  #recordArtifact(kind: WatchedKind, key: string, src: FluxArtifactSource): void {
+    const origin = artifactOrigin(src);
+    const id = `${kind}/${key}`;
+    const record = this.#artifacts.get(id) ?? new Map<string, ArtifactOrigin>();
+    this.#artifacts.set(id, record);
+    if (origin === undefined) return;
+    record.delete(origin.revision);
+    record.set(origin.revision, origin);
+    for (const old of record.keys()) {
+      if (record.size <= artifactsKept) break;
+      record.delete(old);
+    }
+  }
+
+  /** A Kustomization's source revision → config-repo commit: git revisions directly, artifacts by origin. */
+  #commitOf(k: FluxKustomization, configRepo: string | undefined): CommitOf {
+    return (revision) => {
+      const direct = gitCommit(revision);
+      if (direct !== undefined || revision === undefined) return direct;
+      const origin = this.#artifacts.get(sourceKey(k) ?? "")?.get(revision);
+      if (origin?.commit === undefined) return undefined;
+      // An artifact built from another repository holds no commit of the config repo.
+      if (origin.source !== undefined && configRepo !== undefined && !isRepo(origin.source, configRepo)) {
+        return undefined;
+      }
+      return origin.commit;
+    };
   }
 
   /** The latest report emitted for every object still present, re-sequenced (for a new leader). */
@@ -154,8 +236,33 @@ export class Tracker {
       (parent === undefined ? undefined : configRepoName(annotation(parent, configRepoAnnotation))) ??
       (kind === "Application" ? argoConfigRepo(obj as ArgoApplication) : undefined) ??
       this.#options.configRepo;
-    const state = stateOf(kind, obj, parent, configRepo);
+    const state = this.#stateOf(kind, obj, parent, configRepo);
     this.#observe(kind, ns, name, environment, configRepo, state);
+  }
+
+  #stateOf(
+    kind: ReportedKind,
+    obj: TrackedObject,
+    parent: TrackedObject | undefined,
+    configRepo: string | undefined,
+  ): ObjectState {
+    switch (kind) {
+      case "Application":
+        return argoApplicationState(obj as ArgoApplication, configRepo);
+      case "Kustomization":
+        return kustomizationState(
+          obj as FluxKustomization,
+          this.#commitOf(obj as FluxKustomization, configRepo),
+        );
+      case "HelmRelease": {
+        const k = parent as FluxKustomization | undefined;
+        return helmReleaseState(
+          obj as FluxHelmRelease,
+          k,
+          k === undefined ? gitCommit : this.#commitOf(k, configRepo),
+        );
+      }
+    }
   }
 
   #parentOf(obj: TrackedObject): TrackedObject | undefined {
@@ -254,20 +361,15 @@ export class Tracker {
   }
 }
 
-function stateOf(
-  kind: ReportedKind,
-  obj: TrackedObject,
-  parent: TrackedObject | undefined,
-  configRepo: string | undefined,
-): ObjectState {
-  switch (kind) {
-    case "Application":
-      return argoApplicationState(obj as ArgoApplication, configRepo);
-    case "Kustomization":
-      return kustomizationState(obj as FluxKustomization);
-    case "HelmRelease":
-      return helmReleaseState(obj as FluxHelmRelease, parent as FluxKustomization | undefined);
-  }
+function nameOf(obj: TrackedObject): string {
+  return `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+}
+
+/** `<kind>/<namespace>/<name>` of a Kustomization's source (its own namespace by default). */
+function sourceKey(k: FluxKustomization): string | undefined {
+  const ref = k.spec?.sourceRef;
+  if (ref?.kind === undefined || ref.name === undefined) return undefined;
+  return `${ref.kind}/${ref.namespace ?? k.metadata?.namespace ?? ""}/${ref.name}`;
 }
 
 function annotation(obj: TrackedObject, name: string): string | undefined {

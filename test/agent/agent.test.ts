@@ -3,10 +3,15 @@ import { type Agent, type AgentOptions, startAgent } from "../../src/agent/agent
 import {
   argo,
   argoApplication,
+  argoStatus,
+  configRepoURL,
+  digest,
+  externalArtifact,
   fluxHelmRelease,
   fluxKustomization,
   helmRelease,
   kustomization,
+  ociRepository,
   sha,
 } from "../support/kube/fixtures.js";
 import { ReportReceiver } from "../support/kube/report-receiver.js";
@@ -302,6 +307,188 @@ describe("agent: Flux", () => {
   });
 });
 
+describe("agent: Argo CD source hydrator", () => {
+  const hydrator = {
+    drySource: { repoURL: configRepoURL, targetRevision: "main", path: "apps/api" },
+    syncSource: { targetBranch: "environments/staging", path: "apps/api" },
+  };
+  const D1 = sha("dry-1");
+  const D2 = sha("dry-2");
+  const H1 = sha("hydrated-1");
+  const hydrated = (
+    current: {
+      phase: "Hydrating" | "Failed" | "Hydrated";
+      drySHA?: string;
+      hydratedSHA?: string;
+      message?: string;
+    },
+    synced?: string,
+  ) =>
+    argoStatus({
+      sync: synced === undefined ? "OutOfSync" : "Synced",
+      ...(synced === undefined ? {} : { revision: synced }),
+      health: "Healthy",
+      ...(synced === undefined ? {} : { operation: { phase: "Succeeded" as const, revision: synced } }),
+      hydrator: {
+        spec: hydrator,
+        current,
+        ...(current.phase === "Hydrated" && current.drySHA && current.hydratedSHA
+          ? { lastSuccessful: { drySHA: current.drySHA, hydratedSHA: current.hydratedSHA } }
+          : {}),
+      },
+    });
+
+  it("reports against the dry commit that produced the hydrated one Argo CD synced", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(
+      apps,
+      argoApplication({
+        name: "api",
+        sourceHydrator: hydrator,
+        status: hydrated({ phase: "Hydrating", drySHA: D1 }),
+      }),
+    );
+    start();
+    await waitFor(() => receiver.latest("api"), "hydrating");
+    expect(receiver.latest("api")).toMatchObject({
+      phase: "syncing",
+      revision: D1,
+      configRepo: "acme/deploy",
+    });
+
+    kube.patchStatus(apps, "argocd", "api", hydrated({ phase: "Hydrated", drySHA: D1, hydratedSHA: H1 }, H1));
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "healthy");
+    expect(receiver.latest("api")).toMatchObject({ revision: D1 });
+
+    // A dry commit that changes no manifests keeps the hydrated commit: it is applied as well.
+    kube.patchStatus(apps, "argocd", "api", hydrated({ phase: "Hydrated", drySHA: D2, hydratedSHA: H1 }, H1));
+    await waitFor(() => receiver.latest("api")?.revision === D2, "no-op hydration");
+    expect(receiver.latest("api")).toMatchObject({ phase: "healthy" });
+
+    const D3 = sha("dry-3");
+    const message = `Failed to hydrate revision "${D3}": failed to render manifests: kustomize build failed`;
+    kube.patchStatus(apps, "argocd", "api", hydrated({ phase: "Failed", drySHA: D3, message }, H1));
+    await waitFor(() => receiver.latest("api")?.phase === "failed", "hydration failure");
+    expect(receiver.latest("api")).toMatchObject({ revision: D3, message });
+  });
+});
+
+describe("agent: Flux artifacts from OCI and external sources", () => {
+  const oci = resources.ociRepositories;
+  const X1 = digest("manifests-1");
+  const X2 = digest("manifests-2");
+
+  it("maps <tag>@sha256:<digest> to the git commit the artifact was built from", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    const source = { kind: "OCIRepository" as const, name: "deploy-manifests" };
+    kube.upsert(
+      oci,
+      ociRepository({
+        name: "deploy-manifests",
+        digest: X1,
+        gitRevision: `main@sha1:${R1}`,
+        gitSource: configRepoURL,
+      }),
+    );
+    kube.upsert(
+      resources.kustomizations,
+      fluxKustomization({
+        name: "apps",
+        sourceRef: source,
+        status: kustomization.ready(`latest@sha256:${X1}`),
+      }),
+    );
+    start();
+    await waitFor(() => receiver.latest("apps")?.revision === R1, "healthy at the artifact's commit");
+    expect(receiver.latest("apps")).toMatchObject({ phase: "healthy" });
+
+    // The source moves on before the Kustomization applies it: what was applied keeps its commit.
+    kube.upsert(
+      oci,
+      ociRepository({
+        name: "deploy-manifests",
+        digest: X2,
+        gitRevision: `main@sha1:${R2}`,
+        gitSource: configRepoURL,
+      }),
+    );
+    kube.patchStatus(
+      resources.kustomizations,
+      "flux-system",
+      "apps",
+      kustomization.reconciling(`latest@sha256:${X2}`, `latest@sha256:${X1}`),
+    );
+    await waitFor(() => receiver.latest("apps")?.phase === "syncing", "syncing the new artifact");
+    expect(receiver.latest("apps")?.revision).toBe(R2);
+    kube.patchStatus(
+      resources.kustomizations,
+      "flux-system",
+      "apps",
+      kustomization.ready(`latest@sha256:${X2}`),
+    );
+    await waitFor(() => receiver.latest("apps")?.phase === "healthy", "healthy at the new commit");
+    expect(receiver.latest("apps")?.revision).toBe(R2);
+  });
+
+  it("names no revision for an artifact built from another repository or from no git commit", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    kube.upsert(
+      oci,
+      ociRepository({
+        name: "platform",
+        digest: X1,
+        gitRevision: `main@sha1:${R1}`,
+        gitSource: "https://github.com/acme/platform",
+      }),
+    );
+    kube.upsert(oci, ociRepository({ name: "unlabelled", digest: X2 }));
+    for (const name of ["platform", "unlabelled"]) {
+      const x = name === "platform" ? X1 : X2;
+      kube.upsert(
+        resources.kustomizations,
+        fluxKustomization({
+          name,
+          sourceRef: { kind: "OCIRepository", name },
+          status: kustomization.ready(`latest@sha256:${x}`),
+        }),
+      );
+    }
+    start();
+    await waitFor(() => receiver.latest("platform") && receiver.latest("unlabelled"), "reports");
+    for (const name of ["platform", "unlabelled"]) {
+      expect(receiver.latest(name), name).not.toHaveProperty("revision");
+      expect(receiver.latest(name)?.message, name).toContain("no revision reported");
+    }
+  });
+
+  it("maps an ExternalArtifact's sha1:<sha> and <tag>@sha256:<digest> revisions", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    const ext = resources.externalArtifacts;
+    kube.upsert(ext, externalArtifact({ name: "plain", revision: `sha1:${R1}` }));
+    kube.upsert(
+      ext,
+      externalArtifact({ name: "packed", revision: `v2@sha256:${X2}`, gitRevision: `sha1:${R2}` }),
+    );
+    for (const [name, revision] of [
+      ["plain", `sha1:${R1}`],
+      ["packed", `v2@sha256:${X2}`],
+    ] as const) {
+      kube.upsert(
+        resources.kustomizations,
+        fluxKustomization({
+          name,
+          sourceRef: { kind: "ExternalArtifact", name },
+          status: kustomization.ready(revision),
+        }),
+      );
+    }
+    start();
+    await waitFor(() => receiver.latest("plain") && receiver.latest("packed")?.revision, "reports");
+    expect(receiver.latest("plain")).toMatchObject({ phase: "healthy", revision: R1 });
+    expect(receiver.latest("packed")).toMatchObject({ phase: "healthy", revision: R2 });
+  });
+});
+
 describe("agent: watch faults", () => {
   it.each([
     ["a watch dropped mid-stream", (kube: KubeTestServer) => kube.heal()],
@@ -310,7 +497,10 @@ describe("agent: watch faults", () => {
     const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
     kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
     start();
-    await waitFor(() => receiver.latest("api"), "first report");
+    await waitFor(
+      () => receiver.latest("api") && kube.watchCount(apps) === 1,
+      "first report, then the watch",
+    );
     kube.partition();
     kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
     await settle();

@@ -17,7 +17,7 @@ describe("agent environment", () => {
       COMPARISON_ERROR_GRACE: 120_000,
       LEASE_DURATION: 15_000,
       FERRY_LEASE_NAME: "ferry-agent",
-      FERRY_WATCH: ["applications", "kustomizations", "helmreleases"],
+      FERRY_WATCH: ["applications", "kustomizations", "helmreleases", "ocirepositories", "externalartifacts"],
       POD_NAME: "agent-0",
     });
     expect(env.KUBECONFIG).toBeUndefined();

@@ -142,6 +142,42 @@ describe("reconcile checks from the real agent", () => {
     expect(world.check(sha)?.output.summary).toContain("kustomize build failed");
   });
 
+  it("Argo CD source hydrator: the check goes on the dry commit Ferry merged, not the hydrated one", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging();
+    const hydrated = "c".repeat(40); // the commit the hydrator wrote to environments/staging
+    const sourceHydrator = {
+      drySource: {
+        repoURL: "https://github.com/acme/deploy.git",
+        targetRevision: "main",
+        path: "overlays/staging",
+      },
+      syncSource: { targetBranch: "environments/staging", path: "overlays/staging" },
+    };
+    world.kube.upsert(
+      apps,
+      argoApplication({
+        name: "api",
+        environment: "staging",
+        sourceHydrator,
+        status: argoStatus({
+          sync: "Synced",
+          revision: hydrated,
+          health: "Healthy",
+          operation: { phase: "Succeeded", revision: hydrated },
+          hydrator: {
+            spec: sourceHydrator,
+            current: { phase: "Hydrated", drySHA: sha, hydratedSHA: hydrated },
+            lastSuccessful: { drySHA: sha, hydratedSHA: hydrated },
+          },
+        }),
+      }),
+    );
+    world.agent();
+    const healthy = await waitStatus(world, sha, "completed:success");
+    expect(healthy.output.title).toBe(`Synced and healthy at ${sha.slice(0, 7)}`);
+  });
+
   it("drift opens one issue, updates it as the drift changes and closes it when back in sync", async () => {
     world = await startWorld();
     const sha = await world.mergeStaging();

@@ -32,6 +32,20 @@ export const resources = {
     kind: "HelmRelease",
     namespaced: true,
   },
+  ociRepositories: {
+    group: "source.toolkit.fluxcd.io",
+    version: "v1",
+    plural: "ocirepositories",
+    kind: "OCIRepository",
+    namespaced: true,
+  },
+  externalArtifacts: {
+    group: "source.toolkit.fluxcd.io",
+    version: "v1",
+    plural: "externalartifacts",
+    kind: "ExternalArtifact",
+    namespaced: true,
+  },
   leases: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true },
 } satisfies Record<string, ResourceType>;
 
