@@ -5,8 +5,8 @@ import { argo, argoApplication, sha } from "../support/kube/fixtures.js";
 import { KubeTestServer, resources } from "../support/kube/server.js";
 import { waitFor } from "./helpers.js";
 
-/** The test server against the real @kubernetes/client-node 1.4.0 ListWatch. */
-describe("Kubernetes API test server with client-node informers", () => {
+/** The test server against the agent's informer (list-watch.ts) and Lease client. */
+describe("Kubernetes API test server with the agent's informers", () => {
   let server: KubeTestServer;
   let informer: ObjectInformer | undefined;
   afterEach(async () => {
@@ -72,7 +72,7 @@ describe("Kubernetes API test server with client-node informers", () => {
     },
   );
 
-  it("stops the informer on a 500 (client-node does not retry it)", async () => {
+  it("stops the informer on a 500 (the supervisor restarts it)", async () => {
     const { errors } = await watchApplications();
     server.failNext({ status: 500, match: (r) => r.path.includes("applications") });
     server.dropAllWatches();

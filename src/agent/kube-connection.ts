@@ -1,0 +1,182 @@
+/**
+ * Where the Kubernetes API server is and how to authenticate to it, from the pod's service
+ * account or from a kubeconfig. Plain node:http(s): importing @kubernetes/client-node costs
+ * ~75 MB of RSS before a single object is cached, more than the agent's whole cache. client-node
+ * is loaded only for kubeconfigs whose user runs an `exec` plugin or an `auth-provider`.
+ */
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import { createRequire } from "node:module";
+
+export interface RequestSetup {
+  agent: http.Agent;
+  headers: Record<string, string>;
+}
+
+export interface KubeConnection {
+  /** Base URL of the API server, without a trailing slash. */
+  readonly server: string;
+  /** The agent (TLS material, keep-alive) and auth headers for the next request. */
+  setup(): Promise<RequestSetup>;
+}
+
+const serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
+/** Bound service account tokens rotate (kubelet rewrites the file); re-read it this often. */
+const tokenTtlMs = 60_000;
+
+export interface InClusterSource {
+  env?: NodeJS.ProcessEnv;
+  /** Reads a file (tests pass their own). */
+  read?: (path: string) => string;
+  dir?: string;
+}
+
+/**
+ * The pod's service account, as client-go's rest.InClusterConfig reads it: the API server from
+ * KUBERNETES_SERVICE_HOST/PORT, the CA and token from the mounted service account. Never falls
+ * back to localhost: outside a pod without KUBECONFIG this throws a message that says so.
+ */
+export function inClusterConnection(source: InClusterSource = {}): KubeConnection {
+  const env = source.env ?? process.env;
+  const read = source.read ?? ((path: string) => readFileSync(path, "utf8"));
+  const dir = source.dir ?? serviceAccountDir;
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) {
+    throw new Error(
+      "not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset) and KUBECONFIG is not set; set KUBECONFIG to run the agent outside a cluster",
+    );
+  }
+  let ca: string;
+  try {
+    ca = read(`${dir}/ca.crt`);
+    read(`${dir}/token`);
+  } catch (error) {
+    throw new Error(
+      `cannot read the service account in ${dir} (${(error as Error).message}); is automountServiceAccountToken disabled?`,
+    );
+  }
+  const agent = new https.Agent({ keepAlive: true, ca });
+  let token: { value: string; at: number } | undefined;
+  return {
+    server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    async setup() {
+      const now = Date.now();
+      if (token === undefined || now - token.at > tokenTtlMs) {
+        token = { value: read(`${dir}/token`).trim(), at: now };
+      }
+      return { agent, headers: { authorization: `Bearer ${token.value}` } };
+    },
+  };
+}
+
+interface KubeconfigCluster {
+  server?: string;
+  "certificate-authority"?: string;
+  "certificate-authority-data"?: string;
+  "insecure-skip-tls-verify"?: boolean;
+  "tls-server-name"?: string;
+}
+
+interface KubeconfigUser {
+  token?: string;
+  tokenFile?: string;
+  "client-certificate"?: string;
+  "client-certificate-data"?: string;
+  "client-key"?: string;
+  "client-key-data"?: string;
+  username?: string;
+  password?: string;
+  exec?: unknown;
+  "auth-provider"?: unknown;
+}
+
+interface Kubeconfig {
+  "current-context"?: string;
+  contexts?: { name?: string; context?: { cluster?: string; user?: string } }[];
+  clusters?: { name?: string; cluster?: KubeconfigCluster }[];
+  users?: { name?: string; user?: KubeconfigUser }[];
+}
+
+/**
+ * A kubeconfig's current context. Tokens, token files, client certificates, CAs and
+ * insecure-skip-tls-verify are handled here; a user with `exec` or `auth-provider` is handed to
+ * client-node's KubeConfig, loaded on demand.
+ */
+export function kubeconfigConnection(
+  text: string,
+  read: (path: string) => Buffer = (p) => readFileSync(p),
+): KubeConnection {
+  const config = parseKubeconfig(text);
+  const contextName = config["current-context"];
+  const context = config.contexts?.find((c) => c.name === contextName)?.context;
+  if (context === undefined)
+    throw new Error(`kubeconfig: current-context "${contextName ?? ""}" is not defined`);
+  const cluster = config.clusters?.find((c) => c.name === context.cluster)?.cluster;
+  if (cluster?.server === undefined)
+    throw new Error(`kubeconfig: cluster "${context.cluster ?? ""}" has no server`);
+  const user = config.users?.find((u) => u.name === context.user)?.user ?? {};
+  const server = cluster.server.replace(/\/+$/, "");
+  if (user.exec !== undefined || user["auth-provider"] !== undefined)
+    return clientNodeConnection(text, server);
+
+  const data = (inline: string | undefined, path: string | undefined) =>
+    inline !== undefined ? Buffer.from(inline, "base64") : path !== undefined ? read(path) : undefined;
+  const tls = {
+    ca: data(cluster["certificate-authority-data"], cluster["certificate-authority"]),
+    cert: data(user["client-certificate-data"], user["client-certificate"]),
+    key: data(user["client-key-data"], user["client-key"]),
+    ...(cluster["insecure-skip-tls-verify"] ? { rejectUnauthorized: false } : {}),
+    ...(cluster["tls-server-name"] ? { servername: cluster["tls-server-name"] } : {}),
+  };
+  const agent = server.startsWith("https:")
+    ? new https.Agent({ keepAlive: true, ...tls })
+    : new http.Agent({ keepAlive: true });
+  const headers = (): Record<string, string> => {
+    const token = user.token ?? (user.tokenFile ? read(user.tokenFile).toString("utf8").trim() : undefined);
+    if (token) return { authorization: `Bearer ${token}` };
+    if (user.username !== undefined) {
+      const basic = Buffer.from(`${user.username}:${user.password ?? ""}`).toString("base64");
+      return { authorization: `Basic ${basic}` };
+    }
+    return {};
+  };
+  return { server, setup: async () => ({ agent, headers: headers() }) };
+}
+
+/**
+ * JSON first: kubectl writes YAML, but JSON is YAML too and needs no parser loaded. The YAML
+ * parser is required only when needed (synchronously, so a broken kubeconfig stops start-up).
+ */
+function parseKubeconfig(text: string): Kubeconfig {
+  try {
+    return JSON.parse(text) as Kubeconfig;
+  } catch {
+    const { parse } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+    const parsed: unknown = parse(text);
+    if (typeof parsed !== "object" || parsed === null) throw new Error("kubeconfig: not a YAML mapping");
+    return parsed as Kubeconfig;
+  }
+}
+
+function clientNodeConnection(text: string, server: string): KubeConnection {
+  const loading = import("@kubernetes/client-node").then(({ KubeConfig }) => {
+    const kc = new KubeConfig();
+    kc.loadFromString(text);
+    return kc;
+  });
+  return {
+    server,
+    async setup() {
+      const kc = await loading;
+      const options: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(options);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(options.headers ?? {})) if (typeof v === "string") headers[k] = v;
+      if (typeof options.auth === "string")
+        headers.authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
+      return { agent: (options.agent as http.Agent) ?? new https.Agent(), headers };
+    },
+  };
+}
