@@ -7,7 +7,8 @@
  * Prints per run: agent RSS after the initial list and at peak, events/s, reports, coalescing.
  *
  *   npx tsx bench/agent.ts [--apps 2000] [--flux 2000] [--rounds 3] [--only argo|flux|both]
- *                          [--node-options "<flags>"]   (default: deploy/agent's NODE_OPTIONS)
+ *     [--node-args "<flags>"] (default: the flags of deploy/agent's container command)
+ *     [--node-options "<flags>"] [--env KEY=VALUE] [--memory]
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parse } from "yaml";
 import { MemoryReplayCache } from "../src/reports/replay-cache.js";
 import type { Report } from "../src/reports/report.js";
 import { verifyReport } from "../src/reports/verify.js";
@@ -31,9 +33,19 @@ import {
 import { KubeTestServer, resources } from "../test/support/kube/server.js";
 
 const root = resolve(import.meta.dirname, "..");
-const deployOptions = /name: NODE_OPTIONS\s+value: "?([^"\n]+)"?/.exec(
-  readFileSync(join(root, "deploy/agent/deployment.yaml"), "utf8"),
-)?.[1];
+/** The node flags deploy/agent runs the agent with: its container command up to the script. */
+const deployed = (() => {
+  const manifest = parse(readFileSync(join(root, "deploy/agent/deployment.yaml"), "utf8")) as {
+    spec: { template: { spec: { containers: { command?: string[] }[] } } };
+  };
+  const command = manifest.spec.template.spec.containers[0]?.command ?? [];
+  return command
+    .slice(
+      1,
+      command.findIndex((part) => part.endsWith("cli.js")),
+    )
+    .join(" ");
+})();
 const { values } = parseArgs({
   options: {
     apps: { type: "string", default: "2000" },
@@ -41,7 +53,14 @@ const { values } = parseArgs({
     flux: { type: "string", default: "2000" },
     rounds: { type: "string", default: "3" },
     only: { type: "string" },
-    "node-options": { type: "string", default: deployOptions ?? "" },
+    /** Flags for node, before the script (default: deploy/agent's container command). */
+    "node-args": { type: "string", default: deployed },
+    /** NODE_OPTIONS for the agent process (default: none, as deploy/agent). */
+    "node-options": { type: "string", default: "" },
+    /** Extra environment for the agent process, e.g. --env MALLOC_ARENA_MAX=2 (repeatable). */
+    env: { type: "string", multiple: true, default: [] },
+    /** Print the agent's heap and RSS every second (from bench/agent-process.ts). */
+    memory: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -73,7 +92,9 @@ const scenarios: Scenario[] = [
   { name: "both", apps: Number(values.apps), flux: Number(values.flux) },
 ].filter((s) => values.only === undefined || s.name === values.only);
 
-console.log(`agent NODE_OPTIONS: ${nodeOptions || "(none)"}; churn rounds: ${rounds}`);
+console.log(
+  `agent node flags: ${values["node-args"] || "(none)"}; NODE_OPTIONS: ${nodeOptions || "(none)"}; churn rounds: ${rounds}`,
+);
 for (const scenario of scenarios) console.log(`\n${await run(scenario)}`);
 rmSync(out, { recursive: true, force: true });
 
@@ -135,7 +156,8 @@ async function run(scenario: Scenario): Promise<string> {
     ...(apps.length > 0 ? ["applications"] : []),
     ...(services.length > 0 ? ["kustomizations", "helmreleases"] : []),
   ];
-  const child = spawn(process.execPath, [join(out, "bench/agent-process.js"), "agent"], {
+  const nodeArgs = values["node-args"].split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(out, "bench/agent-process.js"), "agent"], {
     env: {
       PATH: process.env.PATH,
       NODE_OPTIONS: nodeOptions,
@@ -149,12 +171,16 @@ async function run(scenario: Scenario): Promise<string> {
       POD_NAME: "bench-agent",
       FERRY_WATCH: watch.join(","),
       HEALTHY_HOLD: "1s",
+      ...(values.memory ? { BENCH_MEMORY_LOG: "1" } : {}),
+      ...Object.fromEntries(values.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
+    if (values.memory)
+      for (const line of d.toString().split("\n")) if (line.startsWith("memory ")) console.log(`  ${line}`);
   });
   const pid = child.pid as number;
   let peakSampled = 0;

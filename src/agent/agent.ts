@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { createKubeClient, type KubeClient } from "./kube.js";
 import { type LeaderElector, startLeaderElection } from "./leader.js";
 import { type Logger, silentLogger } from "./log.js";
+import type { Post } from "./post.js";
 import { type WatchedResourceName, watchedResourceNames, watchedResources } from "./resources.js";
 import { ReportSender, type SenderStats } from "./sender.js";
 import { type SupervisedInformer, superviseInformer } from "./supervised-informer.js";
@@ -41,7 +42,8 @@ export interface AgentOptions {
   watch?: WatchedResourceName[];
   concurrency?: number;
   clock?: Clock;
-  fetch?: typeof fetch;
+  /** The HTTP POST that delivers reports (node:http(s) by default). */
+  post?: Post;
   random?: () => number;
   logger?: Logger;
 }
@@ -70,7 +72,7 @@ export function startAgent(options: AgentOptions): Agent {
   const sender = new ReportSender({
     url: options.ferryUrl,
     secret: options.secret,
-    fetch: options.fetch ?? fetch,
+    ...(options.post ? { post: options.post } : {}),
     clock,
     logger,
     retry: options.retry ?? { baseMs: 500, maxMs: 30_000 },

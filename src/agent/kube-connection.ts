@@ -4,13 +4,14 @@
  * ~75 MB of RSS before a single object is cached, more than the agent's whole cache. client-node
  * is loaded only for kubeconfigs whose user runs an `exec` plugin or an `auth-provider`.
  */
-import { readFileSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
+import { existsSync, readFileSync } from "node:fs";
+import type { Agent } from "node:http";
+import type { RequestOptions } from "node:https";
 import { createRequire } from "node:module";
+import { http, https } from "./node-http.js";
 
 export interface RequestSetup {
-  agent: http.Agent;
+  agent: Agent;
   headers: Record<string, string>;
 }
 
@@ -21,43 +22,45 @@ export interface KubeConnection {
   setup(): Promise<RequestSetup>;
 }
 
+/** The agent cannot reach any cluster as configured; retrying would not help. */
+export class KubeConfigError extends Error {}
+
 const serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
 /** Bound service account tokens rotate (kubelet rewrites the file); re-read it this often. */
 const tokenTtlMs = 60_000;
 
 export interface InClusterSource {
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   /** Reads a file (tests pass their own). */
   read?: (path: string) => string;
+  exists?: (path: string) => boolean;
   dir?: string;
 }
 
 /**
  * The pod's service account, as client-go's rest.InClusterConfig reads it: the API server from
  * KUBERNETES_SERVICE_HOST/PORT, the CA and token from the mounted service account. Never falls
- * back to localhost: outside a pod without KUBECONFIG this throws a message that says so.
+ * back to localhost: outside a pod without KUBECONFIG this throws a KubeConfigError saying so.
  */
 export function inClusterConnection(source: InClusterSource = {}): KubeConnection {
   const env = source.env ?? process.env;
   const read = source.read ?? ((path: string) => readFileSync(path, "utf8"));
+  const exists = source.exists ?? existsSync;
   const dir = source.dir ?? serviceAccountDir;
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) {
-    throw new Error(
-      "not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset) and KUBECONFIG is not set; set KUBECONFIG to run the agent outside a cluster",
+    throw new KubeConfigError(
+      "not running in a Kubernetes cluster (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset); set KUBECONFIG to a kubeconfig file to run the agent elsewhere",
     );
   }
-  let ca: string;
-  try {
-    ca = read(`${dir}/ca.crt`);
-    read(`${dir}/token`);
-  } catch (error) {
-    throw new Error(
-      `cannot read the service account in ${dir} (${(error as Error).message}); is automountServiceAccountToken disabled?`,
+  if (!exists(`${dir}/token`)) {
+    throw new KubeConfigError(
+      `no service account token at ${dir}/token; mount one (automountServiceAccountToken) or set KUBECONFIG`,
     );
   }
-  const agent = new https.Agent({ keepAlive: true, ca });
+  const ca = exists(`${dir}/ca.crt`) ? read(`${dir}/ca.crt`) : undefined;
+  const agent = new https.Agent({ keepAlive: true, ...(ca === undefined ? {} : { ca }) });
   let token: { value: string; at: number } | undefined;
   return {
     server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -108,14 +111,25 @@ export function kubeconfigConnection(
   text: string,
   read: (path: string) => Buffer = (p) => readFileSync(p),
 ): KubeConnection {
-  const config = parseKubeconfig(text);
-  const contextName = config["current-context"];
+  let config: Kubeconfig;
+  try {
+    config = parseKubeconfig(text);
+  } catch (error) {
+    throw new KubeConfigError(`KUBECONFIG is not a kubeconfig (${(error as Error).message})`);
+  }
+  const contextName = config["current-context"] ?? "";
   const context = config.contexts?.find((c) => c.name === contextName)?.context;
-  if (context === undefined)
-    throw new Error(`kubeconfig: current-context "${contextName ?? ""}" is not defined`);
-  const cluster = config.clusters?.find((c) => c.name === context.cluster)?.cluster;
-  if (cluster?.server === undefined)
-    throw new Error(`kubeconfig: cluster "${context.cluster ?? ""}" has no server`);
+  const cluster = config.clusters?.find((c) => c.name === context?.cluster)?.cluster;
+  if (context === undefined || cluster?.server === undefined) {
+    throw new KubeConfigError(
+      `KUBECONFIG names no cluster for its current context "${contextName}"; set current-context`,
+    );
+  }
+  if (!URL.canParse(cluster.server)) {
+    throw new KubeConfigError(
+      `the API server "${cluster.server}" is not a URL; fix the cluster's server in KUBECONFIG`,
+    );
+  }
   const user = config.users?.find((u) => u.name === context.user)?.user ?? {};
   const server = cluster.server.replace(/\/+$/, "");
   if (user.exec !== undefined || user["auth-provider"] !== undefined)
@@ -155,7 +169,7 @@ function parseKubeconfig(text: string): Kubeconfig {
   } catch {
     const { parse } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
     const parsed: unknown = parse(text);
-    if (typeof parsed !== "object" || parsed === null) throw new Error("kubeconfig: not a YAML mapping");
+    if (typeof parsed !== "object" || parsed === null) throw new Error("not a YAML mapping");
     return parsed as Kubeconfig;
   }
 }
@@ -170,13 +184,13 @@ function clientNodeConnection(text: string, server: string): KubeConnection {
     server,
     async setup() {
       const kc = await loading;
-      const options: https.RequestOptions = {};
+      const options: RequestOptions = {};
       await kc.applyToHTTPSOptions(options);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(options.headers ?? {})) if (typeof v === "string") headers[k] = v;
       if (typeof options.auth === "string")
         headers.authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
-      return { agent: (options.agent as http.Agent) ?? new https.Agent(), headers };
+      return { agent: (options.agent as Agent) ?? new https.Agent(), headers };
     },
   };
 }

@@ -1,7 +1,8 @@
 /** JSON requests and watch streams against the API server, over node:http(s). */
-import http from "node:http";
-import https from "node:https";
+
+import type { IncomingMessage } from "node:http";
 import type { KubeConnection } from "./kube-connection.js";
+import { http, https } from "./node-http.js";
 
 /** An answer other than 2xx: the HTTP status and the API server's Status message. */
 export class KubeError extends Error {
@@ -38,12 +39,12 @@ export function kubeHttp(connection: KubeConnection): KubeHttp {
     path: string,
     body: string | undefined,
     options: { timeoutMs: number; stream?: boolean },
-  ): Promise<http.IncomingMessage> => {
+  ): Promise<IncomingMessage> => {
     const { agent, headers } = await connection.setup();
     const url = new URL(connection.server + path);
     const client = url.protocol === "https:" ? https : http;
     const attempt = () =>
-      new Promise<http.IncomingMessage>((resolve, reject) => {
+      new Promise<IncomingMessage>((resolve, reject) => {
         const req = client.request(
           url,
           {
@@ -109,7 +110,7 @@ export function kubeHttp(connection: KubeConnection): KubeHttp {
   };
 }
 
-function readAll(res: http.IncomingMessage): Promise<string> {
+function readAll(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on("data", (c: Buffer) => chunks.push(c));

@@ -2,6 +2,7 @@
  * The agent's only door to the Kubernetes API: informers and the Lease API, over plain HTTP(S)
  * (kube-connection.ts says why not @kubernetes/client-node).
  */
+import { existsSync } from "node:fs";
 import { inClusterConnection, type KubeConnection, kubeconfigConnection } from "./kube-connection.js";
 import { KubeError, kubeHttp } from "./kube-http.js";
 import { ListWatch } from "./list-watch.js";
@@ -59,14 +60,23 @@ export interface KubeClient {
   leases: LeaseClient;
 }
 
+export { KubeConfigError } from "./kube-connection.js";
+
 /**
  * Builds the client from kubeconfig contents, or from the pod's service account when none is
- * given (never a silent fallback to localhost). Informers keep only what the agent reads of each
- * object (strip.ts), applied as objects arrive.
+ * given. Never a silent fallback to localhost: a KubeConfigError says what is missing (outside a
+ * cluster, no token, a kubeconfig that names no cluster). Informers keep only what the agent
+ * reads of each object (strip.ts), applied as objects arrive.
  */
-export function createKubeClient(kubeconfig?: string): KubeClient {
+export function createKubeClient(
+  kubeconfig?: string,
+  env: Record<string, string | undefined> = process.env,
+  tokenExists: (path: string) => boolean = existsSync,
+): KubeClient {
   const connection: KubeConnection =
-    kubeconfig === undefined ? inClusterConnection() : kubeconfigConnection(kubeconfig);
+    kubeconfig === undefined
+      ? inClusterConnection({ env, exists: tokenExists })
+      : kubeconfigConnection(kubeconfig);
   const http = kubeHttp(connection);
   const leasePath = (namespace: string, name?: string) =>
     `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases${name === undefined ? "" : `/${encodeURIComponent(name)}`}`;

@@ -19,7 +19,7 @@ export interface ListWatchOptions {
   path: string;
   /** Applied to each object as it arrives; only its result is kept. */
   transform?: (obj: KubeObject) => KubeObject;
-  /** Objects per list page (client-go lists 500 at a time; smaller pages keep the peak low). */
+  /** Objects per list page (default 50; client-go lists 500 at a time, smaller pages keep the peak low). */
   pageSize?: number;
   /** Server-side timeout of one watch request, in seconds (default 5–10 min, random as client-go). */
   watchTimeoutSeconds?: () => number;
@@ -57,7 +57,7 @@ export class ListWatch implements ObjectInformer {
     this.#http = options.http;
     this.#path = options.path;
     this.#transform = options.transform ?? ((o) => o);
-    this.#pageSize = options.pageSize ?? 100;
+    this.#pageSize = options.pageSize ?? 50;
     this.#watchTimeout = options.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
   }
 
