@@ -125,7 +125,7 @@ export function kubeconfigConnection(
       `KUBECONFIG names no cluster for its current context "${contextName}"; set current-context`,
     );
   }
-  if (!URL.canParse(cluster.server)) {
+  if (!/^https?:$/.test(URL.parse(cluster.server)?.protocol ?? "")) {
     throw new KubeConfigError(
       `the API server "${cluster.server}" is not a URL; fix the cluster's server in KUBECONFIG`,
     );

@@ -105,6 +105,9 @@ export function kubeHttp(connection: KubeConnection): KubeHttp {
         res.on("aborted", () => reject(new Error("watch stream aborted")));
         res.on("error", reject);
       });
+      // Whoever awaits `done` sees how it ended; a stream closed on purpose and never awaited
+      // must not surface as an unhandled rejection.
+      done.catch(() => {});
       return { done, close: () => res.destroy() };
     },
   };

@@ -99,7 +99,7 @@ export class ListWatch implements ObjectInformer {
     const seen = new Map<string, KubeObject>();
     let token: string | undefined;
     let resourceVersion: string | undefined;
-    do {
+    for (;;) {
       const query = `limit=${this.#pageSize}${token === undefined ? "" : `&continue=${encodeURIComponent(token)}`}`;
       let page: ListPage;
       try {
@@ -118,9 +118,10 @@ export class ListWatch implements ObjectInformer {
         const obj = this.#transform(item);
         seen.set(keyOf(obj), obj);
       }
-      token = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion;
-    } while (token !== undefined);
+      token = page.metadata?.continue || undefined;
+      if (token === undefined) break;
+    }
 
     for (const [key, old] of this.#cache) {
       if (!seen.has(key)) {

@@ -45,15 +45,14 @@ const withPrefix =
     return kept.length === 0 ? undefined : Object.fromEntries(kept);
   };
 
-/** Array elements that pass `keep`, each reduced to `shape`. */
+/** Array elements that pass `keep`, each reduced to `shape`; nothing when none pass. */
 const filtered =
   (keep: (item: Record<string, unknown>) => boolean, shape: Shape) =>
-  (value: unknown): unknown[] | undefined =>
-    Array.isArray(value)
-      ? value
-          .filter((item) => typeof item === "object" && item !== null && keep(item))
-          .map((i) => pick(i, shape))
-      : undefined;
+  (value: unknown): unknown[] | undefined => {
+    if (!Array.isArray(value)) return undefined;
+    const kept = value.filter((item) => typeof item === "object" && item !== null && keep(item));
+    return kept.length === 0 ? undefined : kept.map((item) => pick(item, shape));
+  };
 
 const metadata: Shape = {
   name: true,

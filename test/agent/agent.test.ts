@@ -537,6 +537,62 @@ describe("agent: watch faults", () => {
     expect(agent.stats().informerRestarts).toBeGreaterThanOrEqual(1);
   });
 
+  it("says once that a resource is not served, reports the rest, and picks it up once installed", async () => {
+    const warnings: { message: string; resource?: unknown }[] = [];
+    const logger = {
+      info() {},
+      error() {},
+      warn: (message: string, fields?: Record<string, unknown>) =>
+        warnings.push({ message, resource: fields?.resource }),
+    };
+    // Five minutes pass on the fake clock: start it in the past, or reports would be signed "in the future".
+    const { clock, kube, receiver, start } = await setup(
+      { healthyHoldMs: 0, configRepo: "acme/deploy", logger },
+      "http",
+      new FakeClock(Date.now() - 270_000),
+    );
+    kube.unserve(resources.ociRepositories); // Flux before 2.6, or no Flux source CRDs at all
+    kube.unserve(resources.externalArtifacts);
+    const X1 = digest("m1");
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.healthy(R1) }));
+    kube.upsert(
+      resources.kustomizations,
+      fluxKustomization({
+        name: "apps",
+        sourceRef: { kind: "OCIRepository", name: "manifests" },
+        status: kustomization.ready(`latest@sha256:${X1}`),
+      }),
+    );
+    start();
+    await waitFor(() => receiver.latest("api") && receiver.latest("apps"), "reports");
+    expect(receiver.latest("apps")).not.toHaveProperty("revision");
+    const notServed = () => warnings.filter((w) => w.message.includes("not served"));
+    await waitFor(() => notServed().length === 2, "one warning per missing resource");
+    expect(
+      notServed()
+        .map((w) => w.resource)
+        .sort(),
+    ).toEqual(["externalartifacts", "ocirepositories"]);
+
+    kube.serve(resources.ociRepositories);
+    kube.upsert(
+      resources.ociRepositories,
+      ociRepository({
+        name: "manifests",
+        digest: X1,
+        gitRevision: `main@sha1:${R1}`,
+        gitSource: configRepoURL,
+      }),
+    );
+    clock.advance(5 * 60_000);
+    await waitFor(() => receiver.latest("apps")?.revision === R1, "the artifact's commit");
+    await waitFor(
+      () => kube.requests.filter((r) => r.path.endsWith("/externalartifacts")).length === 2,
+      "a second look",
+    );
+    expect(notServed()).toHaveLength(2); // still missing, not said again
+  });
+
   it("restarts an informer stopped by a 500", async () => {
     const { clock, kube, receiver, start } = await setup({ healthyHoldMs: 0 });
     kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));

@@ -80,6 +80,39 @@ describe("Kubernetes API test server with the agent's informers", () => {
     expect((errors[0] as { statusCode?: number }).statusCode).toBe(500);
   });
 
+  it("lists in pages, and starts over when a continue token has expired", async () => {
+    server = await KubeTestServer.start();
+    for (let i = 0; i < 120; i++) {
+      server.upsert(resources.applications, argoApplication({ name: `app-${String(i).padStart(3, "0")}` }));
+    }
+    server.expireNextContinue();
+    informer = createKubeClient(server.kubeconfig()).informer(watchedResources.applications);
+    const added: string[] = [];
+    informer.on("add", (o) => added.push(o.metadata?.name ?? ""));
+    await informer.start();
+    await waitFor(() => server.watchCount(resources.applications) === 1, "watch");
+    const lists = server.requests.filter((r) => !r.watch);
+    // page 1, page 2 refused (410 Expired), then pages 1, 2 and 3 of a fresh list
+    expect(lists.map((r) => [r.status, r.query.limit, r.query.continue === undefined])).toEqual([
+      [200, "50", true],
+      [410, "50", false],
+      [200, "50", true],
+      [200, "50", false],
+      [200, "50", false],
+    ]);
+    expect(added).toHaveLength(120);
+    expect(new Set(added).size).toBe(120);
+    expect(informer.list()).toHaveLength(120);
+  });
+
+  it("keeps only what the agent reads of each object", async () => {
+    const { informer } = await watchApplications();
+    const [api] = informer.list();
+    expect(api?.metadata).toEqual({ name: "api", namespace: "argocd", resourceVersion: "1", generation: 1 });
+    expect(api?.spec).toEqual({ source: { repoURL: "https://github.com/acme/deploy.git" } });
+    expect(Object.keys(api?.status as object).sort()).toEqual(["health", "operationState", "sync"]);
+  });
+
   it("keeps objects and history across a restart on the same port", async () => {
     server = await KubeTestServer.start();
     server.upsert(resources.applications, argoApplication({ name: "api" }));

@@ -137,6 +137,7 @@ export class KubeTestServer {
   readonly #historyLimit: number;
   readonly #bookmarkIntervalMs: number | undefined;
   #expireContinue = false;
+  readonly #unserved = new Set<string>();
   readonly #snapshots = new Map<number, { rv: number; items: KubeObject[] }>();
   #snapshotSeq = 0;
 
@@ -396,6 +397,10 @@ export class KubeTestServer {
       return;
     }
     const type = this.#typeFor(route);
+    if (this.#unserved.has(storeKey(type))) {
+      send(404, statusBody(404, "NotFound", "the server could not find the requested resource"));
+      return;
+    }
     const store = this.#store(type);
 
     if (method === "GET" && route.name === undefined) {
@@ -578,6 +583,15 @@ export class KubeTestServer {
       },
       items,
     });
+  }
+
+  /** Requests for this resource answer 404, as an API server without its CRD does; `serve` undoes it. */
+  unserve(type: ResourceType): void {
+    this.#unserved.add(storeKey(type));
+  }
+
+  serve(type: ResourceType): void {
+    this.#unserved.delete(storeKey(type));
   }
 
   /** The next paged list's continue token answers 410 Expired (a compacted snapshot). */
