@@ -5,10 +5,8 @@
  * is loaded only for kubeconfigs whose user runs an `exec` plugin or an `auth-provider`.
  */
 import { existsSync, readFileSync } from "node:fs";
-import type { Agent } from "node:http";
-import type { RequestOptions } from "node:https";
 import { createRequire } from "node:module";
-import { http, https } from "./node-http.js";
+import { type Agent, http, https, type RequestOptions } from "./node-http.js";
 
 export interface RequestSetup {
   agent: Agent;
@@ -175,6 +173,7 @@ function parseKubeconfig(text: string): Kubeconfig {
 }
 
 function clientNodeConnection(text: string, server: string): KubeConnection {
+  // biome-ignore lint/style/noRestrictedImports: loaded only for exec and auth-provider users
   const loading = import("@kubernetes/client-node").then(({ KubeConfig }) => {
     const kc = new KubeConfig();
     kc.loadFromString(text);

@@ -1,8 +1,7 @@
 /** JSON requests and watch streams against the API server, over node:http(s). */
 
-import type { IncomingMessage } from "node:http";
 import type { KubeConnection } from "./kube-connection.js";
-import { http, https } from "./node-http.js";
+import { http, https, type IncomingMessage } from "./node-http.js";
 
 /** An answer other than 2xx: the HTTP status and the API server's Status message. */
 export class KubeError extends Error {

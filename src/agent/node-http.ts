@@ -5,3 +5,7 @@
  */
 export const http = process.getBuiltinModule("node:http");
 export const https = process.getBuiltinModule("node:https");
+
+export type Agent = import("node:http").Agent;
+export type IncomingMessage = import("node:http").IncomingMessage;
+export type RequestOptions = import("node:https").RequestOptions;
