@@ -1,5 +1,5 @@
 import type { DriftedResource, HealthStatus, Phase, SyncStatus } from "../reports/report.js";
-import { configRepoName, isRepo } from "./repo-url.js";
+import { configRepoName, isRepo, shownUrl } from "./repo-url.js";
 
 /** What an object's status says, in Ferry's words; pure, so it is tested without a cluster. */
 export interface ObjectState {
@@ -268,14 +268,20 @@ function configSource(app: ArgoApplication, configRepo: string | undefined): Con
     const url = spec.sourceHydrator.drySource?.repoURL;
     return configRepo === undefined || isRepo(url, configRepo)
       ? { kind: "hydrator" }
-      : { kind: "none", reason: `its dry source ${url ?? "(none)"} is not ${configRepo}` };
+      : {
+          kind: "none",
+          reason: `no revision reported: its dry source ${shownUrl(url ?? "(none)")} is not ${configRepo}`,
+        };
   }
   const sources = spec.sources ?? (spec.source ? undefined : app.status?.sync?.comparedTo?.sources);
   if (sources === undefined || sources.length === 0) {
     const url = spec.source?.repoURL ?? app.status?.sync?.comparedTo?.source?.repoURL;
     return configRepo === undefined || isRepo(url, configRepo)
       ? { kind: "single" }
-      : { kind: "none", reason: `its source ${url ?? "(none)"} is not ${configRepo}` };
+      : {
+          kind: "none",
+          reason: `no revision reported: its source ${shownUrl(url ?? "(none)")} is not ${configRepo}`,
+        };
   }
   if (configRepo === undefined) {
     return {
@@ -287,7 +293,7 @@ function configSource(app: ArgoApplication, configRepo: string | undefined): Con
   if (index >= 0) return { kind: "multi", index };
   return {
     kind: "none",
-    reason: `no revision reported: none of its ${sources.length} sources is ${configRepo} (${sources.map((s) => s.repoURL ?? "?").join(", ")})`,
+    reason: `no revision reported: none of its ${sources.length} sources is ${configRepo} (${sources.map((s) => shownUrl(s.repoURL ?? "?")).join(", ")})`,
   };
 }
 

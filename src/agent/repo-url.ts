@@ -32,6 +32,11 @@ export function isRepo(url: string | undefined, configRepo: string): boolean {
   return url !== undefined && ownerRepo(url) === configRepo.toLowerCase();
 }
 
+/** A repository URL fit to show: any `user:password@` or token before the host removed. */
+export function shownUrl(url: string): string {
+  return url.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1");
+}
+
 function path(url: string): string {
   let rest = url.trim();
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(rest); // https://, ssh://, git+ssh://, git://

@@ -249,12 +249,14 @@ describe("agent: which source is the config repo", () => {
 
   it("names no revision when none of the sources is the config repo", async () => {
     const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
-    kube.upsert(apps, multi("elsewhere", "https://github.com/acme/deploy-archive.git"));
+    kube.upsert(apps, multi("elsewhere", "https://bot:s3cret-token@github.com/acme/deploy-archive.git"));
     start();
     const elsewhere = await waitFor(() => receiver.latest("elsewhere"), "report");
     expect(elsewhere).not.toHaveProperty("revision");
     expect(elsewhere).toMatchObject({ configRepo: "acme/deploy" });
     expect(elsewhere.message).toContain("none of its 2 sources is acme/deploy");
+    expect(elsewhere.message).toContain("https://github.com/acme/deploy-archive.git");
+    expect(elsewhere.message).not.toContain("s3cret");
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configRepoName, isRepo, ownerRepo } from "../../src/agent/repo-url.js";
+import { configRepoName, isRepo, ownerRepo, shownUrl } from "../../src/agent/repo-url.js";
 
 describe("repository URLs", () => {
   it.each([
@@ -37,5 +37,14 @@ describe("repository URLs", () => {
     expect(configRepoName("git@github.com:Acme/Deploy.git")).toBe("Acme/Deploy");
     expect(configRepoName("https://charts.acme.dev")).toBeUndefined();
     expect(configRepoName("  ")).toBeUndefined();
+  });
+});
+
+describe("repository URLs in messages", () => {
+  it("never show credentials", () => {
+    expect(shownUrl("https://x-access-token:ghs_secret@github.com/acme/deploy.git")).toBe(
+      "https://github.com/acme/deploy.git",
+    );
+    expect(shownUrl("git@github.com:acme/deploy.git")).toBe("git@github.com:acme/deploy.git");
   });
 });
