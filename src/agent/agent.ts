@@ -5,6 +5,7 @@ import { agentHealth, type HealthReport } from "./health.js";
 import { createKubeClient, type KubeClient } from "./kube.js";
 import { type LeaderElector, startLeaderElection } from "./leader.js";
 import { type Logger, silentLogger } from "./log.js";
+import type { Post } from "./post.js";
 import { type WatchedResourceName, watchedResourceNames, watchedResources } from "./resources.js";
 import { ReportSender, type SenderStats } from "./sender.js";
 import { type SupervisedInformer, superviseInformer } from "./supervised-informer.js";
@@ -35,12 +36,15 @@ export interface AgentOptions {
   leaseDurationMs?: number;
   leaseRetryPeriodMs?: number;
   healthyHoldMs?: number;
+  /** How long an Argo CD ComparisonError may last before it is reported as a failure (2 min). */
+  comparisonErrorGraceMs?: number;
   retry?: BackoffPolicy;
   informerBackoff?: BackoffPolicy;
   watch?: WatchedResourceName[];
   concurrency?: number;
   clock?: Clock;
-  fetch?: typeof fetch;
+  /** The HTTP POST that delivers reports (node:http(s) by default). */
+  post?: Post;
   random?: () => number;
   logger?: Logger;
 }
@@ -71,7 +75,7 @@ export function startAgent(options: AgentOptions): Agent {
   const sender = new ReportSender({
     url: options.ferryUrl,
     secret: options.secret,
-    fetch: options.fetch ?? fetch,
+    ...(options.post ? { post: options.post } : {}),
     clock,
     logger,
     retry: options.retry ?? { baseMs: 500, maxMs: 30_000 },
@@ -84,6 +88,9 @@ export function startAgent(options: AgentOptions): Agent {
     ...(options.environment ? { environment: options.environment } : {}),
     ...(options.configRepo ? { configRepo: options.configRepo } : {}),
     healthyHoldMs: options.healthyHoldMs ?? 5000,
+    ...(options.comparisonErrorGraceMs === undefined
+      ? {}
+      : { comparisonErrorGraceMs: options.comparisonErrorGraceMs }),
     clock,
     emit: (report: Report) => {
       if (leader) sender.send(report);

@@ -50,6 +50,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     leaseName: config.FERRY_LEASE_NAME,
     leaseDurationMs: config.LEASE_DURATION,
     healthyHoldMs: config.HEALTHY_HOLD,
+    comparisonErrorGraceMs: config.COMPARISON_ERROR_GRACE,
     watch: config.FERRY_WATCH,
     logger,
   });

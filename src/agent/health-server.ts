@@ -1,6 +1,7 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HealthReport } from "./health.js";
+import { http } from "./node-http.js";
 
 export interface HealthServer {
   port: number;
@@ -16,7 +17,7 @@ export async function startHealthServer(options: {
   host: string;
   health: () => HealthReport;
 }): Promise<HealthServer> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     const path = req.url?.split("?")[0];
     const probe = path === "/healthz" ? "live" : path === "/readyz" ? "ready" : undefined;
     if (probe === undefined || (req.method !== "GET" && req.method !== "HEAD")) {

@@ -1,23 +1,34 @@
-/** The only module that touches @kubernetes/client-node: informers and the Lease API. */
+/**
+ * The agent's only door to the Kubernetes API: informers and the Lease API, over plain HTTP(S)
+ * (kube-connection.ts says why not @kubernetes/client-node).
+ */
 import { existsSync } from "node:fs";
-import {
-  ApiException,
-  CoordinationV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  makeInformer,
-  type V1Lease,
-} from "@kubernetes/client-node";
+import { inClusterConnection, type KubeConnection, kubeconfigConnection } from "./kube-connection.js";
+import { KubeError, kubeHttp } from "./kube-http.js";
+import { ListWatch } from "./list-watch.js";
 import type { WatchedResource } from "./resources.js";
+import { strip } from "./strip.js";
 
 /** An object as the informer delivers it: plain JSON, typed loosely on purpose. */
-export type KubeObject = KubernetesObject & { spec?: unknown; status?: unknown };
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  spec?: unknown;
+  status?: unknown;
+}
 
 export type InformerEvent = "add" | "update" | "delete";
 
-/** The part of a client-node informer the agent uses (list-then-watch, relist on 410). */
+/** The informer the agent uses: list-then-watch, relist on 410, `error` and stop on anything else. */
 export interface ObjectInformer {
   on(event: InformerEvent, cb: (obj: KubeObject) => void): void;
   on(event: "error" | "connect", cb: (err?: unknown) => void): void;
@@ -49,105 +60,87 @@ export interface KubeClient {
   leases: LeaseClient;
 }
 
-/** The agent cannot reach any cluster as configured; retrying would not help. */
-export class KubeConfigError extends Error {}
-
-const serviceAccountToken = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+export { KubeConfigError } from "./kube-connection.js";
 
 /**
  * Builds the client from kubeconfig contents, or from the pod's service account when none is
- * given. loadFromDefault() is avoided on purpose: it silently falls back to localhost:8080.
- * Throws a KubeConfigError when neither names a usable API server: outside a cluster,
- * client-node would otherwise build `https://undefined:undefined` and fail every request with
- * "Invalid URL", forever.
+ * given. Never a silent fallback to localhost: a KubeConfigError says what is missing (outside a
+ * cluster, no token, a kubeconfig that names no cluster). Informers keep only what the agent
+ * reads of each object (strip.ts), applied as objects arrive.
  */
 export function createKubeClient(
   kubeconfig?: string,
   env: Record<string, string | undefined> = process.env,
   tokenExists: (path: string) => boolean = existsSync,
 ): KubeClient {
-  const kc = new KubeConfig();
-  if (kubeconfig === undefined) {
-    if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
-      throw new KubeConfigError(
-        "not running in a Kubernetes cluster (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset); set KUBECONFIG to a kubeconfig file to run the agent elsewhere",
-      );
-    }
-    if (!tokenExists(serviceAccountToken)) {
-      throw new KubeConfigError(
-        `no service account token at ${serviceAccountToken}; mount one (automountServiceAccountToken) or set KUBECONFIG`,
-      );
-    }
-    kc.loadFromCluster();
-  } else {
-    try {
-      kc.loadFromString(kubeconfig);
-    } catch (error) {
-      throw new KubeConfigError(`KUBECONFIG is not a kubeconfig (${(error as Error).message})`);
-    }
-  }
-  const server = kc.getCurrentCluster()?.server;
-  if (server === undefined) {
-    throw new KubeConfigError(
-      `KUBECONFIG names no cluster for its current context "${kc.getCurrentContext()}"; set current-context`,
-    );
-  }
-  if (!URL.canParse(server)) {
-    throw new KubeConfigError(
-      `the API server "${server}" is not a URL; fix the cluster's server in KUBECONFIG`,
-    );
-  }
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const connection: KubeConnection =
+    kubeconfig === undefined
+      ? inClusterConnection({ env, exists: tokenExists })
+      : kubeconfigConnection(kubeconfig);
+  const http = kubeHttp(connection);
+  const leasePath = (namespace: string, name?: string) =>
+    `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases${name === undefined ? "" : `/${encodeURIComponent(name)}`}`;
+  const conflict = (error: unknown, code: number) => error instanceof KubeError && error.statusCode === code;
   return {
     informer(resource) {
-      const path = `/apis/${resource.group}/${resource.version}/${resource.plural}`;
-      const list = () =>
-        custom.listClusterCustomObject({
-          group: resource.group,
-          version: resource.version,
-          plural: resource.plural,
-        }) as Promise<KubernetesListObject<KubeObject>>;
-      return makeInformer<KubeObject>(kc, path, list) as unknown as ObjectInformer;
+      return new ListWatch({
+        http,
+        path: `/apis/${resource.group}/${resource.version}/${resource.plural}`,
+        transform: (obj) => strip(resource.kind, obj),
+      });
     },
     leases: {
       async get(namespace, name) {
         try {
-          return fromLease(await coordination.readNamespacedLease({ namespace, name }));
-        } catch (err) {
-          if (err instanceof ApiException && err.code === 404) return undefined;
-          throw err;
+          return fromLease(await http.json<Lease>("GET", leasePath(namespace, name)));
+        } catch (error) {
+          if (conflict(error, 404)) return undefined;
+          throw error;
         }
       },
       async create(namespace, name, lease) {
         try {
           return fromLease(
-            await coordination.createNamespacedLease({ namespace, body: toLease(namespace, name, lease) }),
+            await http.json<Lease>("POST", leasePath(namespace), toLease(namespace, name, lease)),
           );
-        } catch (err) {
-          if (err instanceof ApiException && err.code === 409) return "conflict";
-          throw err;
+        } catch (error) {
+          if (conflict(error, 409)) return "conflict";
+          throw error;
         }
       },
       async update(namespace, name, lease) {
         try {
           return fromLease(
-            await coordination.replaceNamespacedLease({
-              namespace,
-              name,
-              body: toLease(namespace, name, lease),
-            }),
+            await http.json<Lease>("PUT", leasePath(namespace, name), toLease(namespace, name, lease)),
           );
-        } catch (err) {
-          if (err instanceof ApiException && err.code === 409) return "conflict";
-          throw err;
+        } catch (error) {
+          if (conflict(error, 409)) return "conflict";
+          throw error;
         }
       },
     },
   };
 }
 
-function toLease(namespace: string, name: string, lease: LeaseRecord): V1Lease {
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+/** metav1.MicroTime: RFC 3339 with exactly six fractional digits, as the API server parses it. */
+function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+function toLease(namespace: string, name: string, lease: LeaseRecord): Lease {
   return {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
@@ -160,13 +153,13 @@ function toLease(namespace: string, name: string, lease: LeaseRecord): V1Lease {
       holderIdentity: lease.holder,
       leaseDurationSeconds: lease.durationSeconds,
       leaseTransitions: lease.transitions,
-      ...(lease.acquireTime ? { acquireTime: lease.acquireTime } : {}),
-      ...(lease.renewTime ? { renewTime: lease.renewTime } : {}),
+      ...(lease.acquireTime ? { acquireTime: microTime(lease.acquireTime) } : {}),
+      ...(lease.renewTime ? { renewTime: microTime(lease.renewTime) } : {}),
     },
   };
 }
 
-function fromLease(lease: V1Lease): LeaseRecord {
+function fromLease(lease: Lease): LeaseRecord {
   const spec = lease.spec ?? {};
   return {
     holder: spec.holderIdentity ?? "",

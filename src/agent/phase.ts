@@ -1,4 +1,5 @@
 import type { DriftedResource, HealthStatus, Phase, SyncStatus } from "../reports/report.js";
+import { configRepoName, isRepo, shownUrl } from "./repo-url.js";
 
 /** What an object's status says, in Ferry's words; pure, so it is tested without a cluster. */
 export interface ObjectState {
@@ -9,6 +10,11 @@ export interface ObjectState {
   phase: Phase;
   message?: string;
   drifted: DriftedResource[];
+  /**
+   * Argo CD cannot compare the Application at all (ComparisonError, InvalidSpecError): the
+   * controller's message. The tracker fails it once this has held for the grace period.
+   */
+  comparisonError?: string;
 }
 
 interface Meta {
@@ -27,11 +33,23 @@ interface ArgoSource {
   ref?: string;
 }
 
+interface HydrateOperation {
+  phase?: string;
+  message?: string;
+  drySHA?: string;
+  hydratedSHA?: string;
+}
+
 /** The fields of argoproj.io/v1alpha1 Application that Ferry reads. */
 export interface ArgoApplication {
   kind?: string;
   metadata?: Meta;
-  spec?: { source?: ArgoSource; sources?: ArgoSource[] };
+  spec?: {
+    source?: ArgoSource;
+    sources?: ArgoSource[];
+    /** Argo CD 3: render drySource into syncSource.targetBranch, then sync from there. */
+    sourceHydrator?: { drySource?: ArgoSource; hydrateTo?: unknown };
+  };
   status?: {
     sync?: {
       status?: string;
@@ -53,6 +71,7 @@ export interface ArgoApplication {
       status?: string;
     }[];
     conditions?: { type?: string; message?: string }[];
+    sourceHydrator?: { currentOperation?: HydrateOperation; lastSuccessfulOperation?: HydrateOperation };
   };
 }
 
@@ -68,6 +87,7 @@ export interface FluxCondition {
 export interface FluxKustomization {
   kind?: string;
   metadata?: Meta;
+  spec?: { sourceRef?: { kind?: string; name?: string; namespace?: string } };
   status?: {
     observedGeneration?: number;
     conditions?: FluxCondition[];
@@ -82,37 +102,86 @@ export interface FluxHelmRelease {
   metadata?: Meta;
   status?: {
     observedGeneration?: number;
+    lastAttemptedGeneration?: number;
     conditions?: FluxCondition[];
     /** v2beta1 and older: the chart version last released. */
     lastAppliedRevision?: string;
+    /** The chart version of the last attempt (`1.2.3+<digest12>` for a chart from OCI). */
     lastAttemptedRevision?: string;
-    history?: { chartName?: string; chartVersion?: string; status?: string }[];
+    /** Digest of the values of the last attempt. */
+    lastAttemptedConfigDigest?: string;
+    /** Releases, newest first, up to the last successful one. */
+    history?: {
+      version?: number;
+      chartName?: string;
+      chartVersion?: string;
+      configDigest?: string;
+      status?: string;
+    }[];
   };
 }
+
+/** source.toolkit.fluxcd.io/v1 OCIRepository or ExternalArtifact: the artifact it stores. */
+export interface FluxArtifactSource {
+  kind?: string;
+  metadata?: Meta;
+  status?: { artifact?: { revision?: string; metadata?: Record<string, string> } };
+}
+
+/** Annotations that `flux push artifact --source --revision` sets and source-controller copies. */
+export const ociRevisionAnnotation = "org.opencontainers.image.revision";
+export const ociSourceAnnotation = "org.opencontainers.image.source";
+
+/** The git commit (and repository) an artifact revision was built from, where it says. */
+export interface ArtifactOrigin {
+  revision: string;
+  commit?: string;
+  source?: string;
+}
+
+/**
+ * The artifact a Flux source holds and the git commit behind it: its own revision when that is a
+ * git one (`sha1:<sha>`, `main@sha1:<sha>`), else the org.opencontainers.image.revision
+ * annotation of an OCI artifact (`<tag>@sha256:<digest>`).
+ */
+export function artifactOrigin(src: FluxArtifactSource): ArtifactOrigin | undefined {
+  const artifact = src.status?.artifact;
+  const revision = artifact?.revision;
+  if (revision === undefined || revision === "") return undefined;
+  const commit = fluxRevision(revision) ?? fluxRevision(artifact?.metadata?.[ociRevisionAnnotation]);
+  const source = artifact?.metadata?.[ociSourceAnnotation];
+  return { revision, ...(commit ? { commit } : {}), ...(source ? { source } : {}) };
+}
+
+/** Maps a Flux source revision to a config-repo commit; undefined when it names none. */
+export type CommitOf = (revision: string | undefined) => string | undefined;
+
+/** The commit in a git revision (`main@sha1:<sha>`, `sha1:<sha>`, `main/<sha>`). */
+export const gitCommit: CommitOf = (revision) => sha(fluxRevision(revision));
 
 /** Labels Flux's kustomize-controller puts on every object it applies. */
 export const fluxOwnerNameLabel = "kustomize.toolkit.fluxcd.io/name";
 export const fluxOwnerNamespaceLabel = "kustomize.toolkit.fluxcd.io/namespace";
 
+/** Argo CD conditions that stop the controller from comparing at all: sync stays Unknown. */
+const comparisonErrors = new Set(["ComparisonError", "InvalidSpecError"]);
+
 /**
  * Argo CD Application → state. Follows Argo CD's own precedence: a failed or running operation
  * first, then OutOfSync (a new revision, or drift when the last sync applied this very revision),
  * then health. Argo CD 3 omits per-resource health, so drift comes from resource sync status.
+ * The revision is the config repo's commit only: the source whose repoURL is the config repo, or
+ * for a source hydrator the dry commit behind the hydrated one; otherwise none, and the message
+ * says why.
  */
 export function argoApplicationState(app: ArgoApplication, configRepo?: string): ObjectState {
   const status = app.status ?? {};
   const sync = syncOf(status.sync?.status);
   const health = healthOf(status.health?.status);
-  const index = configSourceIndex(app, configRepo);
-  const revision = sha(
-    index === undefined ? status.sync?.revision : (status.sync?.revisions?.[index] ?? status.sync?.revision),
-  );
+  const source = configSource(app, configRepo);
   const op = status.operationState;
-  const syncedRevision = sha(
-    index === undefined
-      ? op?.syncResult?.revision
-      : (op?.syncResult?.revisions?.[index] ?? op?.syncResult?.revision),
-  );
+  const revision = configRevision(app, source, status.sync?.revision, status.sync?.revisions);
+  const syncedRevision = configRevision(app, source, op?.syncResult?.revision, op?.syncResult?.revisions);
   const drifted: DriftedResource[] = (status.resources ?? [])
     .filter((r) => r.status === "OutOfSync" && r.kind !== undefined && r.name !== undefined)
     .map((r) => ({
@@ -122,22 +191,54 @@ export function argoApplicationState(app: ArgoApplication, configRepo?: string):
       name: r.name as string,
     }));
   const base = { ...(revision ? { revision } : {}), sync, health };
-  const conditionMessage = status.conditions?.find((c) => /Error$/.test(c.type ?? ""))?.message;
+  const errorCondition = status.conditions?.find((c) => /Error$/.test(c.type ?? ""));
+  const conditionMessage = errorCondition?.message;
+  // Why the report names no commit, ahead of whatever Argo CD says.
+  const text = (message: string | undefined) =>
+    msg(source.kind === "none" ? [source.reason, message].filter(Boolean).join(". ") : message);
+  const hydration = status.sourceHydrator?.currentOperation;
 
+  if (source.kind === "hydrator" && hydration?.phase === "Failed") {
+    const dry = sha(hydration.drySHA);
+    return {
+      ...base,
+      ...(dry ? { revision: dry } : {}),
+      phase: "failed",
+      drifted: [],
+      ...text(hydration.message),
+    };
+  }
+  if (source.kind === "hydrator" && hydration?.phase === "Hydrating") {
+    const dry = sha(hydration.drySHA);
+    return {
+      ...base,
+      ...(dry ? { revision: dry } : {}),
+      phase: "syncing",
+      drifted: [],
+      ...text(hydration.message),
+    };
+  }
   if (op?.phase === "Failed" || op?.phase === "Error") {
-    return { ...base, phase: "failed", drifted: [], ...msg(op.message ?? conditionMessage) };
+    return { ...base, phase: "failed", drifted: [], ...text(op.message ?? conditionMessage) };
   }
   if (op?.phase === "Running" || op?.phase === "Terminating") {
-    return { ...base, phase: "syncing", drifted: [], ...msg(op.message) };
+    return { ...base, phase: "syncing", drifted: [], ...text(op.message) };
   }
   if (sync === "Unknown") {
-    return { ...base, phase: "unknown", drifted: [], ...msg(conditionMessage ?? status.health?.message) };
+    const stuck = errorCondition !== undefined && comparisonErrors.has(errorCondition.type ?? "");
+    return {
+      ...base,
+      phase: "unknown",
+      drifted: [],
+      ...text(conditionMessage ?? status.health?.message),
+      ...(stuck ? { comparisonError: conditionMessage ?? errorCondition.type ?? "" } : {}),
+    };
   }
   if (sync === "OutOfSync") {
     if (revision !== undefined && syncedRevision === revision) {
-      return { ...base, phase: "drifted", drifted, ...msg(`${drifted.length} resource(s) differ from git`) };
+      return { ...base, phase: "drifted", drifted, ...text(`${drifted.length} resource(s) differ from git`) };
     }
-    return { ...base, phase: "syncing", drifted: [], ...msg(conditionMessage) };
+    return { ...base, phase: "syncing", drifted: [], ...text(conditionMessage) };
   }
   const phase: Phase =
     health === "Healthy"
@@ -147,29 +248,141 @@ export function argoApplicationState(app: ArgoApplication, configRepo?: string):
         : health === "Progressing" || health === "Suspended"
           ? "syncing"
           : "unknown";
-  return { ...base, phase, drifted: [], ...msg(status.health?.message) };
+  return { ...base, phase, drifted: [], ...text(status.health?.message) };
 }
 
-/** Flux Kustomization → state, from its Ready, Reconciling and Stalled conditions. */
-export function kustomizationState(k: FluxKustomization): ObjectState {
-  const status = k.status ?? {};
-  const applied = sha(fluxRevision(status.lastAppliedRevision));
-  const attempted = sha(fluxRevision(status.lastAttemptedRevision));
-  return fluxState(k, status.conditions ?? [], status.observedGeneration, applied, attempted, "");
+type ConfigSource =
+  | { kind: "single" }
+  | { kind: "multi"; index: number }
+  | { kind: "hydrator" }
+  | { kind: "none"; reason: string };
+
+/**
+ * Which of the Application's sources is the config repo. A single source or a hydrator's dry
+ * source must be the config repo when one is known; of several sources, the one whose repoURL
+ * is the config repo. Without a known config repo, several sources cannot be told apart.
+ */
+function configSource(app: ArgoApplication, configRepo: string | undefined): ConfigSource {
+  const spec = app.spec ?? {};
+  if (spec.sourceHydrator !== undefined) {
+    const url = spec.sourceHydrator.drySource?.repoURL;
+    return configRepo === undefined || isRepo(url, configRepo)
+      ? { kind: "hydrator" }
+      : {
+          kind: "none",
+          reason: `no revision reported: its dry source ${shownUrl(url ?? "(none)")} is not ${configRepo}`,
+        };
+  }
+  const sources = spec.sources ?? (spec.source ? undefined : app.status?.sync?.comparedTo?.sources);
+  if (sources === undefined || sources.length === 0) {
+    const url = spec.source?.repoURL ?? app.status?.sync?.comparedTo?.source?.repoURL;
+    return configRepo === undefined || isRepo(url, configRepo)
+      ? { kind: "single" }
+      : {
+          kind: "none",
+          reason: `no revision reported: its source ${shownUrl(url ?? "(none)")} is not ${configRepo}`,
+        };
+  }
+  if (configRepo === undefined) {
+    return {
+      kind: "none",
+      reason: `no revision reported: the Application has ${sources.length} sources and no config repo is named; annotate it with ferry.dev/config-repo: owner/repo or set FERRY_CONFIG_REPO on the agent`,
+    };
+  }
+  const index = sources.findIndex((s) => isRepo(s.repoURL, configRepo));
+  if (index >= 0) return { kind: "multi", index };
+  return {
+    kind: "none",
+    reason: `no revision reported: none of its ${sources.length} sources is ${configRepo} (${sources.map((s) => shownUrl(s.repoURL ?? "?")).join(", ")})`,
+  };
+}
+
+/** The config-repo commit in a sync status or sync result, by the source it belongs to. */
+function configRevision(
+  app: ArgoApplication,
+  source: ConfigSource,
+  revision: string | undefined,
+  revisions: string[] | undefined,
+): string | undefined {
+  switch (source.kind) {
+    case "single":
+      return sha(revision);
+    case "multi":
+      return sha(revisions?.[source.index]);
+    case "hydrator":
+      return dryCommit(app, sha(revision));
+    case "none":
+      return undefined;
+  }
 }
 
 /**
- * Flux HelmRelease → state. Its own revision is a chart version, not a commit: the commit is the
- * parent Kustomization's lastAppliedRevision (the one whose labels are on the HelmRelease).
+ * The dry commit (the one Ferry merged) behind a hydrated commit that Argo CD synced, from the
+ * hydrator's status: the current operation, else the last successful one. A hydrated commit that
+ * neither names (e.g. one merged from hydrateTo by a pull request) maps to nothing.
  */
-export function helmReleaseState(hr: FluxHelmRelease, parent?: FluxKustomization): ObjectState {
+function dryCommit(app: ArgoApplication, hydrated: string | undefined): string | undefined {
+  if (hydrated === undefined) return undefined;
+  const { currentOperation: current, lastSuccessfulOperation: last } = app.status?.sourceHydrator ?? {};
+  for (const op of [current, last]) {
+    if (op?.hydratedSHA !== undefined && op.hydratedSHA === hydrated) return sha(op.drySHA);
+  }
+  return undefined;
+}
+
+/**
+ * Flux Kustomization → state, from its Ready, Reconciling and Stalled conditions. `commitOf` maps
+ * its source revision to a config-repo commit (an OCI digest through the artifact's origin).
+ */
+export function kustomizationState(k: FluxKustomization, commitOf: CommitOf = gitCommit): ObjectState {
+  const status = k.status ?? {};
+  const applied = commitOf(status.lastAppliedRevision);
+  const attempted = commitOf(status.lastAttemptedRevision);
+  const unmapped = [status.lastAttemptedRevision, status.lastAppliedRevision].find(
+    (r) => r !== undefined && commitOf(r) === undefined,
+  );
+  const note =
+    unmapped === undefined ? "" : `no revision reported: ${unmapped} names no commit of the config repo. `;
+  return fluxState(k, status.conditions ?? [], status.observedGeneration, applied, attempted, note);
+}
+
+/**
+ * Flux HelmRelease v2 → state. Its own revision is a chart version, not a commit: the commit is
+ * the one its values came from, the parent Kustomization's lastAppliedRevision (the one whose
+ * labels are on the HelmRelease). The chart version goes into the message: the released one
+ * (newest history entry) when ready, the attempted one (lastAttemptedRevision) while upgrading
+ * or failing. A release whose values (config digest) are not the last attempted ones is not
+ * current yet.
+ */
+export function helmReleaseState(
+  hr: FluxHelmRelease,
+  parent?: FluxKustomization,
+  commitOf: CommitOf = gitCommit,
+): ObjectState {
   const status = hr.status ?? {};
-  const commit = sha(fluxRevision(parent?.status?.lastAppliedRevision));
-  const chart =
-    status.history?.[0]?.chartVersion ?? status.lastAppliedRevision ?? status.lastAttemptedRevision;
-  const chartName = status.history?.[0]?.chartName;
+  const commit = commitOf(parent?.status?.lastAppliedRevision);
+  const latest = [...(status.history ?? [])].sort((a, b) => (b.version ?? 0) - (a.version ?? 0))[0];
+  const released = latest?.chartVersion ?? status.lastAppliedRevision;
+  const attempted = status.lastAttemptedRevision ?? released;
+  const valuesReleased =
+    status.lastAttemptedConfigDigest === undefined ||
+    latest?.configDigest === undefined ||
+    latest.configDigest === status.lastAttemptedConfigDigest;
+  const ready = status.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  const chart = ready && valuesReleased ? released : attempted;
+  const chartName = latest?.chartName;
   const prefix = chart === undefined ? "" : `chart ${chartName ? `${chartName}@` : ""}${chart}: `;
-  return fluxState(hr, status.conditions ?? [], status.observedGeneration, commit, commit, prefix);
+  const state = fluxState(hr, status.conditions ?? [], status.observedGeneration, commit, commit, prefix);
+  if (state.phase === "healthy" && !valuesReleased) {
+    return {
+      ...state,
+      sync: "OutOfSync",
+      health: "Progressing",
+      phase: "syncing",
+      ...msg(`${prefix}values not released yet`),
+    };
+  }
+  return state;
 }
 
 /** Which parent Kustomization applied this object (namespace/name), from Flux's labels. */
@@ -274,48 +487,15 @@ export function fluxRevision(revision: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Normalises a git URL to `owner/repo`-comparable form: host/path, no scheme, no .git, lower-case. */
-export function repoPath(url: string): string {
-  return url
-    .trim()
-    .toLowerCase()
-    .replace(/^[a-z+]+:\/\//, "")
-    .replace(/^[^@/]+@([^:/]+):/, "$1/")
-    .replace(/^[^@/]+@/, "")
-    .replace(/\.git$/, "")
-    .replace(/\/+$/, "");
-}
-
-/** `owner/repo` for a github.com-style URL (last two path segments). */
-export function ownerRepo(url: string): string | undefined {
-  const parts = repoPath(url).split("/");
-  if (parts.length < 3) return undefined;
-  return parts.slice(-2).join("/");
-}
-
-/** Index of the config-repo source in a multi-source Application; undefined for single-source. */
-function configSourceIndex(app: ArgoApplication, configRepo: string | undefined): number | undefined {
-  const sources = app.spec?.sources ?? app.status?.sync?.comparedTo?.sources;
-  if (sources === undefined || sources.length === 0) return undefined;
-  if (configRepo !== undefined) {
-    const wanted = configRepo.toLowerCase();
-    const i = sources.findIndex((s) => s.repoURL !== undefined && matchesRepo(s.repoURL, wanted));
-    if (i >= 0) return i;
-  }
-  // Without a config repo, the first git source that is not a Helm chart is the best guess.
-  const git = sources.findIndex((s) => s.chart === undefined);
-  return git >= 0 ? git : 0;
-}
-
-function matchesRepo(url: string, wanted: string): boolean {
-  const path = repoPath(url);
-  return path === repoPath(wanted) || path.endsWith(`/${wanted}`);
-}
-
-/** The config repo an Application deploys from, when it has exactly one git source. */
+/**
+ * The config repo an Application names by its one source: a single git source, or a source
+ * hydrator's dry source. Several sources name none: which one is the config repo must be said.
+ */
 export function argoConfigRepo(app: ArgoApplication): string | undefined {
+  const hydrator = app.spec?.sourceHydrator?.drySource?.repoURL;
+  if (hydrator !== undefined) return configRepoName(hydrator);
   const url = app.spec?.source?.repoURL;
-  return url === undefined || app.spec?.source?.chart !== undefined ? undefined : ownerRepo(url);
+  return url === undefined || app.spec?.source?.chart !== undefined ? undefined : configRepoName(url);
 }
 
 function syncOf(status: string | undefined): SyncStatus {

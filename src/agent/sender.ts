@@ -1,8 +1,10 @@
-import { objectKey, type Report } from "../reports/report.js";
+import { objectKey } from "../reports/object-key.js";
+import type { Report } from "../reports/report.js";
 import { signedHeaders } from "../reports/signature.js";
 import { type BackoffPolicy, backoffDelay } from "./backoff.js";
 import { type Clock, sleep } from "./clock.js";
 import type { Logger } from "./log.js";
+import { type Post, post } from "./post.js";
 
 export const reportsPath = "/ferry/v1/reports";
 
@@ -10,7 +12,8 @@ export interface SenderOptions {
   /** Base URL of the Ferry app, e.g. https://ferry.example.com. */
   url: string;
   secret: string;
-  fetch: typeof fetch;
+  /** The HTTP POST (node:http(s) by default; tests may pass their own). */
+  post?: Post;
   clock: Clock;
   logger: Logger;
   retry: BackoffPolicy;
@@ -135,28 +138,26 @@ export class ReportSender {
     try {
       this.stats.requests += 1;
       const body = JSON.stringify(report);
-      const response = await this.#options.fetch(new URL(reportsPath, this.#options.url), {
-        method: "POST",
+      const status = await (this.#options.post ?? post)(new URL(reportsPath, this.#options.url), {
         headers: signedHeaders(this.#options.secret, body, this.#options.clock.now()),
         body,
         signal: abort.signal,
       });
-      await response.arrayBuffer().catch(() => undefined);
       // 409: the app already has this exact delivery (our earlier attempt's answer was lost).
-      if (response.ok || response.status === 409) {
+      if ((status >= 200 && status < 300) || status === 409) {
         this.stats.delivered += 1;
         return "ok";
       }
-      if (response.status === 408 || response.status === 429 || response.status >= 500) {
+      if (status === 408 || status === 429 || status >= 500) {
         this.#options.logger.warn("app unavailable; will retry", {
-          status: response.status,
+          status,
           object: objectKey(report),
         });
         return "retry";
       }
       this.stats.rejected += 1;
       this.#options.logger.error("app refused report", {
-        status: response.status,
+        status,
         object: objectKey(report),
       });
       return "rejected";

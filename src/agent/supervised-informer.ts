@@ -18,10 +18,14 @@ export interface SupervisedInformer {
   readonly failingSince: number | undefined;
 }
 
+/** How often a resource the API server does not serve (404) is looked for again. */
+export const notServedRetryMs = 5 * 60_000;
+
 /**
- * client-node's ListWatch re-watches on a closed stream and relists on 410, but on any other error
- * (a 500, a refused connection while the API server restarts) it fires ERROR and stops for good.
- * This restarts it with exponential backoff, resuming from its last resourceVersion.
+ * The informer re-watches on a closed stream and relists on 410, but on any other error (a 500, a
+ * refused connection while the API server restarts) it emits `error` and stops. This restarts it
+ * with exponential backoff, resuming from its last resourceVersion; a 404 (CRD not installed) is
+ * logged once and looked for again every 5 minutes.
  */
 export function superviseInformer(
   informer: ObjectInformer,
@@ -35,6 +39,7 @@ export function superviseInformer(
   let erroredSinceStart = false;
   let synced = false;
   let failingSince: number | undefined;
+  let notServedLogged = false;
 
   informer.on("add", (o) => {
     attempt = 0;
@@ -48,20 +53,41 @@ export function superviseInformer(
     attempt = 0;
     handlers.remove(o);
   });
+  // Listed, or a watch established: the API server answers again.
+  informer.on("connect", () => {
+    synced = true;
+    failingSince = undefined;
+  });
   informer.on("error", (err) => {
     erroredSinceStart = true;
     failingSince ??= deps.clock.now();
     if (stopped) return;
-    const delay = backoffDelay(attempt, deps.backoff, deps.random);
-    attempt += 1;
     const status =
       (err as { statusCode?: number; code?: number })?.statusCode ?? (err as { code?: unknown })?.code;
-    deps.logger.warn("watch failed; restarting", {
-      resource: deps.name,
-      status,
-      error: err instanceof Error ? err.message.split("\n")[0] : String(err),
-      retryInMs: delay,
-    });
+    let delay: number;
+    if (status === 404) {
+      // The CRD is not installed (e.g. no Flux, or Flux older than the source kinds): not an
+      // outage. Say so once, and look again now and then in case it gets installed.
+      delay = notServedRetryMs;
+      if (!notServedLogged) {
+        notServedLogged = true;
+        deps.logger.warn(
+          "resource is not served by the API server (CRD not installed?); checking again every 5 minutes",
+          {
+            resource: deps.name,
+          },
+        );
+      }
+    } else {
+      delay = backoffDelay(attempt, deps.backoff, deps.random);
+      attempt += 1;
+      deps.logger.warn("watch failed; restarting", {
+        resource: deps.name,
+        status,
+        error: err instanceof Error ? err.message.split("\n")[0] : String(err),
+        retryInMs: delay,
+      });
+    }
     deps.clock.clearTimeout(timer);
     timer = deps.clock.setTimeout(() => {
       restarts += 1;
@@ -75,11 +101,7 @@ export function superviseInformer(
     informer.start().then(
       () => {
         // The watch is established: a later failure starts counting from scratch.
-        if (!erroredSinceStart) {
-          attempt = 0;
-          synced = true;
-          failingSince = undefined;
-        }
+        if (!erroredSinceStart) attempt = 0;
       },
       (err: unknown) =>
         deps.logger.error("informer start threw", { resource: deps.name, error: String(err) }),

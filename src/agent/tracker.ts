@@ -2,18 +2,29 @@ import type { Report, ReportedKind } from "../reports/report.js";
 import type { Clock } from "./clock.js";
 import {
   type ArgoApplication,
+  type ArtifactOrigin,
   argoApplicationState,
   argoConfigRepo,
+  artifactOrigin,
+  type CommitOf,
+  type FluxArtifactSource,
   type FluxHelmRelease,
   type FluxKustomization,
   fluxParent,
+  gitCommit,
   helmReleaseState,
   kustomizationState,
   type ObjectState,
 } from "./phase.js";
+import { configRepoName, isRepo } from "./repo-url.js";
+import { isArtifactKind, type WatchedKind } from "./resources.js";
 
 export const environmentAnnotation = "ferry.dev/environment";
+/** COMPARISON_ERROR_GRACE's default. */
+export const defaultComparisonErrorGraceMs = 120_000;
 export const configRepoAnnotation = "ferry.dev/config-repo";
+/** Artifact revisions remembered per Flux source. */
+const artifactsKept = 16;
 
 export interface TrackedObject {
   kind?: string;
@@ -36,6 +47,11 @@ export interface TrackerOptions {
   configRepo?: string;
   /** A healthy state is reported only after it held this long, so a flap is not promoted. */
   healthyHoldMs: number;
+  /**
+   * An Argo CD Application that cannot be compared (ComparisonError) is reported `unknown` at
+   * once and `failed`, with the controller's message, once the error has held this long.
+   */
+  comparisonErrorGraceMs?: number;
   clock: Clock;
   emit(report: Report): void;
   /** Called once per object that cannot be attributed to an environment. */
@@ -50,6 +66,10 @@ interface Entry {
   last?: Report;
   holdKey?: string;
   holdTimer?: unknown;
+  /** The comparison-error state being timed, since when (agent clock), and the re-check timer. */
+  errorKey?: string;
+  errorSince?: number;
+  errorTimer?: unknown;
   sequence: number;
 }
 
@@ -62,6 +82,11 @@ export class Tracker {
   readonly #entries = new Map<string, Entry>();
   readonly #kustomizations = new Map<string, TrackedObject>();
   readonly #helmReleases = new Map<string, TrackedObject>();
+  /** Kustomization (namespace/name) → the HelmReleases it applied, and back. */
+  readonly #children = new Map<string, Set<string>>();
+  readonly #parentOfChild = new Map<string, string>();
+  /** `<kind>/<namespace>/<name>` of an OCIRepository or ExternalArtifact → artifact revision → origin. */
+  readonly #artifacts = new Map<string, Map<string, ArtifactOrigin>>();
   readonly #warned = new Set<string>();
   /** Status updates seen (including ones that changed nothing reportable). */
   events = 0;
@@ -70,34 +95,106 @@ export class Tracker {
     this.#options = options;
   }
 
-  upsert(kind: ReportedKind, obj: TrackedObject): void {
+  upsert(kind: WatchedKind, obj: TrackedObject): void {
     this.events += 1;
-    const ns = obj.metadata?.namespace ?? "";
-    const name = obj.metadata?.name ?? "";
-    if (kind === "Kustomization") {
-      this.#kustomizations.set(`${ns}/${name}`, obj);
-      this.#evaluate(kind, obj);
-      // Its children's revision is this Kustomization's lastAppliedRevision.
-      for (const hr of this.#helmReleases.values()) {
-        const parent = fluxParent(hr);
-        if (parent?.namespace === ns && parent.name === name) this.#evaluate("HelmRelease", hr);
+    const key = nameOf(obj);
+    if (isArtifactKind(kind)) {
+      this.#recordArtifact(kind, key, obj as FluxArtifactSource);
+      // Kustomizations applying this source may now map their revision to a commit.
+      for (const k of this.#kustomizations.values()) {
+        if (sourceKey(k as FluxKustomization) === `${kind}/${key}`) this.#upsertKustomization(k);
       }
       return;
     }
-    if (kind === "HelmRelease") this.#helmReleases.set(`${ns}/${name}`, obj);
+    if (kind === "Kustomization") {
+      this.#upsertKustomization(obj);
+      return;
+    }
+    if (kind === "HelmRelease") {
+      this.#helmReleases.set(key, obj);
+      this.#linkChild(key, fluxParent(obj));
+    }
     this.#evaluate(kind, obj);
   }
 
-  remove(kind: ReportedKind, obj: TrackedObject): void {
+  remove(kind: WatchedKind, obj: TrackedObject): void {
     this.events += 1;
-    const ns = obj.metadata?.namespace ?? "";
-    const name = obj.metadata?.name ?? "";
-    if (kind === "Kustomization") this.#kustomizations.delete(`${ns}/${name}`);
-    if (kind === "HelmRelease") this.#helmReleases.delete(`${ns}/${name}`);
-    const key = `${kind}/${ns}/${name}`;
-    const entry = this.#entries.get(key);
-    if (entry !== undefined) this.#options.clock.clearTimeout(entry.holdTimer);
-    this.#entries.delete(key);
+    const key = nameOf(obj);
+    if (isArtifactKind(kind)) {
+      this.#artifacts.delete(`${kind}/${key}`);
+      return;
+    }
+    if (kind === "Kustomization") this.#kustomizations.delete(key);
+    if (kind === "HelmRelease") {
+      this.#helmReleases.delete(key);
+      this.#linkChild(key, undefined);
+    }
+    const id = `${kind}/${key}`;
+    const entry = this.#entries.get(id);
+    if (entry !== undefined) {
+      this.#options.clock.clearTimeout(entry.holdTimer);
+      this.#options.clock.clearTimeout(entry.errorTimer);
+    }
+    this.#entries.delete(id);
+  }
+
+  #upsertKustomization(obj: TrackedObject): void {
+    const key = nameOf(obj);
+    this.#kustomizations.set(key, obj);
+    this.#evaluate("Kustomization", obj);
+    // Its children's commit is this Kustomization's lastAppliedRevision.
+    for (const child of this.#children.get(key) ?? []) {
+      const hr = this.#helmReleases.get(child);
+      if (hr !== undefined) this.#evaluate("HelmRelease", hr);
+    }
+  }
+
+  /** Indexes HelmReleases by the Kustomization that applied them. */
+  #linkChild(child: string, parent: { namespace: string; name: string } | undefined): void {
+    const before = this.#parentOfChild.get(child);
+    const after = parent === undefined ? undefined : `${parent.namespace}/${parent.name}`;
+    if (before === after) return;
+    if (before !== undefined) this.#children.get(before)?.delete(child);
+    if (after === undefined) this.#parentOfChild.delete(child);
+    else {
+      this.#parentOfChild.set(child, after);
+      const set = this.#children.get(after) ?? new Set<string>();
+      this.#children.set(after, set);
+      set.add(child);
+    }
+  }
+
+  /**
+   * Remembers which git commit each artifact revision of a source came from. The last few are
+   * kept: a source may move on before the Kustomization applies (and reports) the new one.
+   */
+  #recordArtifact(kind: WatchedKind, key: string, src: FluxArtifactSource): void {
+    const origin = artifactOrigin(src);
+    const id = `${kind}/${key}`;
+    const record = this.#artifacts.get(id) ?? new Map<string, ArtifactOrigin>();
+    this.#artifacts.set(id, record);
+    if (origin === undefined) return;
+    record.delete(origin.revision);
+    record.set(origin.revision, origin);
+    for (const old of record.keys()) {
+      if (record.size <= artifactsKept) break;
+      record.delete(old);
+    }
+  }
+
+  /** A Kustomization's source revision → config-repo commit: git revisions directly, artifacts by origin. */
+  #commitOf(k: FluxKustomization, configRepo: string | undefined): CommitOf {
+    return (revision) => {
+      const direct = gitCommit(revision);
+      if (direct !== undefined || revision === undefined) return direct;
+      const origin = this.#artifacts.get(sourceKey(k) ?? "")?.get(revision);
+      if (origin?.commit === undefined) return undefined;
+      // An artifact built from another repository holds no commit of the config repo.
+      if (origin.source !== undefined && configRepo !== undefined && !isRepo(origin.source, configRepo)) {
+        return undefined;
+      }
+      return origin.commit;
+    };
   }
 
   /** The latest report emitted for every object still present, re-sequenced (for a new leader). */
@@ -112,7 +209,10 @@ export class Tracker {
   }
 
   stop(): void {
-    for (const entry of this.#entries.values()) this.#options.clock.clearTimeout(entry.holdTimer);
+    for (const entry of this.#entries.values()) {
+      this.#options.clock.clearTimeout(entry.holdTimer);
+      this.#options.clock.clearTimeout(entry.errorTimer);
+    }
   }
 
   #evaluate(kind: ReportedKind, obj: TrackedObject): void {
@@ -132,12 +232,37 @@ export class Tracker {
       return;
     }
     const configRepo =
-      annotation(obj, configRepoAnnotation) ??
-      (parent === undefined ? undefined : annotation(parent, configRepoAnnotation)) ??
+      configRepoName(annotation(obj, configRepoAnnotation)) ??
+      (parent === undefined ? undefined : configRepoName(annotation(parent, configRepoAnnotation))) ??
       (kind === "Application" ? argoConfigRepo(obj as ArgoApplication) : undefined) ??
       this.#options.configRepo;
-    const state = stateOf(kind, obj, parent, configRepo);
+    const state = this.#stateOf(kind, obj, parent, configRepo);
     this.#observe(kind, ns, name, environment, configRepo, state);
+  }
+
+  #stateOf(
+    kind: ReportedKind,
+    obj: TrackedObject,
+    parent: TrackedObject | undefined,
+    configRepo: string | undefined,
+  ): ObjectState {
+    switch (kind) {
+      case "Application":
+        return argoApplicationState(obj as ArgoApplication, configRepo);
+      case "Kustomization":
+        return kustomizationState(
+          obj as FluxKustomization,
+          this.#commitOf(obj as FluxKustomization, configRepo),
+        );
+      case "HelmRelease": {
+        const k = parent as FluxKustomization | undefined;
+        return helmReleaseState(
+          obj as FluxHelmRelease,
+          k,
+          k === undefined ? gitCommit : this.#commitOf(k, configRepo),
+        );
+      }
+    }
   }
 
   #parentOf(obj: TrackedObject): TrackedObject | undefined {
@@ -151,7 +276,7 @@ export class Tracker {
     name: string,
     environment: string,
     configRepo: string | undefined,
-    state: ObjectState,
+    observed: ObjectState,
   ): void {
     const id = `${kind}/${namespace}/${name}`;
     let entry = this.#entries.get(id);
@@ -159,15 +284,12 @@ export class Tracker {
       entry = { kind, namespace, name, sequence: 0 };
       this.#entries.set(id, entry);
     }
-    const key = JSON.stringify([
-      environment,
-      configRepo,
-      state.revision,
-      state.sync,
-      state.health,
-      state.phase,
-      state.drifted,
-    ]);
+    const keyOf = (st: ObjectState) =>
+      JSON.stringify([environment, configRepo, st.revision, st.sync, st.health, st.phase, st.drifted]);
+    const state = this.#escalate(entry, keyOf(observed), observed, () =>
+      this.#observe(kind, namespace, name, environment, configRepo, observed),
+    );
+    const key = keyOf(state);
     if (key === entry.holdKey) return; // still holding for this very state
     this.#options.clock.clearTimeout(entry.holdTimer);
     entry.holdKey = undefined;
@@ -199,29 +321,64 @@ export class Tracker {
     } else emit();
   }
 
+  /**
+   * A comparison error that has held for the grace period becomes a failure; until then the
+   * state stands and a timer re-checks it when the grace ends. Any other state resets the clock.
+   */
+  #escalate(entry: Entry, key: string, state: ObjectState, recheck: () => void): ObjectState {
+    const clock = this.#options.clock;
+    const grace = this.#options.comparisonErrorGraceMs ?? defaultComparisonErrorGraceMs;
+    if (state.comparisonError === undefined) {
+      clock.clearTimeout(entry.errorTimer);
+      entry.errorKey = undefined;
+      return state;
+    }
+    if (entry.errorKey !== key || entry.errorSince === undefined) {
+      entry.errorKey = key;
+      entry.errorSince = clock.now();
+    }
+    const left = entry.errorSince + grace - clock.now();
+    clock.clearTimeout(entry.errorTimer);
+    if (left > 0) {
+      entry.errorTimer = clock.setTimeout(recheck, left);
+      return state;
+    }
+    const { comparisonError: _, ...rest } = state;
+    return {
+      ...rest,
+      phase: "failed",
+      message:
+        `Argo CD has not been able to compare the Application for ${formatDuration(grace)}: ${state.comparisonError}`.slice(
+          0,
+          1000,
+        ),
+    };
+  }
+
   #nextSequence(entry: Entry): number {
     // Seeded from the clock so a restarted agent or a new leader continues above earlier values.
     return Math.max(entry.sequence + 1, this.#options.clock.now());
   }
 }
 
-function stateOf(
-  kind: ReportedKind,
-  obj: TrackedObject,
-  parent: TrackedObject | undefined,
-  configRepo: string | undefined,
-): ObjectState {
-  switch (kind) {
-    case "Application":
-      return argoApplicationState(obj as ArgoApplication, configRepo);
-    case "Kustomization":
-      return kustomizationState(obj as FluxKustomization);
-    case "HelmRelease":
-      return helmReleaseState(obj as FluxHelmRelease, parent as FluxKustomization | undefined);
-  }
+function nameOf(obj: TrackedObject): string {
+  return `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+}
+
+/** `<kind>/<namespace>/<name>` of a Kustomization's source (its own namespace by default). */
+function sourceKey(k: FluxKustomization): string | undefined {
+  const ref = k.spec?.sourceRef;
+  if (ref?.kind === undefined || ref.name === undefined) return undefined;
+  return `${ref.kind}/${ref.namespace ?? k.metadata?.namespace ?? ""}/${ref.name}`;
 }
 
 function annotation(obj: TrackedObject, name: string): string | undefined {
   const value = obj.metadata?.annotations?.[name];
   return value === undefined || value === "" ? undefined : value;
+}
+
+function formatDuration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
 }

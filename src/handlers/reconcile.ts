@@ -92,9 +92,14 @@ async function decide(s: ReconcileScope, report: Report, sha: string): Promise<S
   await prefetchOrder(s, previous, report);
   const decision = reconcileCheck(report, previous, {
     compareRevisions: (a, b) => mem.order.get(`${s.repo.owner}/${s.repo.repo}@${a}..${b}`) ?? undefined,
+    target: { repo: `${s.repo.owner}/${s.repo.repo}`, sha },
   });
   if ("skip" in decision) return decision;
   mem.records.set(envKey(s), decision.record);
+  // A report about no commit of this repo never replaces a conclusion on this one.
+  if (report.revision !== sha && state.status === "completed") {
+    return { skip: "the report names no commit of the config repo; the concluded check stands" };
+  }
   const wasSuccess = state.status === "completed" && state.conclusion === "success";
   const success = decision.status === "completed" && decision.conclusion === "success";
   if (wasSuccess && !success) cancelSoak(s, sha);

@@ -1,4 +1,4 @@
-import { plainText } from "../markdown.js";
+import { codeSpan, plainText } from "../markdown.js";
 import { parseDuration } from "./duration.js";
 import { type DriftedResource, objectKey, type Phase, type Report } from "./report.js";
 
@@ -28,6 +28,12 @@ export interface EnvironmentRecord {
 }
 
 export interface ReconcileOptions {
+  /**
+   * Where the check goes: the config repo (`owner/repo`) and the commit. When the commit is not
+   * the report's revision (the report names none, or one the repo does not have), the report is
+   * shown there but never concludes it: the cluster said nothing about that commit.
+   */
+  target?: { repo: string; sha: string };
   /**
    * Git order of two config-repo commits when the app knows it (e.g. from the compare API):
    * negative when `a` is older than `b`, positive when newer, undefined when unknown.
@@ -60,6 +66,10 @@ export function reconcileCheck(
   }
   const record: EnvironmentRecord = { objects: { ...previous?.objects, [key]: toRecord(report) } };
   const atRevision = Object.values(record.objects).filter((o) => o.revision === report.revision);
+  const target = options.target;
+  if (target !== undefined && target.sha !== report.revision) {
+    return { ...unverified(report.environment, report.revision, target, atRevision), record };
+  }
   return { ...aggregate(report.environment, report.revision, atRevision), record };
 }
 
@@ -168,6 +178,46 @@ function aggregate(
     case "unknown":
       return { ...base, status: "in_progress", title: `Status unknown at ${at}`, summary };
   }
+}
+
+const phaseWords: Record<Phase, string> = {
+  healthy: "healthy",
+  failed: "sync failed",
+  degraded: "degraded",
+  drifted: "drifted",
+  syncing: "syncing",
+  unknown: "status unknown",
+};
+
+/**
+ * The check on a commit the report is not about: in progress, saying what the cluster reported
+ * and why that decides nothing here. The reconcile timeout or a report naming the commit ends it.
+ */
+function unverified(
+  environment: string,
+  revision: string | undefined,
+  target: { repo: string; sha: string },
+  objects: ObjectRecord[],
+): ReconcileCheck {
+  const worst = objects.reduce<ObjectRecord | undefined>(
+    (w, o) => (w === undefined || severity[o.phase] > severity[w.phase] ? o : w),
+    undefined,
+  );
+  const words = phaseWords[worst?.phase ?? "unknown"];
+  const title =
+    revision === undefined
+      ? `Not verified: ${words}, no revision of ${target.repo} reported`
+      : `Not verified: ${words} at ${short(revision)}, which ${target.repo} does not have`;
+  const why =
+    revision === undefined
+      ? `The cluster reported **${environment}** without naming a commit of ${target.repo}.`
+      : `The cluster reported **${environment}** at ${codeSpan(revision)}, which is not a commit of ${target.repo}.`;
+  const summary = [
+    `${why} Ferry shows it on the latest merged Ferry commit, but cannot tell whether this commit is applied, so this check concludes only when a report names this commit, or fails after the environment's \`reconcileTimeout\`.`,
+    "An Argo CD Application with several sources reports a commit only when it knows which source is the config repo: annotate it with `ferry.dev/config-repo: owner/repo`, or set `FERRY_CONFIG_REPO` on the agent.",
+    table(objects),
+  ].join("\n\n");
+  return { name: checkName(environment), headSha: target.sha, status: "in_progress", title, summary };
 }
 
 // Everything below but phase, sync and health (enums) is the agent's text: plain text only.

@@ -62,8 +62,4 @@ export const reportSchema = z.object({
 });
 export type Report = z.infer<typeof reportSchema>;
 
-/** Stable identity of the object a report speaks for. */
-export function objectKey(report: Pick<Report, "cluster" | "object">): string {
-  const { kind, namespace, name } = report.object;
-  return `${report.cluster}/${kind}/${namespace}/${name}`;
-}
+export { objectKey } from "./object-key.js";

@@ -3,10 +3,15 @@ import { type Agent, type AgentOptions, startAgent } from "../../src/agent/agent
 import {
   argo,
   argoApplication,
+  argoStatus,
+  configRepoURL,
+  digest,
+  externalArtifact,
   fluxHelmRelease,
   fluxKustomization,
   helmRelease,
   kustomization,
+  ociRepository,
   sha,
 } from "../support/kube/fixtures.js";
 import { ReportReceiver } from "../support/kube/report-receiver.js";
@@ -24,8 +29,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: Partial<AgentOptions> = {}, gone: "http" | "event" = "http") {
-  const clock = new FakeClock();
+async function setup(
+  options: Partial<AgentOptions> = {},
+  gone: "http" | "event" = "http",
+  clock = new FakeClock(),
+) {
   const kube = await KubeTestServer.start({ gone });
   const receiver = await ReportReceiver.start({ [cluster]: secret });
   cleanups.push(
@@ -134,6 +142,124 @@ describe("agent: Argo CD", () => {
   });
 });
 
+describe("agent: Argo CD ComparisonError", () => {
+  it("reports unknown at once and a failure with the controller's message once the grace has passed", async () => {
+    // The app refuses reports signed more than 60 s ahead: start the fake clock in the past.
+    const { clock, kube, receiver, start } = await setup(
+      { healthyHoldMs: 0 },
+      "http",
+      new FakeClock(Date.now() - 240_000),
+    );
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.comparisonError() }));
+    start(); // default grace: 2 minutes
+    await waitFor(() => receiver.latest("api"), "first report");
+    expect(receiver.latest("api")).toMatchObject({ phase: "unknown", sync: "Unknown" });
+    // The controller rewrites its status meanwhile (a new reconciledAt); the grace runs on.
+    clock.advance(60_000);
+    kube.patchStatus(apps, "argocd", "api", {
+      ...argo.comparisonError(),
+      reconciledAt: "2026-11-02T10:01:00Z",
+    });
+    await settle();
+    clock.advance(59_999);
+    await settle();
+    expect(phases(receiver, "api")).toEqual(["unknown"]);
+    clock.advance(1);
+    const failed = await waitFor(
+      () => receiver.latest("api")?.phase === "failed" && receiver.latest("api"),
+      "failure",
+    );
+    expect(failed).not.toHaveProperty("revision");
+    expect(failed.message).toContain("for 2m: Failed to load target state");
+    expect(failed.message).toContain("repository not found");
+
+    // Fixed: healthy again; a new error starts a new grace.
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "healthy");
+    kube.patchStatus(apps, "argocd", "api", argo.comparisonError());
+    await waitFor(() => receiver.latest("api")?.phase === "unknown", "unknown again");
+    clock.advance(119_000);
+    await settle();
+    expect(receiver.latest("api")?.phase).toBe("unknown");
+    clock.advance(1_000);
+    await waitFor(() => receiver.latest("api")?.phase === "failed", "failure again");
+  });
+
+  it("takes its grace from COMPARISON_ERROR_GRACE", async () => {
+    const { clock, kube, receiver, start } = await setup({ healthyHoldMs: 0, comparisonErrorGraceMs: 5_000 });
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.comparisonError() }));
+    start();
+    await waitFor(() => receiver.latest("api"), "first report");
+    clock.advance(5_000);
+    const failed = await waitFor(
+      () => receiver.latest("api")?.phase === "failed" && receiver.latest("api"),
+      "failure",
+    );
+    expect(failed.message).toContain("for 5s:");
+  });
+});
+
+describe("agent: which source is the config repo", () => {
+  const platform = {
+    repoURL: "https://github.com/acme/platform.git",
+    path: "addons",
+    targetRevision: "main",
+  };
+  const RP = sha("platform");
+  const multi = (name: string, configURL: string, more: { configRepo?: string } = {}) => {
+    const sources = [platform, { repoURL: configURL, path: "overlays/staging", targetRevision: "main" }];
+    return argoApplication({ name, sources, ...more, status: argo.multiSource(sources, [RP, R1]) });
+  };
+
+  it("reports the revision of the source whose repoURL is the config repo, however the URL is written", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    const forms = [
+      "https://github.com/Acme/Deploy",
+      "ssh://git@github.com/acme/deploy.git/",
+      "git@github.com:acme/deploy.git",
+      "https://github.com/acme/deploy/",
+    ];
+    for (const [i, url] of forms.entries()) kube.upsert(apps, multi(`app-${i}`, url));
+    // An annotation may name the repo by URL as well; the report carries owner/repo.
+    kube.upsert(
+      apps,
+      multi("annotated", "git@github.com:acme/deploy", { configRepo: "https://github.com/acme/deploy.git" }),
+    );
+    const agent = start();
+    const names = [...forms.keys()].map((i) => `app-${i}`).concat("annotated");
+    await waitFor(() => names.every((n) => receiver.latest(n)), "a report per Application");
+    await agent.idle();
+    for (const name of names) {
+      expect(receiver.latest(name), name).toMatchObject({ revision: R1, phase: "healthy" });
+    }
+    expect(receiver.latest("annotated")?.configRepo).toBe("acme/deploy");
+    expect(receiver.refusals).toEqual([]);
+  });
+
+  it("names no revision, and says why, when it cannot tell which source is the config repo", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(apps, multi("anonymous", "https://github.com/acme/deploy.git"));
+    start();
+    const anonymous = await waitFor(() => receiver.latest("anonymous"), "report");
+    expect(anonymous).not.toHaveProperty("revision");
+    expect(anonymous).not.toHaveProperty("configRepo");
+    expect(anonymous.message).toContain("ferry.dev/config-repo");
+    expect(anonymous.message).toContain("FERRY_CONFIG_REPO");
+  });
+
+  it("names no revision when none of the sources is the config repo", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    kube.upsert(apps, multi("elsewhere", "https://bot:s3cret-token@github.com/acme/deploy-archive.git"));
+    start();
+    const elsewhere = await waitFor(() => receiver.latest("elsewhere"), "report");
+    expect(elsewhere).not.toHaveProperty("revision");
+    expect(elsewhere).toMatchObject({ configRepo: "acme/deploy" });
+    expect(elsewhere.message).toContain("none of its 2 sources is acme/deploy");
+    expect(elsewhere.message).toContain("https://github.com/acme/deploy-archive.git");
+    expect(elsewhere.message).not.toContain("s3cret");
+  });
+});
+
 describe("agent: Flux", () => {
   it("reports Kustomization transitions and maps a HelmRelease's chart to its parent's commit", async () => {
     const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
@@ -183,6 +309,188 @@ describe("agent: Flux", () => {
   });
 });
 
+describe("agent: Argo CD source hydrator", () => {
+  const hydrator = {
+    drySource: { repoURL: configRepoURL, targetRevision: "main", path: "apps/api" },
+    syncSource: { targetBranch: "environments/staging", path: "apps/api" },
+  };
+  const D1 = sha("dry-1");
+  const D2 = sha("dry-2");
+  const H1 = sha("hydrated-1");
+  const hydrated = (
+    current: {
+      phase: "Hydrating" | "Failed" | "Hydrated";
+      drySHA?: string;
+      hydratedSHA?: string;
+      message?: string;
+    },
+    synced?: string,
+  ) =>
+    argoStatus({
+      sync: synced === undefined ? "OutOfSync" : "Synced",
+      ...(synced === undefined ? {} : { revision: synced }),
+      health: "Healthy",
+      ...(synced === undefined ? {} : { operation: { phase: "Succeeded" as const, revision: synced } }),
+      hydrator: {
+        spec: hydrator,
+        current,
+        ...(current.phase === "Hydrated" && current.drySHA && current.hydratedSHA
+          ? { lastSuccessful: { drySHA: current.drySHA, hydratedSHA: current.hydratedSHA } }
+          : {}),
+      },
+    });
+
+  it("reports against the dry commit that produced the hydrated one Argo CD synced", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
+    kube.upsert(
+      apps,
+      argoApplication({
+        name: "api",
+        sourceHydrator: hydrator,
+        status: hydrated({ phase: "Hydrating", drySHA: D1 }),
+      }),
+    );
+    start();
+    await waitFor(() => receiver.latest("api"), "hydrating");
+    expect(receiver.latest("api")).toMatchObject({
+      phase: "syncing",
+      revision: D1,
+      configRepo: "acme/deploy",
+    });
+
+    kube.patchStatus(apps, "argocd", "api", hydrated({ phase: "Hydrated", drySHA: D1, hydratedSHA: H1 }, H1));
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "healthy");
+    expect(receiver.latest("api")).toMatchObject({ revision: D1 });
+
+    // A dry commit that changes no manifests keeps the hydrated commit: it is applied as well.
+    kube.patchStatus(apps, "argocd", "api", hydrated({ phase: "Hydrated", drySHA: D2, hydratedSHA: H1 }, H1));
+    await waitFor(() => receiver.latest("api")?.revision === D2, "no-op hydration");
+    expect(receiver.latest("api")).toMatchObject({ phase: "healthy" });
+
+    const D3 = sha("dry-3");
+    const message = `Failed to hydrate revision "${D3}": failed to render manifests: kustomize build failed`;
+    kube.patchStatus(apps, "argocd", "api", hydrated({ phase: "Failed", drySHA: D3, message }, H1));
+    await waitFor(() => receiver.latest("api")?.phase === "failed", "hydration failure");
+    expect(receiver.latest("api")).toMatchObject({ revision: D3, message });
+  });
+});
+
+describe("agent: Flux artifacts from OCI and external sources", () => {
+  const oci = resources.ociRepositories;
+  const X1 = digest("manifests-1");
+  const X2 = digest("manifests-2");
+
+  it("maps <tag>@sha256:<digest> to the git commit the artifact was built from", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    const source = { kind: "OCIRepository" as const, name: "deploy-manifests" };
+    kube.upsert(
+      oci,
+      ociRepository({
+        name: "deploy-manifests",
+        digest: X1,
+        gitRevision: `main@sha1:${R1}`,
+        gitSource: configRepoURL,
+      }),
+    );
+    kube.upsert(
+      resources.kustomizations,
+      fluxKustomization({
+        name: "apps",
+        sourceRef: source,
+        status: kustomization.ready(`latest@sha256:${X1}`),
+      }),
+    );
+    start();
+    await waitFor(() => receiver.latest("apps")?.revision === R1, "healthy at the artifact's commit");
+    expect(receiver.latest("apps")).toMatchObject({ phase: "healthy" });
+
+    // The source moves on before the Kustomization applies it: what was applied keeps its commit.
+    kube.upsert(
+      oci,
+      ociRepository({
+        name: "deploy-manifests",
+        digest: X2,
+        gitRevision: `main@sha1:${R2}`,
+        gitSource: configRepoURL,
+      }),
+    );
+    kube.patchStatus(
+      resources.kustomizations,
+      "flux-system",
+      "apps",
+      kustomization.reconciling(`latest@sha256:${X2}`, `latest@sha256:${X1}`),
+    );
+    await waitFor(() => receiver.latest("apps")?.phase === "syncing", "syncing the new artifact");
+    expect(receiver.latest("apps")?.revision).toBe(R2);
+    kube.patchStatus(
+      resources.kustomizations,
+      "flux-system",
+      "apps",
+      kustomization.ready(`latest@sha256:${X2}`),
+    );
+    await waitFor(() => receiver.latest("apps")?.phase === "healthy", "healthy at the new commit");
+    expect(receiver.latest("apps")?.revision).toBe(R2);
+  });
+
+  it("names no revision for an artifact built from another repository or from no git commit", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    kube.upsert(
+      oci,
+      ociRepository({
+        name: "platform",
+        digest: X1,
+        gitRevision: `main@sha1:${R1}`,
+        gitSource: "https://github.com/acme/platform",
+      }),
+    );
+    kube.upsert(oci, ociRepository({ name: "unlabelled", digest: X2 }));
+    for (const name of ["platform", "unlabelled"]) {
+      const x = name === "platform" ? X1 : X2;
+      kube.upsert(
+        resources.kustomizations,
+        fluxKustomization({
+          name,
+          sourceRef: { kind: "OCIRepository", name },
+          status: kustomization.ready(`latest@sha256:${x}`),
+        }),
+      );
+    }
+    start();
+    await waitFor(() => receiver.latest("platform") && receiver.latest("unlabelled"), "reports");
+    for (const name of ["platform", "unlabelled"]) {
+      expect(receiver.latest(name), name).not.toHaveProperty("revision");
+      expect(receiver.latest(name)?.message, name).toContain("no revision reported");
+    }
+  });
+
+  it("maps an ExternalArtifact's sha1:<sha> and <tag>@sha256:<digest> revisions", async () => {
+    const { kube, receiver, start } = await setup({ healthyHoldMs: 0, configRepo: "acme/deploy" });
+    const ext = resources.externalArtifacts;
+    kube.upsert(ext, externalArtifact({ name: "plain", revision: `sha1:${R1}` }));
+    kube.upsert(
+      ext,
+      externalArtifact({ name: "packed", revision: `v2@sha256:${X2}`, gitRevision: `sha1:${R2}` }),
+    );
+    for (const [name, revision] of [
+      ["plain", `sha1:${R1}`],
+      ["packed", `v2@sha256:${X2}`],
+    ] as const) {
+      kube.upsert(
+        resources.kustomizations,
+        fluxKustomization({
+          name,
+          sourceRef: { kind: "ExternalArtifact", name },
+          status: kustomization.ready(revision),
+        }),
+      );
+    }
+    start();
+    await waitFor(() => receiver.latest("plain") && receiver.latest("packed")?.revision, "reports");
+    expect(receiver.latest("plain")).toMatchObject({ phase: "healthy", revision: R1 });
+    expect(receiver.latest("packed")).toMatchObject({ phase: "healthy", revision: R2 });
+  });
+});
+
 describe("agent: watch faults", () => {
   it.each([
     ["a watch dropped mid-stream", (kube: KubeTestServer) => kube.heal()],
@@ -191,7 +499,10 @@ describe("agent: watch faults", () => {
     const { kube, receiver, start } = await setup({ healthyHoldMs: 0 });
     kube.upsert(apps, argoApplication({ name: "api", status: argo.syncing(R1) }));
     start();
-    await waitFor(() => receiver.latest("api"), "first report");
+    await waitFor(
+      () => receiver.latest("api") && kube.watchCount(apps) === 1,
+      "first report, then the watch",
+    );
     kube.partition();
     kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
     await settle();
@@ -226,6 +537,62 @@ describe("agent: watch faults", () => {
       stepMs: 250,
     });
     expect(agent.stats().informerRestarts).toBeGreaterThanOrEqual(1);
+  });
+
+  it("says once that a resource is not served, reports the rest, and picks it up once installed", async () => {
+    const warnings: { message: string; resource?: unknown }[] = [];
+    const logger = {
+      info() {},
+      error() {},
+      warn: (message: string, fields?: Record<string, unknown>) =>
+        warnings.push({ message, resource: fields?.resource }),
+    };
+    // Five minutes pass on the fake clock: start it in the past, or reports would be signed "in the future".
+    const { clock, kube, receiver, start } = await setup(
+      { healthyHoldMs: 0, configRepo: "acme/deploy", logger },
+      "http",
+      new FakeClock(Date.now() - 270_000),
+    );
+    kube.unserve(resources.ociRepositories); // Flux before 2.6, or no Flux source CRDs at all
+    kube.unserve(resources.externalArtifacts);
+    const X1 = digest("m1");
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.healthy(R1) }));
+    kube.upsert(
+      resources.kustomizations,
+      fluxKustomization({
+        name: "apps",
+        sourceRef: { kind: "OCIRepository", name: "manifests" },
+        status: kustomization.ready(`latest@sha256:${X1}`),
+      }),
+    );
+    start();
+    await waitFor(() => receiver.latest("api") && receiver.latest("apps"), "reports");
+    expect(receiver.latest("apps")).not.toHaveProperty("revision");
+    const notServed = () => warnings.filter((w) => w.message.includes("not served"));
+    await waitFor(() => notServed().length === 2, "one warning per missing resource");
+    expect(
+      notServed()
+        .map((w) => w.resource)
+        .sort(),
+    ).toEqual(["externalartifacts", "ocirepositories"]);
+
+    kube.serve(resources.ociRepositories);
+    kube.upsert(
+      resources.ociRepositories,
+      ociRepository({
+        name: "manifests",
+        digest: X1,
+        gitRevision: `main@sha1:${R1}`,
+        gitSource: configRepoURL,
+      }),
+    );
+    clock.advance(5 * 60_000);
+    await waitFor(() => receiver.latest("apps")?.revision === R1, "the artifact's commit");
+    await waitFor(
+      () => kube.requests.filter((r) => r.path.endsWith("/externalartifacts")).length === 2,
+      "a second look",
+    );
+    expect(notServed()).toHaveLength(2); // still missing, not said again
   });
 
   it("restarts an informer stopped by a 500", async () => {

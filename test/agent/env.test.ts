@@ -14,9 +14,10 @@ describe("agent environment", () => {
     const env = agentEnvSchema.parse({ ...base, HEALTHY_HOLD: "10s", POD_NAME: "agent-0" });
     expect(env).toMatchObject({
       HEALTHY_HOLD: 10_000,
+      COMPARISON_ERROR_GRACE: 120_000,
       LEASE_DURATION: 15_000,
       FERRY_LEASE_NAME: "ferry-agent",
-      FERRY_WATCH: ["applications", "kustomizations", "helmreleases"],
+      FERRY_WATCH: ["applications", "kustomizations", "helmreleases", "ocirepositories", "externalartifacts"],
       POD_NAME: "agent-0",
     });
     expect(env.KUBECONFIG).toBeUndefined();

@@ -5,8 +5,8 @@ import { argo, argoApplication, sha } from "../support/kube/fixtures.js";
 import { KubeTestServer, resources } from "../support/kube/server.js";
 import { waitFor } from "./helpers.js";
 
-/** The test server against the real @kubernetes/client-node 1.4.0 ListWatch. */
-describe("Kubernetes API test server with client-node informers", () => {
+/** The test server against the agent's informer (list-watch.ts) and Lease client. */
+describe("Kubernetes API test server with the agent's informers", () => {
   let server: KubeTestServer;
   let informer: ObjectInformer | undefined;
   afterEach(async () => {
@@ -72,12 +72,45 @@ describe("Kubernetes API test server with client-node informers", () => {
     },
   );
 
-  it("stops the informer on a 500 (client-node does not retry it)", async () => {
+  it("stops the informer on a 500 (the supervisor restarts it)", async () => {
     const { errors } = await watchApplications();
     server.failNext({ status: 500, match: (r) => r.path.includes("applications") });
     server.dropAllWatches();
     await waitFor(() => errors.length === 1, "ERROR");
     expect((errors[0] as { statusCode?: number }).statusCode).toBe(500);
+  });
+
+  it("lists in pages, and starts over when a continue token has expired", async () => {
+    server = await KubeTestServer.start();
+    for (let i = 0; i < 120; i++) {
+      server.upsert(resources.applications, argoApplication({ name: `app-${String(i).padStart(3, "0")}` }));
+    }
+    server.expireNextContinue();
+    informer = createKubeClient(server.kubeconfig()).informer(watchedResources.applications);
+    const added: string[] = [];
+    informer.on("add", (o) => added.push(o.metadata?.name ?? ""));
+    await informer.start();
+    await waitFor(() => server.watchCount(resources.applications) === 1, "watch");
+    const lists = server.requests.filter((r) => !r.watch);
+    // page 1, page 2 refused (410 Expired), then pages 1, 2 and 3 of a fresh list
+    expect(lists.map((r) => [r.status, r.query.limit, r.query.continue === undefined])).toEqual([
+      [200, "50", true],
+      [410, "50", false],
+      [200, "50", true],
+      [200, "50", false],
+      [200, "50", false],
+    ]);
+    expect(added).toHaveLength(120);
+    expect(new Set(added).size).toBe(120);
+    expect(informer.list()).toHaveLength(120);
+  });
+
+  it("keeps only what the agent reads of each object", async () => {
+    const { informer } = await watchApplications();
+    const [api] = informer.list();
+    expect(api?.metadata).toEqual({ name: "api", namespace: "argocd", resourceVersion: "1", generation: 1 });
+    expect(api?.spec).toEqual({ source: { repoURL: "https://github.com/acme/deploy.git" } });
+    expect(Object.keys(api?.status as object).sort()).toEqual(["health", "operationState", "sync"]);
   });
 
   it("keeps objects and history across a restart on the same port", async () => {

@@ -3,6 +3,8 @@ import {
   type ArgoApplication,
   argoApplicationState,
   argoConfigRepo,
+  artifactOrigin,
+  type FluxArtifactSource,
   type FluxHelmRelease,
   type FluxKustomization,
   fluxRevision,
@@ -13,10 +15,12 @@ import {
   argo,
   argoApplication,
   argoStatus,
+  digest,
   fluxHelmRelease,
   fluxKustomization,
   helmRelease,
   kustomization,
+  ociRepository,
   sha,
 } from "../support/kube/fixtures.js";
 
@@ -94,8 +98,68 @@ describe("Argo CD Application → phase", () => {
       }),
     }) as ArgoApplication;
     expect(argoApplicationState(multi, "acme/deploy")).toMatchObject({ phase: "healthy", revision: R2 });
-    // Without a configured repo the first git (non-chart) source is the best guess.
-    expect(argoApplicationState(multi)).toMatchObject({ revision: R2 });
+    // Without a config repo there is no telling which source it is: no guess.
+    expect(argoApplicationState(multi)).not.toHaveProperty("revision");
+    expect(argoApplicationState(multi, "acme/other")).not.toHaveProperty("revision");
+  });
+
+  describe("source hydrator (Argo CD 3)", () => {
+    const spec = {
+      drySource: { repoURL: "https://github.com/acme/deploy", targetRevision: "main", path: "apps/api" },
+      syncSource: { targetBranch: "environments/staging", path: "apps/api" },
+    };
+    const [D1, D2, H1, H2] = ["d1", "d2", "h1", "h2"].map(sha) as [string, string, string, string];
+    const hydrated = (status: Record<string, unknown>) =>
+      argoApplication({ name: "api", sourceHydrator: spec, status }) as ArgoApplication;
+    const synced = (revision: string, hydrator: NonNullable<Parameters<typeof argoStatus>[0]["hydrator"]>) =>
+      argoStatus({
+        sync: "Synced",
+        revision,
+        health: "Healthy",
+        operation: { phase: "Succeeded", revision },
+        hydrator,
+      });
+
+    it.each([
+      [
+        "current operation",
+        synced(H2, { spec, current: { phase: "Hydrated", drySHA: D2, hydratedSHA: H2 } }),
+        D2,
+      ],
+      [
+        "running hydration of a newer dry commit (reported as syncing it)",
+        synced(H1, {
+          spec,
+          current: { phase: "Hydrating", drySHA: D2 },
+          lastSuccessful: { drySHA: D1, hydratedSHA: H1 },
+        }),
+        D2,
+      ],
+      [
+        "the last successful one when the current one is another",
+        synced(H1, {
+          spec,
+          current: { phase: "Hydrated", drySHA: D2, hydratedSHA: H2 },
+          lastSuccessful: { drySHA: D1, hydratedSHA: H1 },
+        }),
+        D1,
+      ],
+    ])("maps the synced hydrated commit to its dry commit through the %s", (_name, status, dry) => {
+      expect(argoApplicationState(hydrated(status), "acme/deploy").revision).toBe(dry);
+    });
+
+    it("names no revision for a hydrated commit the status does not trace (e.g. merged from hydrateTo)", () => {
+      const status = synced(sha("merge"), {
+        spec,
+        current: { phase: "Hydrated", drySHA: D1, hydratedSHA: H1 },
+      });
+      expect(argoApplicationState(hydrated(status), "acme/deploy")).toMatchObject({ phase: "healthy" });
+      expect(argoApplicationState(hydrated(status), "acme/deploy")).not.toHaveProperty("revision");
+    });
+
+    it("reads the config repo from the dry source", () => {
+      expect(argoConfigRepo(hydrated(argo.healthy(H1)))).toBe("acme/deploy");
+    });
   });
 
   it("reads the config repo from a single git source", () => {
@@ -136,6 +200,28 @@ describe("Flux Kustomization → phase", () => {
     expect(kustomizationState(k(kustomization.ready(R1, 1), 2))).toMatchObject({ phase: "syncing" });
   });
 
+  it("maps an artifact revision to a commit through the resolver it is given", () => {
+    const oci = `latest@sha256:${digest("x")}`;
+    const commitOf = (rev: string | undefined) => (rev === oci ? R2 : undefined);
+    expect(kustomizationState(k(kustomization.ready(oci)), commitOf)).toMatchObject({
+      phase: "healthy",
+      revision: R2,
+    });
+    const unmapped = kustomizationState(k(kustomization.ready(oci)));
+    expect(unmapped).not.toHaveProperty("revision");
+    expect(unmapped.message).toContain(`no revision reported: ${oci} names no commit of the config repo`);
+  });
+
+  it.each([
+    [`latest@sha256:${digest("x")}`, `main@sha1:${R1}`, R1],
+    [`sha1:${R1}`, undefined, R1],
+    [`v2@sha256:${digest("y")}`, undefined, undefined],
+  ])("artifact %s built from %s is commit %s", (revision, gitRevision, commit) => {
+    const src = ociRepository({ name: "m", digest: digest("x"), ...(gitRevision ? { gitRevision } : {}) });
+    (src.status as { artifact: { revision: string } }).artifact.revision = revision;
+    expect(artifactOrigin(src as FluxArtifactSource)?.commit).toBe(commit);
+  });
+
   it.each([
     [`main@sha1:${R1}`, R1],
     [`sha1:${R1}`, R1],
@@ -168,6 +254,30 @@ describe("Flux HelmRelease → phase", () => {
     ["upgrade failed", helmRelease.upgradeFailed("1.4.3", "1.4.2"), "failed"],
   ])("%s", (_name, status, phase) => {
     expect(helmReleaseState(hr(status), parent)).toMatchObject({ phase, revision: R2 });
+  });
+
+  it("names the chart being attempted while upgrading or failing, and the released one when ready", () => {
+    expect(helmReleaseState(hr(helmRelease.upgrading("1.4.3", "1.4.2")), parent).message).toContain(
+      "chart api@1.4.3: Running 'upgrade'",
+    );
+    expect(helmReleaseState(hr(helmRelease.upgradeFailed("1.4.3", "1.4.2")), parent).message).toContain(
+      "chart api@1.4.3: Helm upgrade failed",
+    );
+    expect(helmReleaseState(hr(helmRelease.released("1.4.3", 2)), parent).message).toContain(
+      "chart api@1.4.3: ",
+    );
+    // A chart from an OCIRepository: the version carries the first 12 characters of its digest.
+    const fromOci = helmReleaseState(
+      hr(helmRelease.releasedFromOci("1.4.3", "9f2c8a1e3b5d7f9a0c2e4f6a")),
+      parent,
+    );
+    expect(fromOci).toMatchObject({ phase: "healthy", revision: R2 });
+    expect(fromOci.message).toContain("chart api@1.4.3+9f2c8a1e3b5d");
+  });
+
+  it("is not current while the released values are not the last attempted ones", () => {
+    const status = { ...helmRelease.released("1.4.2", 1, "v1"), lastAttemptedConfigDigest: "sha256:0123" };
+    expect(helmReleaseState(hr(status), parent)).toMatchObject({ phase: "syncing", revision: R2 });
   });
 
   it("has no revision without a parent", () => {

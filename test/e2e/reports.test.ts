@@ -142,6 +142,42 @@ describe("reconcile checks from the real agent", () => {
     expect(world.check(sha)?.output.summary).toContain("kustomize build failed");
   });
 
+  it("Argo CD source hydrator: the check goes on the dry commit Ferry merged, not the hydrated one", async () => {
+    world = await startWorld();
+    const sha = await world.mergeStaging();
+    const hydrated = "c".repeat(40); // the commit the hydrator wrote to environments/staging
+    const sourceHydrator = {
+      drySource: {
+        repoURL: "https://github.com/acme/deploy.git",
+        targetRevision: "main",
+        path: "overlays/staging",
+      },
+      syncSource: { targetBranch: "environments/staging", path: "overlays/staging" },
+    };
+    world.kube.upsert(
+      apps,
+      argoApplication({
+        name: "api",
+        environment: "staging",
+        sourceHydrator,
+        status: argoStatus({
+          sync: "Synced",
+          revision: hydrated,
+          health: "Healthy",
+          operation: { phase: "Succeeded", revision: hydrated },
+          hydrator: {
+            spec: sourceHydrator,
+            current: { phase: "Hydrated", drySHA: sha, hydratedSHA: hydrated },
+            lastSuccessful: { drySHA: sha, hydratedSHA: hydrated },
+          },
+        }),
+      }),
+    );
+    world.agent();
+    const healthy = await waitStatus(world, sha, "completed:success");
+    expect(healthy.output.title).toBe(`Synced and healthy at ${sha.slice(0, 7)}`);
+  });
+
   it("drift opens one issue, updates it as the drift changes and closes it when back in sync", async () => {
     world = await startWorld();
     const sha = await world.mergeStaging();
@@ -196,8 +232,8 @@ describe("reconcile checks from the real agent", () => {
     ).toHaveLength(1);
   });
 
-  it("an early sync error with no revision is posted on the latest merged Ferry commit", async () => {
-    world = await startWorld();
+  it("an early sync error with no revision shows on the latest merged Ferry commit without concluding it", async () => {
+    world = await startWorld(ferryYml({ reconcileTimeout: "1500ms" }));
     const sha = await world.mergeStaging();
     world.kube.upsert(
       apps,
@@ -211,10 +247,48 @@ describe("reconcile checks from the real agent", () => {
         }),
       }),
     );
-    world.agent();
-    const failed = await waitStatus(world, sha, "completed:failure");
-    expect(failed.output.title).toBe("Sync failed at (revision not yet known)");
-    expect(failed.output.summary).toContain("repository not accessible");
+    const agent = world.agent();
+    await until(() => world.check(sha)?.output.summary?.includes("repository not accessible"), "the error");
+    await agent.idle();
+    const shown = world.check(sha);
+    expect(shown?.status).toBe("in_progress");
+    expect(shown?.output.title).toBe("Not verified: sync failed, no revision of acme/deploy reported");
+    // the check ends by the reconcile timeout, never on a state that was not about this commit
+    const timedOut = await waitStatus(world, sha, "completed:failure");
+    expect(timedOut.output.title).toBe("Not healthy after 1500ms");
+  });
+
+  it("a multi-source Application with no config-repo annotation never turns the latest merge green", async () => {
+    world = await startWorld(ferryYml(), { FERRY_DEFAULT_CONFIG_REPO: "acme/deploy" });
+    const sha = await world.mergeStaging();
+    const platformRev = "e".repeat(40); // a commit of another repository
+    const sources = [
+      { repoURL: "https://github.com/acme/platform.git", path: "addons", targetRevision: "main" },
+      { repoURL: "https://github.com/acme/deploy.git", path: "overlays/staging", targetRevision: "main" },
+    ];
+    world.kube.upsert(
+      apps,
+      argoApplication({
+        name: "api",
+        environment: "staging",
+        sources,
+        status: argo.multiSource(sources, [platformRev, sha]),
+      }),
+    );
+    const unsure = world.agent();
+    await until(() => world.check(sha)?.status !== "queued", "the agent's report");
+    await unsure.idle();
+    await world.stack.github.idle();
+    expect(statusOf(world, sha)).toBe("in_progress");
+    expect(world.check(sha)?.output.title).toBe("Not verified: healthy, no revision of acme/deploy reported");
+    expect(world.check(sha)?.output.summary).toContain("ferry.dev/config-repo");
+    expect(ferryPrs(world, "production")).toHaveLength(0);
+
+    // Told which repository is the config repo, the agent reports the matching source's commit.
+    await unsure.stop();
+    world.agent("staging-1", { configRepo: "acme/deploy" });
+    const healthy = await waitStatus(world, sha, "completed:success");
+    expect(healthy.output.title).toBe(`Synced and healthy at ${sha.slice(0, 7)}`);
   });
 
   it("a queued check that never turns healthy fails after reconcileTimeout", async () => {
@@ -250,16 +324,42 @@ describe("reconcile checks from the real agent", () => {
     expect(Date.now() - queuedAt).toBeLessThan(2500);
   });
 
-  it("a revision the config repo does not have is posted on the latest merged Ferry commit", async () => {
+  it("a revision the config repo does not have shows on the latest merged Ferry commit, never as success", async () => {
     world = await startWorld();
     const sha = await world.mergeStaging();
     const foreign = "f".repeat(40);
-    const answer = await world.post(
-      report({ revision: foreign, phase: "failed", sync: "OutOfSync", message: "boom" }),
-    );
+    const answer = await world.post(report({ revision: foreign }));
     expect(answer.status).toBe(200);
-    const check = await waitStatus(world, sha, "completed:failure");
-    expect(check.output.title).toBe("Sync failed at fffffff");
+    await world.stack.github.idle();
+    expect(statusOf(world, sha)).toBe("in_progress");
+    expect(world.check(sha)?.output.title).toBe(
+      "Not verified: healthy at fffffff, which acme/deploy does not have",
+    );
+    expect(ferryPrs(world, "production")).toHaveLength(0);
+    // a failure at an unknown revision is shown, but not concluded on this commit either
+    await world.post(
+      report({
+        revision: foreign,
+        phase: "failed",
+        sync: "OutOfSync",
+        message: "boom",
+        sequence: Date.now() + 1,
+      }),
+    );
+    expect(statusOf(world, sha)).toBe("in_progress");
+    expect(world.check(sha)?.output.title).toBe(
+      "Not verified: sync failed at fffffff, which acme/deploy does not have",
+    );
+    // the real commit's report concludes it
+    expect((await world.post(report({ revision: sha, sequence: Date.now() + 2 }))).status).toBe(200);
+    expect(statusOf(world, sha)).toBe("completed:success");
+    // and another object's report about no commit of the repo leaves that conclusion alone
+    const other = { kind: "Application" as const, namespace: "argocd", name: "web" };
+    const answer2 = await world.post(report({ object: other, phase: "degraded", health: "Degraded" }));
+    expect(await answer2.json()).toMatchObject({
+      outcome: expect.stringContaining("concluded check stands"),
+    });
+    expect(statusOf(world, sha)).toBe("completed:success");
   });
 
   it("soak: the production PR opens only after staging has stayed healthy for the soak", async () => {

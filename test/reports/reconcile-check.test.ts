@@ -53,6 +53,32 @@ describe("reconcileCheck", () => {
     expect(decision.summary).toContain("| Application argocd/api |");
   });
 
+  it.each([
+    ["no revision", undefined, "Not verified: healthy, no revision of acme/deploy reported"],
+    ["another repo's revision", B, "Not verified: healthy at bbbbbbb, which acme/deploy does not have"],
+  ] as const)(
+    "never concludes a check on a commit the report is not about (%s)",
+    (_name, revision, title) => {
+      for (const phase of ["healthy", "failed", "degraded", "drifted"] as const) {
+        const decision = reconcileCheck(report({ revision, phase }), undefined, {
+          target: { repo: "acme/deploy", sha: A },
+        });
+        expect(decision).toMatchObject({ headSha: A, status: "in_progress" });
+        expect(decision).not.toHaveProperty("conclusion");
+      }
+      const healthy = reconcileCheck(report({ revision }), undefined, {
+        target: { repo: "acme/deploy", sha: A },
+      });
+      expect(healthy).toMatchObject({ title });
+      if (!("skip" in healthy)) expect(healthy.summary).toContain("ferry.dev/config-repo");
+      // the same report about the target commit concludes it
+      expect(reconcileCheck(report(), undefined, { target: { repo: "acme/deploy", sha: A } })).toMatchObject({
+        status: "completed",
+        conclusion: "success",
+      });
+    },
+  );
+
   it("fails on drift and lists the drifted resources", () => {
     const drifted = report({
       sequence: 101,

@@ -70,8 +70,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(yml = ferryYml()): Promise<World> {
-  const stack = await startStack({ env: { FERRY_CLUSTER_SECRETS: clusterSecretsEnv } });
+export async function startWorld(yml = ferryYml(), env: Record<string, string> = {}): Promise<World> {
+  const stack = await startStack({ env: { FERRY_CLUSTER_SECRETS: clusterSecretsEnv, ...env } });
   stack.github.createRepo("acme/deploy", { files: configFiles(yml) });
   stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
   const kube = await KubeTestServer.start();

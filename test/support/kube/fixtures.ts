@@ -34,12 +34,30 @@ export const defaultArgoResources: ArgoResource[] = [
   { version: "v1", kind: "ConfigMap", namespace: "api", name: "api-config", status: "Synced" },
 ];
 
+export interface ArgoSourceInput {
+  repoURL: string;
+  path?: string;
+  chart?: string;
+  targetRevision: string;
+  ref?: string;
+  helm?: { valueFiles: string[] };
+}
+
+/** spec.sourceHydrator (Argo CD 3): render the dry source into a branch, sync from that branch. */
+export interface ArgoHydratorInput {
+  drySource: { repoURL: string; targetRevision: string; path: string };
+  syncSource: { targetBranch: string; path: string };
+  hydrateTo?: { targetBranch: string };
+}
+
 export interface ArgoStatusInput {
   sync: "Synced" | "OutOfSync" | "Unknown";
   /** The revision Argo CD resolved targetRevision to (status.sync.revision). */
   revision?: string;
-  /** Multi-source: one per spec.sources entry (status.sync.revisions). */
+  /** Multi-source: one per spec.sources entry (status.sync.revisions), in the same order. */
   revisions?: string[];
+  /** Multi-source: spec.sources, echoed in comparedTo, syncResult and history as Argo CD does. */
+  sources?: ArgoSourceInput[];
   health: "Healthy" | "Progressing" | "Degraded" | "Suspended" | "Missing" | "Unknown";
   healthMessage?: string;
   /** The last (or current) sync operation. */
@@ -50,12 +68,44 @@ export interface ArgoStatusInput {
     revisions?: string[];
   };
   resources?: ArgoResource[];
-  conditions?: { type: string; message: string }[];
+  conditions?: { type: string; message: string; lastTransitionTime?: string }[];
+  /** status.sourceHydrator, for an Application with spec.sourceHydrator. */
+  hydrator?: {
+    spec: ArgoHydratorInput;
+    current?: {
+      phase: "Hydrating" | "Failed" | "Hydrated";
+      message?: string;
+      drySHA?: string;
+      hydratedSHA?: string;
+    };
+    lastSuccessful?: { drySHA: string; hydratedSHA: string };
+  };
+  /** Entries of status.history (oldest first), as deployed revisions; default: the synced one. */
+  history?: string[];
 }
 
-/** status of an argoproj.io/v1alpha1 Application, as the application controller writes it. */
+const defaultSource: ArgoSourceInput = {
+  repoURL: configRepoURL,
+  path: "overlays/staging",
+  targetRevision: "main",
+};
+
+/**
+ * status of an argoproj.io/v1alpha1 Application as the application controller writes it
+ * (pkg/apis/application/v1alpha1/types.go in argoproj/argo-cd: ApplicationStatus, SyncStatus,
+ * OperationState, RevisionHistory, SourceHydratorStatus).
+ */
 export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
-  const source = { repoURL: configRepoURL, path: "overlays/staging", targetRevision: "main" };
+  const multi = input.sources !== undefined || input.revisions !== undefined;
+  const sources = input.sources ?? [defaultSource];
+  const hydrated = input.hydrator;
+  const source = hydrated
+    ? {
+        repoURL: hydrated.spec.drySource.repoURL,
+        path: hydrated.spec.syncSource.path,
+        targetRevision: hydrated.spec.syncSource.targetBranch,
+      }
+    : (sources[0] ?? defaultSource);
   const destination = { server: "https://kubernetes.default.svc", namespace: "api" };
   const resources = (input.resources ?? defaultArgoResources).map((r) => ({
     ...(r.group === undefined ? {} : { group: r.group }),
@@ -66,20 +116,37 @@ export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
     status: r.status ?? "Synced",
     ...(r.health === undefined ? {} : { health: { status: r.health } }),
   }));
+  const which = (revision: string | undefined, revisions: string[] | undefined) =>
+    multi
+      ? { ...(revisions === undefined ? {} : { revisions }), sources }
+      : { ...(revision === undefined ? {} : { revision }), source };
   const op = input.operation;
+  const deployed =
+    input.history ?? (op?.phase === "Succeeded" ? [op.revision ?? op.revisions?.join(",") ?? ""] : []);
+  const history = deployed
+    .filter((rev) => rev !== "")
+    .map((rev, id) => ({
+      ...which(multi ? undefined : rev, multi ? (op?.revisions ?? rev.split(",")) : undefined),
+      deployedAt: at,
+      deployStartedAt: at,
+      id,
+      initiatedBy: { automated: true },
+    }));
   return {
+    resources,
     sync: {
       status: input.sync,
+      comparedTo: multi ? { sources, destination } : { source, destination },
       ...(input.revision === undefined ? {} : { revision: input.revision }),
       ...(input.revisions === undefined ? {} : { revisions: input.revisions }),
-      comparedTo:
-        input.revisions === undefined ? { source, destination } : { sources: [source], destination },
     },
     health: {
       status: input.health,
       ...(input.healthMessage === undefined ? {} : { message: input.healthMessage }),
       lastTransitionTime: at,
     },
+    ...(history.length === 0 ? {} : { history }),
+    reconciledAt: at,
     ...(op === undefined
       ? {}
       : {
@@ -89,6 +156,7 @@ export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
                 ...(op.revision === undefined ? {} : { revision: op.revision }),
                 ...(op.revisions === undefined ? {} : { revisions: op.revisions }),
                 syncStrategy: { hook: {} },
+                syncOptions: ["CreateNamespace=true"],
               },
               initiatedBy: { automated: true },
               retry: { limit: 5 },
@@ -105,9 +173,6 @@ export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
               ? {}
               : {
                   syncResult: {
-                    ...(op.revision === undefined ? {} : { revision: op.revision }),
-                    ...(op.revisions === undefined ? {} : { revisions: op.revisions }),
-                    source,
                     resources: resources.map((r) => ({
                       ...r,
                       status: op.phase === "Failed" ? "SyncFailed" : "Synced",
@@ -115,18 +180,49 @@ export function argoStatus(input: ArgoStatusInput): Record<string, unknown> {
                       hookPhase: op.phase === "Running" ? "Running" : "Succeeded",
                       syncPhase: "Sync",
                     })),
+                    ...which(op.revision, op.revisions),
                   },
                 }),
           },
         }),
-    resources,
     ...(input.conditions === undefined
       ? {}
-      : { conditions: input.conditions.map((c) => ({ ...c, lastTransitionTime: at })) }),
-    reconciledAt: at,
-    sourceType: "Kustomize",
+      : {
+          conditions: input.conditions.map((c) => ({
+            type: c.type,
+            message: c.message,
+            lastTransitionTime: c.lastTransitionTime ?? at,
+          })),
+        }),
+    ...(multi
+      ? { sourceTypes: sources.map((s) => (s.chart ? "Helm" : "Kustomize")) }
+      : { sourceType: "Kustomize" }),
     summary: { images: ["ghcr.io/acme/api:1.4.2"] },
     controllerNamespace: "argocd",
+    ...(hydrated === undefined
+      ? {}
+      : {
+          sourceHydrator: {
+            ...(hydrated.lastSuccessful === undefined
+              ? {}
+              : { lastSuccessfulOperation: { ...hydrated.lastSuccessful, sourceHydrator: hydrated.spec } }),
+            ...(hydrated.current === undefined
+              ? {}
+              : {
+                  currentOperation: {
+                    startedAt: at,
+                    ...(hydrated.current.phase === "Hydrating" ? {} : { finishedAt: at }),
+                    phase: hydrated.current.phase,
+                    message: hydrated.current.message ?? "",
+                    ...(hydrated.current.drySHA === undefined ? {} : { drySHA: hydrated.current.drySHA }),
+                    ...(hydrated.current.hydratedSHA === undefined
+                      ? {}
+                      : { hydratedSHA: hydrated.current.hydratedSHA }),
+                    sourceHydrator: hydrated.spec,
+                  },
+                }),
+          },
+        }),
   };
 }
 
@@ -184,10 +280,33 @@ export const argo = {
         drifted.includes(`${r.kind}/${r.name}`) ? { ...r, status: "OutOfSync" } : r,
       ),
     }),
-  /** The repo server could not render the target: no revision known yet. */
+  /**
+   * The repo server could not render the target. Argo CD's CompareAppState sets sync Unknown and
+   * no revision (the manifests never came back), and adds a ComparisonError condition.
+   */
   comparisonError: (
-    message = "Failed to load target state: rpc error: code = Unknown desc = repository not found",
-  ) => argoStatus({ sync: "Unknown", health: "Healthy", conditions: [{ type: "ComparisonError", message }] }),
+    message = "Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = repository not found",
+    since = at,
+  ) =>
+    argoStatus({
+      sync: "Unknown",
+      health: "Healthy",
+      operation: undefined,
+      conditions: [{ type: "ComparisonError", message, lastTransitionTime: since }],
+    }),
+  /** Multi-source: `sources` with one revision each (Helm chart versions or git commits). */
+  multiSource: (
+    sources: ArgoSourceInput[],
+    revisions: string[],
+    health: "Healthy" | "Progressing" = "Healthy",
+  ) =>
+    argoStatus({
+      sync: "Synced",
+      revisions,
+      sources,
+      health,
+      operation: { phase: "Succeeded", revisions },
+    }),
 };
 
 export interface AppInput {
@@ -196,7 +315,9 @@ export interface AppInput {
   environment?: string;
   configRepo?: string;
   /** Multi-source: spec.sources instead of spec.source. */
-  sources?: { repoURL: string; path?: string; chart?: string; targetRevision: string; ref?: string }[];
+  sources?: ArgoSourceInput[];
+  /** Argo CD 3 source hydrator: spec.sourceHydrator instead of spec.source. */
+  sourceHydrator?: ArgoHydratorInput;
   status?: Record<string, unknown>;
 }
 
@@ -204,6 +325,18 @@ export function argoApplication(input: AppInput): KubeObject {
   const annotations: Record<string, string> = {};
   if (input.environment !== undefined) annotations["ferry.dev/environment"] = input.environment;
   if (input.configRepo !== undefined) annotations["ferry.dev/config-repo"] = input.configRepo;
+  const source =
+    input.sourceHydrator !== undefined
+      ? { sourceHydrator: input.sourceHydrator }
+      : input.sources !== undefined
+        ? { sources: input.sources }
+        : {
+            source: {
+              repoURL: configRepoURL,
+              path: `overlays/${input.environment ?? "staging"}`,
+              targetRevision: "main",
+            },
+          };
   return {
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Application",
@@ -215,15 +348,7 @@ export function argoApplication(input: AppInput): KubeObject {
     },
     spec: {
       project: "default",
-      ...(input.sources === undefined
-        ? {
-            source: {
-              repoURL: configRepoURL,
-              path: `overlays/${input.environment ?? "staging"}`,
-              targetRevision: "main",
-            },
-          }
-        : { sources: input.sources }),
+      ...source,
       destination: { server: "https://kubernetes.default.svc", namespace: input.name },
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
     },
@@ -234,7 +359,15 @@ export function argoApplication(input: AppInput): KubeObject {
 type ConditionStatus = "True" | "False" | "Unknown";
 
 export interface FluxConditionInput {
-  type: "Ready" | "Reconciling" | "Stalled" | "Healthy" | "Released" | "TestSuccess" | "Remediated";
+  type:
+    | "Ready"
+    | "Reconciling"
+    | "Stalled"
+    | "Healthy"
+    | "Released"
+    | "TestSuccess"
+    | "Remediated"
+    | "ArtifactInStorage";
   status: ConditionStatus;
   reason: string;
   message: string;
@@ -252,21 +385,47 @@ function conditions(list: FluxConditionInput[], generation: number): Record<stri
   }));
 }
 
-/** status of a kustomize.toolkit.fluxcd.io/v1 Kustomization, as kustomize-controller writes it. */
+/**
+ * A Flux source revision as the source-controller writes it: a sha becomes `main@sha1:<sha>`
+ * (GitRepository); anything with `@` or `:` is kept, e.g. `latest@sha256:<hex>` (OCIRepository)
+ * or `sha1:<hex>` (an ExternalArtifact).
+ */
+export function fluxRev(rev: string): string {
+  return /[@:]/.test(rev) ? rev : `main@sha1:${rev}`;
+}
+
+/** A digest-like hex string of 64 characters, for OCI artifacts and Helm config digests. */
+export function digest(seed: string | number): string {
+  return `${sha(seed)}${sha(`${seed}+`)}`.slice(0, 64);
+}
+
+const inventory = {
+  entries: [
+    { id: "api_api_apps_Deployment", v: "v1" },
+    { id: "api_api__Service", v: "v1" },
+    { id: "api_api-config__ConfigMap", v: "v1" },
+  ],
+};
+
+/**
+ * status of a kustomize.toolkit.fluxcd.io/v1 Kustomization, as kustomize-controller writes it
+ * (api/v1/kustomization_types.go in fluxcd/kustomize-controller). `rev` is a sha or a full
+ * source revision (see fluxRev).
+ */
 export const kustomization = {
   ready: (rev: string, generation = 1) => ({
     observedGeneration: generation,
-    lastAppliedRevision: `main@sha1:${rev}`,
-    lastAttemptedRevision: `main@sha1:${rev}`,
+    lastAppliedRevision: fluxRev(rev),
+    lastAttemptedRevision: fluxRev(rev),
     lastHandledReconcileAt: at,
-    inventory: { entries: [{ id: "api_api_apps_Deployment", v: "v1" }] },
+    inventory,
     conditions: conditions(
       [
         {
           type: "Ready",
           status: "True",
           reason: "ReconciliationSucceeded",
-          message: `Applied revision: main@sha1:${rev}`,
+          message: `Applied revision: ${fluxRev(rev)}`,
         },
         { type: "Healthy", status: "True", reason: "Succeeded", message: "Health check passed in 2.013s" },
       ],
@@ -276,15 +435,15 @@ export const kustomization = {
   /** Reconciling `rev` while `applied` is still the last applied revision. */
   reconciling: (rev: string, applied?: string, generation = 1) => ({
     observedGeneration: generation,
-    ...(applied === undefined ? {} : { lastAppliedRevision: `main@sha1:${applied}` }),
-    lastAttemptedRevision: `main@sha1:${rev}`,
+    ...(applied === undefined ? {} : { lastAppliedRevision: fluxRev(applied), inventory }),
+    lastAttemptedRevision: fluxRev(rev),
     conditions: conditions(
       [
         {
           type: "Reconciling",
           status: "True",
           reason: "Progressing",
-          message: `Fetching manifests for revision main@sha1:${rev} with a timeout of 4m30s`,
+          message: `Fetching manifests for revision ${fluxRev(rev)} with a timeout of 4m30s`,
         },
         { type: "Ready", status: "Unknown", reason: "Progressing", message: "Reconciliation in progress" },
       ],
@@ -293,8 +452,8 @@ export const kustomization = {
   }),
   buildFailed: (rev: string, applied?: string, generation = 1) => ({
     observedGeneration: generation,
-    ...(applied === undefined ? {} : { lastAppliedRevision: `main@sha1:${applied}` }),
-    lastAttemptedRevision: `main@sha1:${rev}`,
+    ...(applied === undefined ? {} : { lastAppliedRevision: fluxRev(applied), inventory }),
+    lastAttemptedRevision: fluxRev(rev),
     conditions: conditions(
       [
         {
@@ -308,7 +467,7 @@ export const kustomization = {
           type: "Reconciling",
           status: "True",
           reason: "ProgressingWithRetry",
-          message: `Detecting drift for revision main@sha1:${rev} with a timeout of 4m30s`,
+          message: `Detecting drift for revision ${fluxRev(rev)} with a timeout of 4m30s`,
         },
       ],
       generation,
@@ -316,8 +475,9 @@ export const kustomization = {
   }),
   healthCheckFailed: (rev: string, generation = 1) => ({
     observedGeneration: generation,
-    lastAppliedRevision: `main@sha1:${rev}`,
-    lastAttemptedRevision: `main@sha1:${rev}`,
+    lastAppliedRevision: fluxRev(rev),
+    lastAttemptedRevision: fluxRev(rev),
+    inventory,
     conditions: conditions(
       [
         {
@@ -334,7 +494,7 @@ export const kustomization = {
   }),
   stalled: (rev: string, generation = 1) => ({
     observedGeneration: generation,
-    lastAttemptedRevision: `main@sha1:${rev}`,
+    lastAttemptedRevision: fluxRev(rev),
     conditions: conditions(
       [
         { type: "Stalled", status: "True", reason: "InvalidPath", message: "path 'overlays/nope' not found" },
@@ -345,11 +505,18 @@ export const kustomization = {
   }),
 };
 
+export interface SourceRef {
+  kind: "GitRepository" | "OCIRepository" | "ExternalArtifact" | "Bucket";
+  name: string;
+  namespace?: string;
+}
+
 export function fluxKustomization(input: {
   name: string;
   namespace?: string;
   environment?: string;
   configRepo?: string;
+  sourceRef?: SourceRef;
   status?: Record<string, unknown>;
 }): KubeObject {
   const annotations: Record<string, string> = {};
@@ -369,36 +536,165 @@ export function fluxKustomization(input: {
       prune: true,
       wait: true,
       timeout: "5m",
-      sourceRef: { kind: "GitRepository", name: "flux-system" },
+      sourceRef: input.sourceRef ?? { kind: "GitRepository", name: "flux-system" },
     },
     ...(input.status === undefined ? {} : { status: input.status }),
   };
 }
 
-/** status of a helm.toolkit.fluxcd.io/v2 HelmRelease, as helm-controller writes it. */
+/**
+ * An artifact as the source-controller (or another producer, for an ExternalArtifact) records it
+ * in status.artifact (meta.Artifact in fluxcd/pkg/apis/meta). An artifact pushed with
+ * `flux push artifact --source=<repo URL> --revision=main@sha1:<sha>` carries its git origin in
+ * the OCI annotations that source-controller copies into `metadata`.
+ */
+export function fluxArtifact(input: {
+  kind: "OCIRepository" | "ExternalArtifact";
+  name: string;
+  namespace: string;
+  /** `latest@sha256:<hex>`, `sha1:<hex>`, `main@sha1:<hex>`… */
+  revision: string;
+  /** The git revision it was built from (`org.opencontainers.image.revision`), if any. */
+  gitRevision?: string;
+  /** The repository it was built from (`org.opencontainers.image.source`), if any. */
+  gitSource?: string;
+}): Record<string, unknown> {
+  const hex = /sha256:([0-9a-f]{64})$/.exec(input.revision)?.[1] ?? digest(input.revision);
+  const plural = input.kind.toLowerCase();
+  return {
+    digest: `sha256:${digest(`${input.revision}/tarball`)}`,
+    lastUpdateTime: at,
+    metadata: {
+      "org.opencontainers.image.created": at,
+      ...(input.gitRevision === undefined ? {} : { "org.opencontainers.image.revision": input.gitRevision }),
+      ...(input.gitSource === undefined ? {} : { "org.opencontainers.image.source": input.gitSource }),
+    },
+    path: `${plural}/${input.namespace}/${input.name}/sha256:${hex}.tar.gz`,
+    revision: input.revision,
+    size: 4861,
+    url: `http://source-controller.flux-system.svc.cluster.local./${plural}/${input.namespace}/${input.name}/sha256:${hex}.tar.gz`,
+  };
+}
+
+/** A source.toolkit.fluxcd.io/v1 OCIRepository with its stored artifact. */
+export function ociRepository(input: {
+  name: string;
+  namespace?: string;
+  /** The tag it follows; the artifact revision is `<tag>@sha256:<digest>`. */
+  tag?: string;
+  digest: string;
+  gitRevision?: string;
+  gitSource?: string;
+}): KubeObject {
+  const namespace = input.namespace ?? "flux-system";
+  const revision = `${input.tag ?? "latest"}@sha256:${input.digest}`;
+  return {
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    kind: "OCIRepository",
+    metadata: { name: input.name, namespace },
+    spec: {
+      interval: "5m",
+      url: "oci://ghcr.io/acme/deploy-manifests",
+      ref: { tag: input.tag ?? "latest" },
+      provider: "generic",
+    },
+    status: {
+      observedGeneration: 1,
+      url: `http://source-controller.flux-system.svc.cluster.local./ocirepository/${namespace}/${input.name}/latest.tar.gz`,
+      artifact: fluxArtifact({ kind: "OCIRepository", ...input, namespace, revision }),
+      conditions: conditions(
+        [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "Succeeded",
+            message: `stored artifact for digest '${revision}'`,
+          },
+          {
+            type: "ArtifactInStorage",
+            status: "True",
+            reason: "Succeeded",
+            message: `stored artifact for digest '${revision}'`,
+          },
+        ],
+        1,
+      ),
+    },
+  };
+}
+
+/** A source.toolkit.fluxcd.io/v1 ExternalArtifact, written by a third-party producer. */
+export function externalArtifact(input: {
+  name: string;
+  namespace?: string;
+  revision: string;
+  gitRevision?: string;
+  gitSource?: string;
+}): KubeObject {
+  const namespace = input.namespace ?? "flux-system";
+  return {
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    kind: "ExternalArtifact",
+    metadata: { name: input.name, namespace },
+    spec: {
+      sourceRef: {
+        apiVersion: "source.extensions.fluxcd.io/v1beta1",
+        kind: "ArtifactGenerator",
+        name: input.name,
+      },
+    },
+    status: {
+      artifact: fluxArtifact({ kind: "ExternalArtifact", ...input, namespace }),
+      conditions: conditions(
+        [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "Succeeded",
+            message: `Artifact revision ${input.revision}`,
+          },
+        ],
+        1,
+      ),
+    },
+  };
+}
+
+/** A Helm release snapshot in status.history (api/v2/snapshot_types.go in fluxcd/helm-controller). */
+function snapshot(version: number, chartVersion: string, config: string, status: string) {
+  return {
+    name: "api",
+    namespace: "api",
+    version,
+    status,
+    chartName: "api",
+    chartVersion,
+    appVersion: chartVersion.replace(/\+.*$/, ""),
+    configDigest: `sha256:${digest(config)}`,
+    digest: `sha256:${digest(`release-${version}`)}`,
+    firstDeployed: at,
+    lastDeployed: at,
+  };
+}
+
+/**
+ * status of a helm.toolkit.fluxcd.io/v2 HelmRelease, as helm-controller writes it
+ * (api/v2/helmrelease_types.go, HelmReleaseStatus): history newest first, the attempted chart
+ * version and values digest, the last attempted generation. `values` names the values (their
+ * digest is derived from it), so a change of values is a new config digest.
+ */
 export const helmRelease = {
-  released: (chartVersion: string, generation = 1) => ({
+  released: (chartVersion: string, generation = 1, values = "v1") => ({
     observedGeneration: generation,
     lastAttemptedGeneration: generation,
     lastAttemptedRevision: chartVersion,
-    lastAttemptedConfigDigest: "sha256:1dbb5b8b4b1e0c6e5cdd2cf4a3e8e2a9d1a2b4c3e5f6a7b8c9d0e1f2a3b4c5d6",
+    lastAttemptedConfigDigest: `sha256:${digest(values)}`,
     lastAttemptedReleaseAction: "upgrade",
     helmChart: "flux-system/api-api",
     storageNamespace: "api",
     history: [
-      {
-        name: "api",
-        namespace: "api",
-        version: 3,
-        status: "deployed",
-        chartName: "api",
-        chartVersion,
-        appVersion: chartVersion,
-        configDigest: "sha256:1dbb5b8b4b1e0c6e5cdd2cf4a3e8e2a9d1a2b4c3e5f6a7b8c9d0e1f2a3b4c5d6",
-        digest: "sha256:9f2c8a1e3b5d7f9a0c2e4f6a8b0d2f4a6c8e0a2c4e6f8a0b2d4f6a8c0e2a4c6e",
-        firstDeployed: at,
-        lastDeployed: at,
-      },
+      snapshot(generation + 1, chartVersion, values, "deployed"),
+      snapshot(generation, "1.0.0", "v0", "superseded"),
     ],
     conditions: conditions(
       [
@@ -406,23 +702,25 @@ export const helmRelease = {
           type: "Ready",
           status: "True",
           reason: "UpgradeSucceeded",
-          message: `Helm upgrade succeeded for release api/api.v3 with chart api@${chartVersion}`,
+          message: `Helm upgrade succeeded for release api/api.v${generation + 1} with chart api@${chartVersion}`,
         },
         {
           type: "Released",
           status: "True",
           reason: "UpgradeSucceeded",
-          message: `Helm upgrade succeeded for release api/api.v3 with chart api@${chartVersion}`,
+          message: `Helm upgrade succeeded for release api/api.v${generation + 1} with chart api@${chartVersion}`,
         },
       ],
       generation,
     ),
   }),
-  upgrading: (chartVersion: string, previous: string, generation = 2) => ({
+  /** An upgrade to `chartVersion` (and `values`) running while `previous` is deployed. */
+  upgrading: (chartVersion: string, previous: string, generation = 2, values = "v1") => ({
     ...helmRelease.released(previous, generation - 1),
     observedGeneration: generation,
     lastAttemptedGeneration: generation,
     lastAttemptedRevision: chartVersion,
+    lastAttemptedConfigDigest: `sha256:${digest(values)}`,
     conditions: conditions(
       [
         {
@@ -466,6 +764,11 @@ export const helmRelease = {
       generation,
     ),
   }),
+  /** A chart from an OCIRepository (spec.chartRef): the version carries the digest's first 12 characters. */
+  releasedFromOci: (chartVersion: string, chartDigest: string, generation = 1) => ({
+    ...helmRelease.released(`${chartVersion}+${chartDigest.slice(0, 12)}`, generation),
+    lastAttemptedRevisionDigest: `sha256:${chartDigest}`,
+  }),
 };
 
 export function fluxHelmRelease(input: {
@@ -474,6 +777,8 @@ export function fluxHelmRelease(input: {
   /** The Kustomization that applied it: Flux labels every applied object with its name/namespace. */
   parent?: { name: string; namespace: string };
   environment?: string;
+  /** spec.chartRef to an OCIRepository instead of spec.chart. */
+  chartRef?: { kind: "OCIRepository" | "HelmChart"; name: string; namespace?: string };
   status?: Record<string, unknown>;
 }): KubeObject {
   const labels: Record<string, string> = {};
@@ -494,13 +799,17 @@ export function fluxHelmRelease(input: {
     },
     spec: {
       interval: "10m",
-      chart: {
-        spec: {
-          chart: "api",
-          version: ">=1.0.0",
-          sourceRef: { kind: "HelmRepository", name: "acme", namespace: "flux-system" },
-        },
-      },
+      ...(input.chartRef === undefined
+        ? {
+            chart: {
+              spec: {
+                chart: "api",
+                version: ">=1.0.0",
+                sourceRef: { kind: "HelmRepository", name: "acme", namespace: "flux-system" },
+              },
+            },
+          }
+        : { chartRef: input.chartRef }),
       values: { replicaCount: 2 },
     },
     ...(input.status === undefined ? {} : { status: input.status }),

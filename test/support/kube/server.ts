@@ -32,6 +32,20 @@ export const resources = {
     kind: "HelmRelease",
     namespaced: true,
   },
+  ociRepositories: {
+    group: "source.toolkit.fluxcd.io",
+    version: "v1",
+    plural: "ocirepositories",
+    kind: "OCIRepository",
+    namespaced: true,
+  },
+  externalArtifacts: {
+    group: "source.toolkit.fluxcd.io",
+    version: "v1",
+    plural: "externalartifacts",
+    kind: "ExternalArtifact",
+    namespaced: true,
+  },
   leases: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true },
 } satisfies Record<string, ResourceType>;
 
@@ -122,6 +136,10 @@ export class KubeTestServer {
   #partitioned = new Set<Watcher>();
   readonly #historyLimit: number;
   readonly #bookmarkIntervalMs: number | undefined;
+  #expireContinue = false;
+  readonly #unserved = new Set<string>();
+  readonly #snapshots = new Map<number, { rv: number; items: KubeObject[] }>();
+  #snapshotSeq = 0;
 
   private constructor(options: KubeTestServerOptions) {
     this.#historyLimit = options.historyLimit ?? 10_000;
@@ -379,19 +397,15 @@ export class KubeTestServer {
       return;
     }
     const type = this.#typeFor(route);
+    if (this.#unserved.has(storeKey(type))) {
+      send(404, statusBody(404, "NotFound", "the server could not find the requested resource"));
+      return;
+    }
     const store = this.#store(type);
 
     if (method === "GET" && route.name === undefined) {
       if (watch) this.#watch(store, route.namespace, query, res, entry);
-      else {
-        const items = this.#select(store, route.namespace, query.labelSelector);
-        send(200, {
-          apiVersion: apiVersion(type),
-          kind: `${type.kind}List`,
-          metadata: { resourceVersion: String(this.#rv) },
-          items,
-        });
-      }
+      else this.#list(store, route.namespace, query, send);
       return;
     }
 
@@ -512,6 +526,79 @@ export class KubeTestServer {
     });
   }
 
+  /**
+   * A list, in pages when asked (`limit`, then `continue`): every page is of the snapshot the first
+   * one was taken at, as the API server serves it from etcd. A token whose snapshot is gone (only
+   * the last few are kept, or `expireNextContinue()`) answers 410 Expired: list again from the start.
+   */
+  #list(
+    store: Store,
+    namespace: string | undefined,
+    query: Record<string, string>,
+    send: (status: number, body: unknown) => void,
+  ): void {
+    const limit = Number(query.limit ?? 0);
+    let snapshot: { rv: number; items: KubeObject[] } | undefined;
+    let from = 0;
+    if (query.continue) {
+      const token = JSON.parse(Buffer.from(query.continue, "base64url").toString("utf8")) as {
+        id: number;
+        from: number;
+      };
+      snapshot = this.#expireContinue ? undefined : this.#snapshots.get(token.id);
+      this.#expireContinue = false;
+      if (snapshot === undefined) {
+        send(
+          410,
+          statusBody(
+            410,
+            "Expired",
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+          ),
+        );
+        return;
+      }
+      from = token.from;
+    } else {
+      const items = this.#select(store, namespace, query.labelSelector).sort((a, b) =>
+        keyOfObject(a).localeCompare(keyOfObject(b)),
+      );
+      snapshot = { rv: this.#rv, items };
+    }
+    const items = limit > 0 ? snapshot.items.slice(from, from + limit) : snapshot.items.slice(from);
+    const next = from + items.length;
+    let token: string | undefined;
+    if (next < snapshot.items.length) {
+      const id = ++this.#snapshotSeq;
+      this.#snapshots.set(id, snapshot);
+      for (const old of this.#snapshots.keys()) if (this.#snapshots.size > 8) this.#snapshots.delete(old);
+      token = Buffer.from(JSON.stringify({ id, from: next })).toString("base64url");
+    }
+    send(200, {
+      apiVersion: apiVersion(store.type),
+      kind: `${store.type.kind}List`,
+      metadata: {
+        resourceVersion: String(snapshot.rv),
+        ...(token === undefined ? {} : { continue: token, remainingItemCount: snapshot.items.length - next }),
+      },
+      items,
+    });
+  }
+
+  /** Requests for this resource answer 404, as an API server without its CRD does; `serve` undoes it. */
+  unserve(type: ResourceType): void {
+    this.#unserved.add(storeKey(type));
+  }
+
+  serve(type: ResourceType): void {
+    this.#unserved.delete(storeKey(type));
+  }
+
+  /** The next paged list's continue token answers 410 Expired (a compacted snapshot). */
+  expireNextContinue(): void {
+    this.#expireContinue = true;
+  }
+
   #select(store: Store, namespace: string | undefined, labelSelector: string | undefined): KubeObject[] {
     const w = { namespace, selector: parseSelector(labelSelector) };
     return [...store.objects.values()].filter((o) => matches(w, o));
@@ -586,6 +673,10 @@ function storeKey(type: ResourceType): string {
 
 function apiVersion(type: ResourceType): string {
   return type.group === "" ? type.version : `${type.group}/${type.version}`;
+}
+
+function keyOfObject(o: KubeObject): string {
+  return objectKey(o.metadata.namespace, o.metadata.name);
 }
 
 function objectKey(namespace: string | undefined, name: string): string {
