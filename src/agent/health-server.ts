@@ -1,4 +1,3 @@
-import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HealthReport } from "./health.js";
 import { http } from "./node-http.js";
@@ -17,7 +16,7 @@ export async function startHealthServer(options: {
   host: string;
   health: () => HealthReport;
 }): Promise<HealthServer> {
-  const server: Server = http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const path = req.url?.split("?")[0];
     const probe = path === "/healthz" ? "live" : path === "/readyz" ? "ready" : undefined;
     if (probe === undefined || (req.method !== "GET" && req.method !== "HEAD")) {
