@@ -156,5 +156,7 @@ export function testServerEnv(options: {
     GITHUB_WRITE_INTERVAL_MS: "0",
     GITHUB_RETRY_BASE_MS: "5",
     FERRY_CONFIG_MAX_AGE_MS: "0",
+    // As in startStack: rendering has its own tests, and a machine's own kubectl must not slow these.
+    FERRY_RENDER: "off",
   };
 }
