@@ -29,8 +29,10 @@ export async function readFile(
 }
 
 /**
- * Creates or updates the check run `output.name` on `headSha` — one per name and commit, so a
- * redelivered webhook updates the same run. Annotations go out in batches of 50 (GitHub's cap).
+ * Concludes the check run `output.name` on `headSha`: the open run of that name (`existingId`, or
+ * the latest one while it has not completed) is completed; otherwise a new run is created, since
+ * a completed run's status and conclusion are final on GitHub and the latest run is the one shown.
+ * Annotations go out in batches of 50 (GitHub's cap).
  */
 export async function publishCheckRun(
   octokit: Octokit,
@@ -39,7 +41,7 @@ export async function publishCheckRun(
   output: CheckOutput,
   existingId?: number,
 ): Promise<number> {
-  const id = existingId ?? (await findCheckRun(octokit, repo, headSha, output.name));
+  const id = existingId ?? (await findOpenCheckRun(octokit, repo, headSha, output.name));
   const [first = [], ...rest] = annotationBatches(output.annotations);
   const body = {
     ...repo,
@@ -67,8 +69,9 @@ export async function publishCheckRun(
 }
 
 /**
- * Starts (or restarts) check runs as in_progress, so a reviewer sees Ferry working at once:
- * one list for the commit, then one create or update per name. Returns their ids by name.
+ * Starts check runs as in_progress, so a reviewer sees Ferry working at once: one list for the
+ * commit, then per name an update of the run still open, or a new run where the last one
+ * completed (a re-run is a new verdict). Returns their ids by name.
  */
 export async function startCheckRuns(
   octokit: Octokit,
@@ -84,7 +87,7 @@ export async function startCheckRuns(
   });
   const ids = new Map<string, number>();
   for (const name of names) {
-    const existing = data.check_runs.find((r) => r.name === name)?.id;
+    const existing = data.check_runs.find((r) => r.name === name && r.status !== "completed")?.id;
     const id =
       existing === undefined
         ? (await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: "in_progress" })).data
@@ -108,13 +111,15 @@ export async function latestCheckRun(octokit: Octokit, repo: RepoRef, ref: strin
   return data.check_runs[0];
 }
 
-async function findCheckRun(
+/** The latest run named `name` on `ref` if it is still open (not completed). */
+async function findOpenCheckRun(
   octokit: Octokit,
   repo: RepoRef,
   ref: string,
   name: string,
 ): Promise<number | undefined> {
-  return (await latestCheckRun(octokit, repo, ref, name))?.id;
+  const run = await latestCheckRun(octokit, repo, ref, name);
+  return run?.status === "completed" ? undefined : run?.id;
 }
 
 /** Files a pull request changes (GitHub lists at most 3,000), and whether each was removed. */

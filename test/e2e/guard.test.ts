@@ -147,6 +147,13 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       await stack.github.idle();
       expect(check(head, "Ferry / validate")).toMatchObject({ conclusion: "success" });
       expect(check(head, "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+      // the re-run is a new verdict, so a new run; the failed one stays as history
+      expect(
+        stack.github
+          .checkRuns("acme/deploy", head)
+          .filter((r) => r.name === "Ferry / validate")
+          .map((r) => r.conclusion),
+      ).toEqual(["failure", "success"]);
     });
   });
 

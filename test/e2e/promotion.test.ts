@@ -276,7 +276,8 @@ describe("build events open and maintain promotion PRs", () => {
     );
 
     it("enables GitHub auto-merge on environments that ask for it", async () => {
-      stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: true, requiredChecks: ["build"] });
+      stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: true });
+      stack.github.protectBranch("acme/deploy", "main", { requiredChecks: ["build"] });
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
       await stack.github.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
@@ -285,14 +286,14 @@ describe("build events open and maintain promotion PRs", () => {
     });
 
     it("merges the PR itself once every check passed where auto-merge is not allowed", async () => {
-      stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: false, requiredChecks: ["build"] });
+      stack.github.protectBranch("acme/deploy", "main", { requiredChecks: ["build"] });
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
       await stack.github.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       const [pr] = ferryPrs();
       expect(pr?.auto_merge).toBeNull();
-      const developer = await stack.developer();
-      const run = await developer.rest.checks.create({
+      const ci = stack.ci();
+      const run = await ci.rest.checks.create({
         owner: "acme",
         repo: "deploy",
         name: "build",
@@ -304,7 +305,7 @@ describe("build events open and maintain promotion PRs", () => {
         checkSuiteCompleted({ number: pr?.number ?? 0, head: pr?.head ?? { ref: "", sha: "" } }),
       );
       expect(ferryPrs()).toHaveLength(1);
-      await developer.rest.checks.update({
+      await ci.rest.checks.update({
         owner: "acme",
         repo: "deploy",
         check_run_id: run.data.id,

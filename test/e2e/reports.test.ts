@@ -26,6 +26,9 @@ const waitStatus = (w: World, sha: string, want: string, env = "staging") =>
     () => statusOf(w, sha, env) === want && w.check(sha, env),
     `${env} check ${want} on ${sha.slice(0, 7)}`,
   );
+/** Every `Ferry / reconcile (<env>)` run on a commit, oldest first: the check's history. */
+const runs = (w: World, sha: string, env = "staging") =>
+  w.stack.github.checkRuns("acme/deploy", sha).filter((c) => c.name === `Ferry / reconcile (${env})`);
 const ferryPrs = (w: World, env: string) =>
   w.stack.github.pulls("acme/deploy").filter((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
 
@@ -179,6 +182,12 @@ describe("reconcile checks from the real agent", () => {
     expect(driftIssues()[0]?.body).toContain(
       `**staging** is back in sync with git at \`${sha.slice(0, 7)}\``,
     );
+    // each verdict is its own run: healthy, drifted (updated in place as the drift grew), healthy
+    expect(runs(world, sha).map((r) => [r.conclusion, r.output.title])).toEqual([
+      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
+      ["failure", "Drift: 2 resources differ from git"],
+      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
+    ]);
   });
 
   it("GitHub failing while opening the drift issue answers 503, and the agent's retry still opens it", async () => {
@@ -234,6 +243,11 @@ describe("reconcile checks from the real agent", () => {
     expect(statusOf(world, sha)).toBe("completed:failure");
     expect((await world.post(report({ revision: sha }))).status).toBe(200);
     expect(statusOf(world, sha)).toBe("completed:success");
+    // the timed-out verdict stays readable as the run before the healthy one
+    expect(runs(world, sha).map((r) => [r.conclusion, r.output.title])).toEqual([
+      ["failure", "Not healthy after 300ms"],
+      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
+    ]);
   });
 
   it("a timeout is re-armed from the check's memo after a restart", async () => {
@@ -346,7 +360,12 @@ describe("report authentication and ordering", () => {
         r.query.includes("check_name") ||
         r.route === "GET /repos/{owner}/{repo}/commits/{ref}",
     );
-    expect(own.map((r) => r.route)).toEqual(["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]);
+    // success → failure is a new verdict: a new run (a completed run's conclusion is final)
+    expect(own.map((r) => r.route)).toEqual(["POST /repos/{owner}/{repo}/check-runs"]);
+    expect(runs(world, sha).map((r) => `${r.status}:${r.conclusion}`)).toEqual([
+      "completed:success",
+      "completed:failure",
+    ]);
     expect((await world.post(report({ revision: sha, sequence: seq + 10 }))).status).toBe(200);
     expect(statusOf(world, sha)).toBe("completed:success");
     const late = await world.post(

@@ -143,7 +143,10 @@ describe("users and webhooks", () => {
     server.push("acme/deploy", { branch: "main", files: { a: "a" } });
     await server.idle();
     expect(receiver.received).toHaveLength(0);
-    expect(server.deliveries.map((d) => [d.event, d.status])).toEqual([["push", undefined]]);
+    expect(server.deliveries.map((d) => [d.event, d.status])).toEqual([
+      ["push", undefined],
+      ["check_suite", undefined],
+    ]);
   });
 
   it("sendWebhook signs and posts an example payload", async () => {

@@ -178,7 +178,7 @@ describe("GraphQL", () => {
 
   it("labels, auto-merges on passing required checks, and refuses auto-merge where GitHub would", async () => {
     await setup();
-    server.setRepoSettings("acme/deploy", { requiredChecks: ["Ferry / validate"] });
+    server.protectBranch("acme/deploy", "main", { requiredChecks: ["Ferry / validate"] });
     server.push("acme/deploy", {
       branch: "topic",
       files: { "staging/api.yaml": "image: ghcr.io/acme/api:1.2.0\n" },

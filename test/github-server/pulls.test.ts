@@ -96,6 +96,10 @@ describe("pull requests", () => {
 
     await server.idle();
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
+    // Each push also asks the app to run its checks on the new commit.
+    const suites = receiver.received.filter((r) => r.event === "check_suite");
+    expect(suites.map((r) => r.payload.action)).toEqual(["requested", "requested", "requested"]);
+    receiver.received.splice(0, Infinity, ...receiver.received.filter((r) => r.event !== "check_suite"));
     expect(
       receiver.received.map((r) => `${r.event}${r.payload.action ? `.${r.payload.action}` : ""}`),
     ).toEqual([

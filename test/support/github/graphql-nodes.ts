@@ -1,7 +1,6 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { HttpError } from "./errors.js";
 import type { CommitObject, GitObject } from "./git-objects.js";
-import { checkSuiteJson } from "./json.js";
 import type {
   Actor,
   CheckRunRecord,
@@ -12,6 +11,7 @@ import type {
   RepoRecord,
 } from "./model.js";
 import type { GitHubState } from "./state.js";
+import { latestRuns } from "./suites.js";
 
 /**
  * GraphQL objects over the shared state. Fields that take arguments are functions
@@ -399,6 +399,7 @@ export class Nodes {
         connection(
           r.checkSuites
             .filter((cs) => cs.head_sha === c.sha)
+            .filter((cs) => args.filterBy?.appId == null || cs.app_id === args.filterBy.appId)
             .filter(
               (cs) =>
                 !args.filterBy?.checkName ||
@@ -446,21 +447,21 @@ export class Nodes {
   }
 
   checkSuite(r: RepoRecord, cs: CheckSuiteRecord): Record<string, unknown> {
-    const json = checkSuiteJson(this.state, r, cs);
+    const app = this.state.app(cs.app_id);
     return {
       __typename: "CheckSuite",
       id: nodeId("CheckSuite", cs.id),
       databaseId: cs.id,
-      status: String(json.status).toUpperCase(),
-      conclusion: json.conclusion ? String(json.conclusion).toUpperCase() : null,
+      status: cs.status.toUpperCase(),
+      conclusion: cs.conclusion ? cs.conclusion.toUpperCase() : null,
       createdAt: cs.created_at,
       branch: cs.head_branch ? () => this.ref(r, `refs/heads/${cs.head_branch}`) : null,
       app: {
         __typename: "App",
-        id: nodeId("App", this.state.options.appId),
-        databaseId: this.state.options.appId,
-        slug: this.state.options.appSlug,
-        name: this.state.options.appSlug,
+        id: nodeId("App", app.id),
+        databaseId: app.id,
+        slug: app.slug,
+        name: app.name,
       },
       commit: () => this.commit(r, r.objects.commit(cs.head_sha) as CommitObject),
       repository: () => this.repository(r),
@@ -505,7 +506,7 @@ export class Nodes {
       text: run.output.text,
       url,
       permalink: url,
-      isRequired: () => r.settings.requiredChecks.includes(run.name),
+      isRequired: () => [...r.protection.values()].some((rule) => rule.requiredChecks.includes(run.name)),
       checkSuite: () => {
         const cs = r.checkSuites.find((x) => x.id === run.check_suite_id);
         return cs ? this.checkSuite(r, cs) : null;
@@ -706,13 +707,6 @@ export class Nodes {
 }
 
 const OK = ["success", "neutral", "skipped"];
-
-/** The newest run per name, as GitHub shows them on a commit. */
-function latestRuns(runs: CheckRunRecord[]): CheckRunRecord[] {
-  const latest = new Map<string, CheckRunRecord>();
-  for (const run of runs) latest.set(run.name, run);
-  return [...latest.values()];
-}
 
 export function pullState(p: PullRecord): "OPEN" | "CLOSED" | "MERGED" {
   return p.merged ? "MERGED" : p.state === "open" ? "OPEN" : "CLOSED";

@@ -7,6 +7,9 @@ import { WebhookEvents } from "./events.js";
 import { type FaultRule, Faults, faultBody } from "./faults.js";
 import { GraphqlEndpoint } from "./graphql.js";
 import type {
+  AppPermissions,
+  AppRecord,
+  BranchProtection,
   CheckRunRecord,
   CommentRecord,
   IssueRecord,
@@ -18,13 +21,14 @@ import type {
 } from "./model.js";
 import { type Ctx, type Reply, type Route, Router } from "./router.js";
 import { appRoutes, JWT_ROUTES } from "./routes/app.js";
-import { checkRoutes, suiteFor } from "./routes/checks.js";
+import { checkRoutes } from "./routes/checks.js";
 import { gitRoutes } from "./routes/git.js";
 import { issueRoutes } from "./routes/issues.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
 import { GitHubState, personOf } from "./state.js";
-import { type Delivery, WebhookQueue, type WebhookTarget } from "./webhooks.js";
+import { rerequestSuite, suiteFor } from "./suites.js";
+import { type Delivery, type DeliveryMode, WebhookQueue, type WebhookTarget } from "./webhooks.js";
 
 export interface GitHubServerOptions {
   appId: number;
@@ -38,6 +42,10 @@ export interface GitHubServerOptions {
   webhook?: WebhookTarget;
   /** Lifetime of installation tokens (GitHub: 1 hour). */
   tokenTtlSeconds?: number;
+  /** What the app's installation tokens may do; the default allows checks, contents, issues and pulls. */
+  permissions?: AppPermissions;
+  /** Webhook events the app subscribes to. */
+  events?: string[];
 }
 
 export interface RequestLogEntry {
@@ -84,6 +92,8 @@ export interface GitHubServer {
     },
   ): RepoRecord;
   setRepoSettings(fullName: string, settings: Partial<RepoSettings>): void;
+  /** A branch protection rule: required checks and approvals gate merges and arm auto-merge. */
+  protectBranch(fullName: string, branch: string, rule?: Partial<BranchProtection>): void;
   push(fullName: string, opts: PushOptions): string;
   readFile(fullName: string, ref: string, path: string): string | undefined;
   resolve(fullName: string, ref: string): string | undefined;
@@ -107,12 +117,24 @@ export interface GitHubServer {
   idle(): Promise<void>;
   /** Expire every installation token issued so far. */
   expireTokens(): void;
-  /** A token whose requests act as this (human) user, e.g. to open a PR or comment as "alice". */
+  /** A personal access token of a (human) user, e.g. to open or merge a PR or comment as "alice". */
   userToken(login: string): string;
+  /** Installs another GitHub App (a CI, say) on the account; its runs form its own check suites. */
+  installApp(app: {
+    id: number;
+    slug: string;
+    name?: string;
+    permissions?: AppPermissions;
+    events?: string[];
+  }): AppRecord;
+  /** An installation token of an installed app (default: the main app), as its token exchange gives. */
+  appToken(appId?: number): string;
+  /** How webhooks are delivered (see `DeliveryMode`). */
+  setDeliveryMode(mode: DeliveryMode): void;
   /** A user clicks "Re-run" on a check run: emits `check_run.rerequested`. */
   rerequestCheckRun(fullName: string, checkRunId: number, user?: string): void;
-  /** A user clicks "Re-run all checks": emits `check_suite.rerequested` for the suite of `headSha`. */
-  rerequestCheckSuite(fullName: string, headSha: string, user?: string): void;
+  /** A user clicks "Re-run all checks" of an app (default: the main app) on `headSha`. */
+  rerequestCheckSuite(fullName: string, headSha: string, user?: string, appId?: number): void;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -154,8 +176,10 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     appSlug: options.appSlug ?? "ferry",
     installationId,
     account: options.account ?? "acme",
+    ...(options.permissions ? { permissions: options.permissions } : {}),
+    ...(options.events ? { events: options.events } : {}),
   });
-  const queue = new WebhookQueue(options.webhook);
+  const queue = new WebhookQueue(options.appId, options.webhook);
   state.events = new WebhookEvents(state, queue);
   const tokens = new TokenStore((options.tokenTtlSeconds ?? 3600) * 1000);
   const faults = new Faults();
@@ -201,11 +225,13 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       // Authentication comes first, as on GitHub: a fault never hides a 401.
       const authorization = req.headers.authorization;
       let actor = state.bot;
+      let app: AppRecord | undefined = state.mainApp;
       if (match && JWT_ROUTES.has(match.route)) {
         verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId);
       } else if (match || isGraphql) {
-        const login = tokens.check(authorization).login;
-        if (login) actor = state.user(login);
+        const owner = tokens.check(authorization);
+        app = "appId" in owner ? state.app(owner.appId) : undefined;
+        actor = "appId" in owner ? state.app(owner.appId).bot : state.user(owner.login);
       }
       const fault = faults.take({ method, path, route: entry.route, graphqlNames });
       if (fault && !fault.afterEffect) {
@@ -223,6 +249,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           body: parsed as Ctx["body"],
           headers: req.headers,
           actor,
+          app,
           path,
           repo: () => {
             const r = state.repo(`${match.params.owner}/${match.params.repo}`);
@@ -283,6 +310,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     setRepoSettings: (fullName, settings) => {
       Object.assign(repoOf(fullName).settings, settings);
     },
+    protectBranch: (fullName, branch, rule = {}) => state.protect(repoOf(fullName), branch, rule),
     push: (fullName, opts) => {
       const r = repoOf(fullName);
       const ref = `refs/heads/${opts.branch}`;
@@ -337,20 +365,22 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     },
     idle: () => queue.idle(),
     expireTokens: () => tokens.expireAll(),
-    userToken: (login) => tokens.issue(installationId, login).token,
+    userToken: (login) => tokens.issue({ login }).token,
+    installApp: (app) => state.installApp(app),
+    appToken: (appId = options.appId) => tokens.issue({ appId: state.app(appId).id }).token,
+    setDeliveryMode: (mode) => {
+      queue.mode = mode;
+    },
     rerequestCheckRun: (fullName, checkRunId, user = "octocat") => {
       const r = repoOf(fullName);
       const run = r.checkRuns.find((c) => c.id === checkRunId);
       if (!run) throw new Error(`test server: no check run ${checkRunId} in ${fullName}`);
       state.events?.checkRun(r, "rerequested", run, state.user(user));
     },
-    rerequestCheckSuite: (fullName, headSha, user = "octocat") => {
+    rerequestCheckSuite: (fullName, headSha, user = "octocat", appId = options.appId) => {
       const r = repoOf(fullName);
       const sha = state.resolve(r, headSha) ?? headSha;
-      // A suite exists per head commit; make one if no check ran there yet.
-      const id = suiteFor(state, r, sha);
-      const suite = r.checkSuites.find((cs) => cs.id === id);
-      if (suite) state.events?.checkSuite(r, "rerequested", suite, state.user(user));
+      rerequestSuite(state, r, suiteFor(state, r, state.app(appId), sha), state.user(user));
     },
   };
 }

@@ -222,7 +222,7 @@ export const repoRoutes = routes({
       .map(([ref, sha]) => ({
         name: ref.slice("refs/heads/".length),
         commit: { sha, url: `${ctx.state.apiUrl}/repos/${r.fullName}/commits/${sha}` },
-        protected: false,
+        protected: r.protection.has(ref.slice("refs/heads/".length)),
       }));
     const page = paginate(ctx, branches);
     return { body: page.items, headers: page.headers };
@@ -254,7 +254,7 @@ export const repoRoutes = routes({
           self: `${ctx.state.apiUrl}/repos/${r.fullName}/branches/${ctx.params.branch}`,
           html: `${ctx.state.origin}/${r.fullName}/tree/${ctx.params.branch}`,
         },
-        protected: r.settings.requiredChecks.length > 0,
+        protected: r.protection.has(ctx.params.branch),
         protection_url: `${ctx.state.apiUrl}/repos/${r.fullName}/branches/${ctx.params.branch}/protection`,
       },
     };
