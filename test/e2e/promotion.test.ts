@@ -2,7 +2,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
 import { type PullRecord, sendWebhook } from "../support/github/index.js";
 import {
-  checkSuiteCompleted,
   configRepoFiles,
   containerPublished,
   ferryBuild,
@@ -266,59 +265,6 @@ describe("build events open and maintain promotion PRs", () => {
       const [pr] = ferryPrs();
       expect(pr?.title).toBe("Promote api 1.5.0 to staging");
       expect(stack.github.comments("acme/deploy", pr?.number).at(-1)?.body).toContain("prerelease");
-    });
-  });
-
-  describe("auto-merge", () => {
-    const autoMergeConfig = ferryYml.replace(
-      "    paths: [overlays/staging/**]\n",
-      "    paths: [overlays/staging/**]\n    autoMerge: true\n",
-    );
-
-    it("enables GitHub auto-merge on environments that ask for it", async () => {
-      stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: true });
-      stack.github.protectBranch("acme/deploy", "main", { requiredChecks: ["build"] });
-      stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
-      await stack.github.idle();
-      await deliver("repository_dispatch", dispatch("1.5.0"));
-      expect(ferryPrs()[0]?.auto_merge).toMatchObject({ merge_method: "squash" });
-      expect(ferryPrs()[0]?.body).toContain("Auto-merge is on");
-    });
-
-    it("merges the PR itself once every check passed where auto-merge is not allowed", async () => {
-      stack.github.protectBranch("acme/deploy", "main", { requiredChecks: ["build"] });
-      stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
-      await stack.github.idle();
-      await deliver("repository_dispatch", dispatch("1.5.0"));
-      const [pr] = ferryPrs();
-      expect(pr?.auto_merge).toBeNull();
-      const ci = stack.ci();
-      const run = await ci.rest.checks.create({
-        owner: "acme",
-        repo: "deploy",
-        name: "build",
-        head_sha: pr?.head.sha ?? "",
-        status: "in_progress",
-      });
-      await deliver(
-        "check_suite",
-        checkSuiteCompleted({ number: pr?.number ?? 0, head: pr?.head ?? { ref: "", sha: "" } }),
-      );
-      expect(ferryPrs()).toHaveLength(1);
-      await ci.rest.checks.update({
-        owner: "acme",
-        repo: "deploy",
-        check_run_id: run.data.id,
-        status: "completed",
-        conclusion: "success",
-      });
-      await deliver(
-        "check_suite",
-        checkSuiteCompleted({ number: pr?.number ?? 0, head: pr?.head ?? { ref: "", sha: "" } }),
-      );
-      expect(ferryPrs()).toHaveLength(0);
-      expect(stack.github.pulls("acme/deploy").find((p) => p.number === pr?.number)?.merged).toBe(true);
-      expect(stack.github.readFile("acme/deploy", "main", kustomizationPath)).toContain('newTag: "1.5.0"');
     });
   });
 

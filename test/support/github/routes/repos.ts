@@ -246,6 +246,7 @@ export const repoRoutes = routes({
     const sha = r.refs.get(`refs/heads/${ctx.params.branch}`);
     const c = sha ? r.objects.commit(sha) : undefined;
     if (!c) throw new HttpError(404, "Branch not found");
+    const rule = r.protection.get(ctx.params.branch);
     return {
       body: {
         name: ctx.params.branch,
@@ -254,7 +255,21 @@ export const repoRoutes = routes({
           self: `${ctx.state.apiUrl}/repos/${r.fullName}/branches/${ctx.params.branch}`,
           html: `${ctx.state.origin}/${r.fullName}/tree/${ctx.params.branch}`,
         },
-        protected: r.protection.has(ctx.params.branch),
+        protected: rule !== undefined,
+        // The summary GitHub includes: whether protection is on and which checks it requires.
+        protection: rule
+          ? {
+              enabled: true,
+              required_status_checks: {
+                enforcement_level: "non_admins",
+                contexts: [...rule.requiredChecks],
+                checks: rule.requiredChecks.map((context) => ({ context, app_id: null })),
+              },
+            }
+          : {
+              enabled: false,
+              required_status_checks: { enforcement_level: "off", contexts: [], checks: [] },
+            },
         protection_url: `${ctx.state.apiUrl}/repos/${r.fullName}/branches/${ctx.params.branch}/protection`,
       },
     };
