@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from "probot";
 import { annotationBatches } from "../checks/annotations.js";
 import type { CheckOutput } from "../checks/check-output.js";
+import { treeDiff } from "./tree-diff.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -136,23 +137,35 @@ export async function listPullFiles(
   return files.map((f) => ({ path: f.filename, removed: f.status === "removed" }));
 }
 
-/** GitHub's compare lists at most 300 files; beyond that the PR files API (up to 3,000) is paged. */
+/** GitHub's compare lists at most 300 files, and a PR's files list at most 3,000. */
 const compareFileCap = 300;
+const pullFilesCap = 3000;
 
 /**
  * What a PR changes, as GitHub's own diff sees it: the merge base of base and head, and the
- * changed files. One compare request, plus PR-file pages only for PRs of 300 files or more.
+ * changed files. One compare request; from 300 files on (compare's cap) the trees of the merge
+ * base and the head are compared instead (two requests, no cap). Only if GitHub truncates a tree
+ * are the PR's file pages read, and past their 3,000 files `unlisted` says what was left out.
  */
 export async function pullDiff(
   octokit: Octokit,
   repo: RepoRef,
   pr: { number: number; base: string; head: string },
-): Promise<{ mergeBase: string; files: { path: string; removed: boolean }[] }> {
+): Promise<{ mergeBase: string; files: { path: string; removed: boolean }[]; unlisted?: string }> {
   const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
     ...repo,
     basehead: `${pr.base}...${pr.head}`,
   });
+  const mergeBase = data.merge_base_commit.sha;
   const listed = (data.files ?? []).map((f) => ({ path: f.filename, removed: f.status === "removed" }));
-  const files = listed.length >= compareFileCap ? await listPullFiles(octokit, repo, pr.number) : listed;
-  return { mergeBase: data.merge_base_commit.sha, files };
+  if (listed.length < compareFileCap) return { mergeBase, files: listed };
+  const all = await treeDiff(octokit, repo, mergeBase, pr.head);
+  if (all) return { mergeBase, files: all };
+  const files = await listPullFiles(octokit, repo, pr.number);
+  if (files.length < pullFilesCap) return { mergeBase, files };
+  return {
+    mergeBase,
+    files,
+    unlisted: `GitHub lists only the first ${pullFilesCap} files of a PR and this repository's tree is too large to compare, so changed files after \`${files.at(-1)?.path}\` were not checked; split the PR`,
+  };
 }

@@ -53,7 +53,7 @@ export async function guardPullRequest(
     publishCheckRun(octokit, repo, pr.head, output, ids.get(output.name));
   try {
     // Like GitHub's own diff, compare the head with the merge base: main may have moved on.
-    const { mergeBase: base, files } = await pullDiff(octokit, repo, pr);
+    const { mergeBase: base, files, unlisted } = await pullDiff(octokit, repo, pr);
     const present = files.filter((f) => !f.removed).map((f) => f.path);
     const envGlobs = loaded.config.environments.flatMap((e) => e.paths);
     const snapshot = await readPrSnapshot(octokit, repo, { base, head: pr.head }, present, envGlobs);
@@ -65,6 +65,7 @@ export async function guardPullRequest(
       contextFiles: snapshot.head,
     });
     report.skipped.push(...snapshot.skipped);
+    if (unlisted) report.skipped.push({ path: "(files past GitHub's list)", reason: unlisted });
     await publish(
       renderValidateCheck({
         report,

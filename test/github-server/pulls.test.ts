@@ -215,3 +215,30 @@ describe("issues, comments, labels, reactions, permissions", () => {
     expect((await perm("bob")).data.permission).toBe("none");
   });
 });
+
+describe("size limits", () => {
+  it("compare lists 300 files, a PR's files 3,000; a recursive tree past its limit is truncated", async () => {
+    server = await startServer();
+    server.createRepo("acme/deploy", { files: { "README.md": "x" } });
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3001; i++) files[`f/${String(i).padStart(4, "0")}.yaml`] = `n: ${i}\n`;
+    const head = server.push("acme/deploy", { branch: "bulk", files });
+    const octokit = await installationOctokit(server);
+    const { data: pr } = await octokit.rest.pulls.create({ ...o, title: "t", head: "bulk", base: "main" });
+    const compare = await octokit.rest.repos.compareCommitsWithBasehead({ ...o, basehead: `main...${head}` });
+    expect(compare.data.files).toHaveLength(300);
+    const listed = await octokit.paginate(octokit.rest.pulls.listFiles, {
+      ...o,
+      pull_number: pr.number,
+      per_page: 100,
+    });
+    expect(listed).toHaveLength(3000);
+    expect(listed.at(-1)?.filename).toBe("f/2999.yaml");
+    const whole = await octokit.rest.git.getTree({ ...o, tree_sha: head, recursive: "1" });
+    expect(whole.data).toMatchObject({ truncated: false });
+    server.state.limits.treeEntries = 100;
+    const cut = await octokit.rest.git.getTree({ ...o, tree_sha: head, recursive: "1" });
+    expect(cut.data.truncated).toBe(true);
+    expect(cut.data.tree).toHaveLength(100);
+  });
+});

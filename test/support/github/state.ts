@@ -79,6 +79,8 @@ export class GitHubState {
   /** Set once the server listens; used to build `url` fields. */
   origin = "http://127.0.0.1";
   events: EventSink | undefined;
+  /** GitHub's size limits that a test may lower to reach the paths beyond them. */
+  readonly limits = { treeEntries: 100_000 };
   private nextId = 1000;
 
   constructor(readonly options: StateOptions) {

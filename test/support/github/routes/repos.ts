@@ -6,6 +6,9 @@ import { personOf } from "../state.js";
 
 /** Repository, contents, commits, compare and branches. */
 
+/** GitHub's compare lists at most this many changed files, with no way to page past them. */
+export const COMPARE_FILE_CAP = 300;
+
 const wantsRaw = (ctx: Ctx): boolean => /vnd\.github(\.v3)?\.raw/.test(String(ctx.headers.accept ?? ""));
 
 /** GitHub wraps base64 at 60 characters with newlines. */
@@ -210,7 +213,8 @@ export const repoRoutes = routes({
         behind_by: behind.length,
         total_commits: ahead.length,
         commits: ahead.map((c) => commitJson(ctx.state, r, c)),
-        files: files.map((f) => fileJson(ctx.state, r, head, f)),
+        // "includes up to 300 changed files for the entire comparison" (REST: compare two commits)
+        files: files.slice(0, COMPARE_FILE_CAP).map((f) => fileJson(ctx.state, r, head, f)),
       },
     };
   },
