@@ -45,7 +45,13 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
         };
   return ProbotOctokit.defaults((options: Record<string, unknown>) => ({
     ...options,
-    retry: { retries, retryAfterBaseValue: tuning.retryBaseMs },
+    // 405 (a merge GitHub will not make) and 409 (a conflict) are answers, not glitches: retrying
+    // the same request cannot change them (the plugin's default list lacks both).
+    retry: {
+      retries,
+      retryAfterBaseValue: tuning.retryBaseMs,
+      doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451],
+    },
     throttle: {
       ...(options.throttle as object),
       ...write,

@@ -376,6 +376,12 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
             "UNPROCESSABLE",
             "Pull request The expected head OID did not match the head OID of the pull request.",
           );
+        // Auto-merge waits for what branch protection requires; without protection there is nothing to wait for.
+        if (!repo.protection.has(pull.base.ref))
+          throw new GraphqlFault(
+            "UNPROCESSABLE",
+            "Pull request Protected branch rules not configured for this branch",
+          );
         // GitHub refuses to arm auto-merge on a PR that could merge right now (no pending required check).
         if (!state.mergeBlocker(repo, pull)) {
           const unstable = repo.checkRuns.some(

@@ -60,6 +60,9 @@ export interface RequestLogEntry {
   graphqlOperation?: string;
   /** True when the answer came from `failNext`. */
   injected?: boolean;
+  /** When the request arrived and when it was answered (ms since the epoch). */
+  at: number;
+  answeredAt?: number;
 }
 
 export interface PushOptions {
@@ -200,7 +203,14 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     const path =
       url.pathname.replace(/^\/api\/v3(?=\/|$)/, "").replace(/^\/api\/graphql$/, "/graphql") || "/";
     const text = await readBody(req);
-    const entry: RequestLogEntry = { method, path, query: url.search, route: undefined, status: 0 };
+    const entry: RequestLogEntry = {
+      method,
+      path,
+      query: url.search,
+      route: undefined,
+      status: 0,
+      at: Date.now(),
+    };
     requests.push(entry);
     let parsed: Record<string, unknown> = {};
     try {
@@ -219,6 +229,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     if (isGraphql) entry.graphqlOperation = graphqlNames[0];
     const reply = (status: number, body: unknown, headers?: Record<string, string>, raw?: string): void => {
       entry.status = status;
+      entry.answeredAt = Date.now();
       send(res, status, body, headers, raw);
     };
     try {
