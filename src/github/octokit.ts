@@ -1,5 +1,6 @@
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
+import { refreshRevokedToken } from "./token-refresh.js";
 
 export interface OctokitTuning {
   /** Pause between content-creating requests (GitHub asks for about one second). */
@@ -43,7 +44,7 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
             minTime: tuning.writeIntervalMs,
           }),
         };
-  return ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  return ProbotOctokit.plugin(refreshRevokedToken as never).defaults((options: Record<string, unknown>) => ({
     ...options,
     // 405 (a merge GitHub will not make) and 409 (a conflict) are answers, not glitches: retrying
     // the same request cannot change them (the plugin's default list lacks both).

@@ -3,6 +3,7 @@ import { HttpError } from "./errors.js";
 import type { CommitObject, GitObject } from "./git-objects.js";
 import type {
   Actor,
+  AppRecord,
   CheckRunRecord,
   CheckSuiteRecord,
   IssueRecord,
@@ -10,6 +11,7 @@ import type {
   PullRecord,
   RepoRecord,
 } from "./model.js";
+import { grants, NOT_ACCESSIBLE } from "./permissions.js";
 import type { GitHubState } from "./state.js";
 import { latestRuns } from "./suites.js";
 
@@ -95,7 +97,14 @@ export class Nodes {
   constructor(
     readonly state: GitHubState,
     readonly actor: Actor,
+    readonly app?: AppRecord,
   ) {}
+
+  /** GitHub's FORBIDDEN error when the app's token lacks the permission a field reads with. */
+  private need(level: "read" | "write", ...anyOf: string[]): void {
+    if (this.app && !grants(this.app.permissions, { level, anyOf }))
+      throw new GraphqlFault("FORBIDDEN", NOT_ACCESSIBLE);
+  }
 
   actorNode(u: Actor) {
     return {
@@ -133,24 +142,38 @@ export class Nodes {
       squashMergeAllowed: r.settings.allowedMergeMethods.includes("squash"),
       rebaseMergeAllowed: r.settings.allowedMergeMethods.includes("rebase"),
       createdAt: r.createdAt,
-      defaultBranchRef: () => this.ref(r, `refs/heads/${r.defaultBranch}`),
+      defaultBranchRef: () => {
+        this.need("read", "contents");
+        return this.ref(r, `refs/heads/${r.defaultBranch}`);
+      },
       ref: ({ qualifiedName }: { qualifiedName: string }) => {
+        this.need("read", "contents");
         const full = qualifiedName.startsWith("refs/")
           ? qualifiedName
           : [`refs/heads/${qualifiedName}`, `refs/tags/${qualifiedName}`].find((q) => r.refs.has(q));
         return full ? this.ref(r, full) : null;
       },
-      refs: (args: PageArgs & { refPrefix: string; query?: string }, _: unknown, info: GraphQLResolveInfo) =>
-        connection(
+      refs: (
+        args: PageArgs & { refPrefix: string; query?: string },
+        _: unknown,
+        info: GraphQLResolveInfo,
+      ) => {
+        this.need("read", "contents");
+        return connection(
           [...r.refs.keys()]
             .filter((n) => n.startsWith(args.refPrefix) && (!args.query || n.includes(args.query)))
             .sort()
             .map((n) => this.ref(r, n)),
           args,
           info,
-        ),
-      object: ({ expression, oid }: { expression?: string; oid?: string }) => this.object(r, expression, oid),
+        );
+      },
+      object: ({ expression, oid }: { expression?: string; oid?: string }) => {
+        this.need("read", "contents");
+        return this.object(r, expression, oid);
+      },
       pullRequest: ({ number }: { number: number }) => {
+        this.need("read", "pull_requests");
         const p = r.issues.get(number);
         if (p?.kind !== "pull")
           throw new GraphqlFault(
@@ -170,6 +193,7 @@ export class Nodes {
         _: unknown,
         info: GraphQLResolveInfo,
       ) => {
+        this.need("read", "pull_requests");
         // GitHub's default order is oldest first; orderBy picks created or updated time.
         const field = args.orderBy?.field === "UPDATED_AT" ? "updated_at" : "created_at";
         const sign = args.orderBy?.direction === "DESC" ? -1 : 1;
@@ -188,6 +212,7 @@ export class Nodes {
         );
       },
       issue: ({ number }: { number: number }) => {
+        this.need("read", "issues");
         const i = r.issues.get(number);
         if (i?.kind !== "issue")
           throw new GraphqlFault("NOT_FOUND", `Could not resolve to an Issue with the number of ${number}.`);

@@ -13,7 +13,8 @@ import {
   validate,
 } from "graphql";
 import { GraphqlFault, Nodes, nodeId, toFault } from "./graphql-nodes.js";
-import type { Actor, IssueRecord, LabelRecord, PullRecord, RepoRecord } from "./model.js";
+import type { Actor, AppRecord, IssueRecord, LabelRecord, PullRecord, RepoRecord } from "./model.js";
+import { grants, MUTATION_PERMISSIONS, NOT_ACCESSIBLE } from "./permissions.js";
 import type { Reply } from "./router.js";
 import type { GitHubState } from "./state.js";
 
@@ -82,7 +83,7 @@ export class GraphqlEndpoint {
     }
   }
 
-  async execute(body: Record<string, unknown>, actor: Actor): Promise<Reply> {
+  async execute(body: Record<string, unknown>, actor: Actor, app?: AppRecord): Promise<Reply> {
     if (typeof body.query !== "string")
       return { body: { errors: [{ message: "A query attribute must be specified and must be a string." }] } };
     let document: DocumentNode;
@@ -98,7 +99,7 @@ export class GraphqlEndpoint {
     const result = await execute({
       schema,
       document,
-      rootValue: rootValue(this.state, actor),
+      rootValue: rootValue(this.state, actor, app),
       variableValues: (body.variables as Record<string, unknown> | undefined) ?? {},
       operationName: typeof body.operationName === "string" ? body.operationName : undefined,
       fieldResolver: strictResolver,
@@ -128,8 +129,8 @@ const strictResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, ct
   return defaultFieldResolver(source, args, ctx, info);
 };
 
-function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
-  const nodes = new Nodes(state, actor);
+function rootValue(state: GitHubState, actor: Actor, app: AppRecord | undefined): Record<string, unknown> {
+  const nodes = new Nodes(state, actor, app);
   const repoById = (id: string): RepoRecord => {
     const found = nodes.find(id);
     if (found.kind !== "Repository")
@@ -163,7 +164,7 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
     clientMutationId: input.clientMutationId ?? null,
   });
 
-  return {
+  const root: Record<string, unknown> = {
     // Marks the root for strictResolver: an unimplemented root field errors instead of answering null.
     __typename: "Query",
     repository: ({ owner, name }: { owner: string; name: string }) => {
@@ -483,4 +484,19 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
         return { ...mid(input), commentEdge: { node, cursor: "" }, subject: nodes.node(input.subjectId) };
       }),
   };
+  // An installation token may run a mutation only with the permission it needs.
+  for (const [name, need] of Object.entries(MUTATION_PERMISSIONS)) {
+    const resolve = root[name] as (args: { input: Record<string, unknown> }) => unknown;
+    root[name] = (args: { input: Record<string, unknown> }) => {
+      // A comment or label on a PR needs pull_requests, on an issue issues.
+      const subject = args.input.subjectId ?? args.input.labelableId;
+      const kind = typeof subject === "string" ? guard(() => nodes.find(subject).kind) : undefined;
+      const narrowed = kind
+        ? { ...need, anyOf: [kind === "PullRequest" ? "pull_requests" : "issues"] }
+        : need;
+      if (app && !grants(app.permissions, narrowed)) throw new GraphqlFault("FORBIDDEN", NOT_ACCESSIBLE);
+      return resolve(args);
+    };
+  }
+  return root;
 }

@@ -19,6 +19,7 @@ import type {
   RepoRecord,
   RepoSettings,
 } from "./model.js";
+import { authorize, ROUTE_PERMISSIONS } from "./permissions.js";
 import { type Ctx, type Reply, type Route, Router } from "./router.js";
 import { appRoutes, JWT_ROUTES } from "./routes/app.js";
 import { checkRoutes } from "./routes/checks.js";
@@ -118,8 +119,10 @@ export interface GitHubServer {
   setWebhooksEnabled(enabled: boolean): void;
   /** Resolves once every queued webhook delivery has been answered. */
   idle(): Promise<void>;
-  /** Expire every installation token issued so far. */
+  /** Expire every installation token issued so far (GitHub revoked them). */
   expireTokens(): void;
+  /** Moves GitHub's clock ahead (tokens expire, JWTs are judged by it, the `date` header shows it). */
+  advanceClock(ms: number): void;
   /** A personal access token of a (human) user, e.g. to open or merge a PR or comment as "alice". */
   userToken(login: string): string;
   /** Installs another GitHub App (a CI, say) on the account; its runs form its own check suites. */
@@ -151,6 +154,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function send(
   res: ServerResponse,
+  now: number,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
@@ -159,10 +163,12 @@ function send(
   const payload = raw ? (body as Buffer | string) : body === undefined ? "" : JSON.stringify(body);
   res.writeHead(status, {
     "content-type": raw ?? "application/json; charset=utf-8",
+    // The server's own clock: a client compares it with its own to correct a JWT for skew.
+    date: new Date(now).toUTCString(),
     "x-github-media-type": "github.v3; format=json",
     "x-ratelimit-limit": "5000",
     "x-ratelimit-remaining": "4999",
-    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    "x-ratelimit-reset": String(Math.floor(now / 1000) + 3600),
     "x-ratelimit-resource": "core",
     "x-github-request-id": `TEST:${randomUUID().slice(0, 8).toUpperCase()}`,
     ...headers,
@@ -184,7 +190,10 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
   });
   const queue = new WebhookQueue(options.appId, options.webhook);
   state.events = new WebhookEvents(state, queue);
-  const tokens = new TokenStore((options.tokenTtlSeconds ?? 3600) * 1000);
+  // GitHub's clock; a test may put it ahead of the app's (skew, or an hour passing on GitHub's side).
+  let clockOffsetMs = 0;
+  const clock = () => Date.now() + clockOffsetMs;
+  const tokens = new TokenStore((options.tokenTtlSeconds ?? 3600) * 1000, clock);
   const faults = new Faults();
   const graphql = new GraphqlEndpoint(state);
   const router = new Router();
@@ -217,7 +226,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       if (text) parsed = JSON.parse(text);
     } catch {
       entry.status = 400;
-      return send(res, 400, {
+      return send(res, clock(), 400, {
         message: "Problems parsing JSON",
         documentation_url: "https://docs.github.com/rest",
       });
@@ -230,7 +239,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     const reply = (status: number, body: unknown, headers?: Record<string, string>, raw?: string): void => {
       entry.status = status;
       entry.answeredAt = Date.now();
-      send(res, status, body, headers, raw);
+      send(res, clock(), status, body, headers, raw);
     };
     try {
       // Authentication comes first, as on GitHub: a fault never hides a 401.
@@ -238,11 +247,13 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       let actor = state.bot;
       let app: AppRecord | undefined = state.mainApp;
       if (match && JWT_ROUTES.has(match.route)) {
-        verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId);
+        verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId, Math.floor(clock() / 1000));
       } else if (match || isGraphql) {
         const owner = tokens.check(authorization);
         app = "appId" in owner ? state.app(owner.appId) : undefined;
         actor = "appId" in owner ? state.app(owner.appId).bot : state.user(owner.login);
+        // An installation token may do what its app's permissions grant, nothing more.
+        if (match) authorize(app, ROUTE_PERMISSIONS[match.route], match.route, targetKind(match.params));
       }
       const fault = faults.take({ method, path, route: entry.route, graphqlNames });
       if (fault && !fault.afterEffect) {
@@ -251,7 +262,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       }
       let result: Reply;
       if (isGraphql) {
-        result = await graphql.execute(parsed, actor);
+        result = await graphql.execute(parsed, actor, app);
       } else if (match) {
         const ctx: Ctx = {
           state,
@@ -290,6 +301,15 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       });
     }
   }
+
+  /** Whether an issue route names an issue or a PR (by number, or by one of its comments). */
+  const targetKind = (params: Record<string, string>): "issue" | "pull" | undefined => {
+    const r = state.repo(`${params.owner}/${params.repo}`);
+    const number = params.issue_number
+      ? Number(params.issue_number)
+      : r?.comments.find((c) => c.id === Number(params.comment_id))?.issueNumber;
+    return number === undefined ? undefined : r?.issues.get(number)?.kind;
+  };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -376,6 +396,9 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     },
     idle: () => queue.idle(),
     expireTokens: () => tokens.expireAll(),
+    advanceClock: (ms) => {
+      clockOffsetMs += ms;
+    },
     userToken: (login) => tokens.issue({ login }).token,
     installApp: (app) => state.installApp(app),
     appToken: (appId = options.appId) => tokens.issue({ appId: state.app(appId).id }).token,
