@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord, PullRecord } from "../support/github/index.js";
-import { build, freshRepos, merge as mergePr } from "./world.js";
+import { build, concluded, eventually, freshRepos, merge as mergePr } from "./world.js";
 
 const deployment = (image: string, extra = "") => `apiVersion: apps/v1
 kind: Deployment
@@ -25,11 +25,11 @@ const resources = `          resources:
 
 describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () => {
   let stack: Stack;
-  const check = (sha: string, name: string): CheckRunRecord | undefined =>
-    stack.github
-      .checkRuns("acme/deploy", sha)
-      .filter((r) => r.name === name)
-      .at(-1);
+  /** The latest run of `name` on `sha`, once concluded (and `ready`). */
+  const check = (sha: string, name: string, ready?: (run: CheckRunRecord) => boolean) =>
+    concluded(stack, sha, name, ready);
+  const runs = (sha: string, name: string) =>
+    stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === name);
   const openPr = async (branch: string, files: Record<string, string | null>, title = "Change") => {
     const head = stack.github.push("acme/deploy", {
       branch,
@@ -45,28 +45,26 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       base: "main",
       title,
     });
-    await stack.github.idle();
     return { head, number: data.number };
   };
   const ferryPr = (env: string): PullRecord | undefined =>
     stack.github.pulls("acme/deploy").find((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
+  /** Ferry answers a comment in the same delivery; its PR's checks come after. */
   const dispatch = (tag: string) => build(stack, tag);
   const merge = (number: number) => mergePr(stack, number);
   const comment = async (body: string) => {
     await stack
       .user("alice")
       .rest.issues.createComment({ owner: "acme", repo: "deploy", issue_number: 1, body });
-    await stack.github.idle();
   };
 
   beforeAll(async () => {
     stack = await startStack();
   });
   beforeEach(async () => {
-    freshRepos(stack);
+    await freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
     await stack.user("alice").rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
-    await stack.github.idle();
   });
   afterAll(() => stack?.close());
 
@@ -75,7 +73,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const { head } = await openPr("add-worker", {
         "overlays/staging/worker.yaml": deployment("nginx:latest"),
       });
-      const run = check(head, "Ferry / validate");
+      const run = await check(head, "Ferry / validate");
       expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
       const byRule = Object.fromEntries(run?.output.annotations.map((a) => [a.title, a]) ?? []);
       expect(byRule["no-latest-tag"]).toMatchObject({
@@ -93,15 +91,14 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         branch: "add-worker",
         files: { "overlays/staging/worker.yaml": deployment("nginx:1.27.1", resources) },
       });
-      await stack.github.idle();
-      expect(check(fixed, "Ferry / validate")).toMatchObject({ conclusion: "success" });
+      expect(await check(fixed, "Ferry / validate")).toMatchObject({ conclusion: "success" });
     });
 
     it("reports a malformed YAML file as a failing check with its line, not a crash", async () => {
       const { head } = await openPr("broken", {
         "overlays/staging/bad.yaml": "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: [1, 2\n",
       });
-      const run = check(head, "Ferry / validate");
+      const run = await check(head, "Ferry / validate");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.annotations[0]).toMatchObject({ path: "overlays/staging/bad.yaml", title: "yaml" });
       expect(run?.output.annotations[0]?.start_line).toBeGreaterThanOrEqual(4);
@@ -111,7 +108,8 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const files: Record<string, string> = {};
       for (let i = 0; i < 30; i++) files[`overlays/staging/w${i}.yaml`] = deployment("nginx:latest");
       const { head } = await openPr("many", files);
-      const run = check(head, "Ferry / validate");
+      // annotations go out 50 per request after the run concludes
+      const run = await check(head, "Ferry / validate", (r) => r.output.annotations.length >= 60);
       expect(run?.output.annotations.length).toBeGreaterThan(50);
       expect(run?.output.annotations.filter((a) => a.title === "no-latest-tag")).toHaveLength(30);
     });
@@ -127,8 +125,9 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
       });
       for (const name of ["Ferry / validate", "Ferry / promotion"]) {
-        expect(check(head, name)).toMatchObject({ status: "completed", conclusion: "failure" });
-        expect(check(head, name)?.output.summary).toContain("Ferry failed while checking this PR");
+        const run = await check(head, name);
+        expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
+        expect(run.output.summary).toContain("Ferry failed while checking this PR");
       }
     });
     it("runs again when a reviewer re-runs one of its checks", async () => {
@@ -141,19 +140,15 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const { head } = await openPr("rerun", {
         "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
       });
-      const failed = check(head, "Ferry / validate");
-      expect(failed?.conclusion).toBe("failure");
-      stack.github.rerequestCheckRun("acme/deploy", failed?.id ?? 0, "alice");
-      await stack.github.idle();
-      expect(check(head, "Ferry / validate")).toMatchObject({ conclusion: "success" });
-      expect(check(head, "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+      const failed = await check(head, "Ferry / validate");
+      expect(failed.conclusion).toBe("failure");
+      await check(head, "Ferry / promotion");
+      stack.github.rerequestCheckRun("acme/deploy", failed.id, "alice");
+      const passed = (r: CheckRunRecord) => r.conclusion === "success";
+      expect(await check(head, "Ferry / validate", passed)).toMatchObject({ conclusion: "success" });
+      expect(await check(head, "Ferry / promotion", passed)).toMatchObject({ conclusion: "success" });
       // the re-run is a new verdict, so a new run; the failed one stays as history
-      expect(
-        stack.github
-          .checkRuns("acme/deploy", head)
-          .filter((r) => r.name === "Ferry / validate")
-          .map((r) => r.conclusion),
-      ).toEqual(["failure", "success"]);
+      expect(runs(head, "Ferry / validate").map((r) => r.conclusion)).toEqual(["failure", "success"]);
     });
   });
 
@@ -161,14 +156,14 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
     it("passes a Ferry PR for the first environment", async () => {
       await dispatch("1.5.0");
       const pr = ferryPr("staging");
-      expect(check(pr?.head.sha ?? "", "Ferry / promotion")).toMatchObject({ conclusion: "success" });
-      expect(check(pr?.head.sha ?? "", "Ferry / validate")).toMatchObject({ conclusion: "success" });
+      expect(await check(pr?.head.sha ?? "", "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+      expect(await check(pr?.head.sha ?? "", "Ferry / validate")).toMatchObject({ conclusion: "success" });
     });
 
     it("fails production until the tag ran in staging, then names the evidence", async () => {
       await comment("/ferry promote api 1.5.0 to production");
-      const prod = ferryPr("production");
-      const failing = check(prod?.head.sha ?? "", "Ferry / promotion");
+      const prod = await eventually(() => ferryPr("production"), "the production PR");
+      const failing = await check(prod.head.sha, "Ferry / promotion");
       expect(failing?.conclusion).toBe("failure");
       expect(failing?.output.summary).toContain("1.5.0 was not verified healthy in staging first");
       expect(failing?.output.annotations[0]).toMatchObject({
@@ -179,9 +174,8 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       await dispatch("1.5.0");
       const staging = ferryPr("staging");
       await merge(staging?.number ?? 0);
-      stack.github.rerequestCheckSuite("acme/deploy", prod?.head.sha ?? "", "alice");
-      await stack.github.idle();
-      const passing = check(prod?.head.sha ?? "", "Ferry / promotion");
+      stack.github.rerequestCheckSuite("acme/deploy", prod.head.sha, "alice");
+      const passing = await check(prod.head.sha, "Ferry / promotion", (r) => r.id !== failing.id);
       expect(passing?.output.summary).toContain("✅");
       expect(passing?.conclusion).toBe("success");
       expect(passing?.output.summary).toContain(`merged in staging by #${staging?.number}`);
@@ -197,15 +191,15 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const { head, number } = await openPr("back", {
         "overlays/staging/kustomization.yaml": kustomization.replace("1.6.0", "1.5.0"),
       });
-      expect(check(head, "Ferry / promotion")?.output.summary).toContain("downgrade from 1.6.0");
+      const refused = await check(head, "Ferry / promotion");
+      expect(refused.output.summary).toContain("downgrade from 1.6.0");
       await stack.user("alice").rest.issues.addLabels({
         owner: "acme",
         repo: "deploy",
         issue_number: number,
         labels: ["ferry:rollback"],
       });
-      await stack.github.idle();
-      const run = check(head, "Ferry / promotion");
+      const run = await check(head, "Ferry / promotion", (r) => r.id !== refused.id);
       expect(run?.conclusion).toBe("success");
       expect(run?.output.summary).toContain("label `ferry:rollback` applied by @alice");
       expect(run?.output.summary).toContain("rollback to a tag that merged in staging");
@@ -218,8 +212,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         files: { "overlays/staging/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n" },
         author: { name: "Mallory", email: "m@acme.test" },
       });
-      await stack.github.idle();
-      const run = check(head, "Ferry / promotion");
+      const run = await check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("also changes: `overlays/staging/extra.yaml`");
     });
@@ -233,8 +226,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         message: "Hotfix straight to main",
         author: { name: "Eve", email: "eve@acme.test", login: "eve" },
       });
-      await stack.github.idle();
-      const run = check(sha, "Ferry / audit");
+      const run = await check(sha, "Ferry / audit");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain(`| ${sha.slice(0, 7)} |`);
       expect(run?.output.summary).toContain("Hotfix straight to main");
@@ -244,7 +236,8 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       await dispatch("1.5.0");
       await merge(ferryPr("staging")?.number ?? 0);
       const sha = stack.github.resolve("acme/deploy", "main") ?? "";
-      expect(check(sha, "Ferry / audit")).toBeUndefined();
+      await stack.github.idle(); // nothing to wait for: every delivery answered, and no audit
+      expect(runs(sha, "Ferry / audit")).toEqual([]);
     });
   });
 });

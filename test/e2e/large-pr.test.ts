@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord } from "../support/github/index.js";
-import { freshRepos } from "./world.js";
+import { concluded, freshRepos } from "./world.js";
 
 const count = 3500;
 /** Sorted after every other changed file: past compare's 300 files and the PR files list's 3,000. */
@@ -20,11 +20,7 @@ spec:
 
 describe("a PR of 3,500 files", () => {
   let stack: Stack;
-  const validate = (sha: string): CheckRunRecord | undefined =>
-    stack.github
-      .checkRuns("acme/deploy", sha)
-      .filter((r) => r.name === "Ferry / validate")
-      .at(-1);
+  const validate = (sha: string): Promise<CheckRunRecord> => concluded(stack, sha, "Ferry / validate");
   const openBulkPr = async () => {
     const files: Record<string, string> = { [lastPath]: latestTag };
     for (let i = 0; i < count; i++) {
@@ -33,7 +29,6 @@ describe("a PR of 3,500 files", () => {
         `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c${n}\ndata:\n  k: v\n`;
     }
     const head = stack.github.push("acme/deploy", { branch: "bulk", files, message: "Bulk" });
-    await stack.github.idle();
     await (await stack.developer()).rest.pulls.create({
       owner: "acme",
       repo: "deploy",
@@ -41,22 +36,21 @@ describe("a PR of 3,500 files", () => {
       base: "main",
       title: "Bulk",
     });
-    await stack.github.idle();
     return head;
   };
 
   beforeAll(async () => {
     stack = await startStack();
   });
-  beforeEach(() => {
-    freshRepos(stack);
+  beforeEach(async () => {
+    await freshRepos(stack);
     stack.github.state.limits.treeEntries = 100_000;
   });
   afterAll(() => stack?.close());
 
   it("validates every file, including the ones past compare's 300 and the PR list's 3,000", async () => {
     const head = await openBulkPr();
-    const run = validate(head);
+    const run = await validate(head);
     expect(run?.conclusion).toBe("failure");
     expect(run?.output.title).toContain(`${count + 1} files`);
     // every finding is on the one bad file, which comes last
@@ -71,7 +65,7 @@ describe("a PR of 3,500 files", () => {
   it("where GitHub truncates the trees, says which files were not checked", async () => {
     stack.github.state.limits.treeEntries = 1000;
     const head = await openBulkPr();
-    const run = validate(head);
+    const run = await validate(head);
     expect(run?.output.summary).toContain(
       "GitHub lists only the first 3000 files of a PR and this repository's tree is too large to compare, so changed files after `overlays/staging/bulk/c2999.yaml` were not checked",
     );

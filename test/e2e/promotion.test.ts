@@ -9,6 +9,7 @@ import {
   releasePublished,
   workflowRun,
 } from "./fixtures.js";
+import { concluded, freshRepos } from "./world.js";
 
 const sha = (n: number) => `${n.toString(16)}${"e".repeat(40)}`.slice(0, 40);
 const short = (n: number) => `sha-${sha(n).slice(0, 7)}`;
@@ -19,8 +20,8 @@ describe("build events open and maintain promotion PRs", () => {
   let stack: Stack;
   const deliver = async (event: string, payload: object, id?: string) => {
     const body = { ...payload, installation: { id: stack.github.installationId } };
+    // Ferry answers a build webhook once its handler ran: the PR it opened or updated is there.
     const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, body, id ? { id } : {});
-    await stack.github.idle();
     return status;
   };
   const ferryPrs = (state = "open"): PullRecord[] =>
@@ -32,13 +33,7 @@ describe("build events open and maintain promotion PRs", () => {
   beforeAll(async () => {
     stack = await startStack();
   });
-  beforeEach(() => {
-    stack.github.state.repos.delete("acme/deploy");
-    stack.github.state.repos.delete("acme/api");
-    stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
-    stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
-    stack.github.clearFaults();
-  });
+  beforeEach(() => freshRepos(stack));
   afterAll(() => stack?.close());
 
   describe("triggers", () => {
@@ -75,7 +70,6 @@ describe("build events open and maintain promotion PRs", () => {
       });
       const tagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v1.7.0" } });
       const untagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "next" } });
-      await stack.github.idle();
       const developer = await stack.developer();
       await developer.rest.git.createRef({
         owner: "acme",
@@ -132,6 +126,7 @@ describe("build events open and maintain promotion PRs", () => {
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ghcr.io/acme/web\n    newTag: 0.9.0\n",
         },
       });
+      // the push tells Ferry that acme/deploy's ferry.yml changed: wait until it has heard
       await stack.github.idle();
       const run = workflowRun(sha(0x77), {});
       run.repository = { ...(run.repository as object), full_name: "acme/web", name: "web" };
@@ -164,6 +159,7 @@ describe("build events open and maintain promotion PRs", () => {
       expect(head?.parents).toEqual([main]);
       // The head moved straight from the old commit to the new one: never through the base, so
       // no guard run on an empty diff and no staging branch left behind.
+      await stack.github.idle(); // nothing to wait for: every delivery answered, and no guard on main
       expect(
         stack.github.checkRuns("acme/deploy", main).filter((r) => r.name === "Ferry / validate"),
       ).toHaveLength(0);
@@ -189,6 +185,9 @@ describe("build events open and maintain promotion PRs", () => {
     it("a redelivered webhook changes nothing", async () => {
       const payload = workflowRun(sha(3));
       await deliver("workflow_run", payload, "delivery-1");
+      // the guard on the new PR writes its checks: let it finish before counting
+      await concluded(stack, ferryPrs()[0]?.head.sha ?? "", "Ferry / promotion");
+      await stack.github.idle();
       const before = stack.github.pulls("acme/deploy").map((p) => [p.number, p.head.sha, p.updated_at]);
       stack.github.resetRequests();
       await deliver("workflow_run", payload, "delivery-1");
@@ -244,7 +243,6 @@ describe("build events open and maintain promotion PRs", () => {
         repo: "deploy",
         pull_number: ferryPrs()[0]?.number ?? 0,
       });
-      await stack.github.idle();
       await deliver("repository_dispatch", dispatch("1.6.0"));
       const [pr] = ferryPrs();
       expect(pr?.title).toBe("Promote api 1.6.0 to staging");
@@ -259,7 +257,6 @@ describe("build events open and maintain promotion PRs", () => {
         '    paths: [overlays/staging/**]\n    tags: { semver: ">=1.0.0", prerelease: false }\n',
       );
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": config } });
-      await stack.github.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       await deliver("repository_dispatch", dispatch("1.6.0-rc.1"));
       const [pr] = ferryPrs();

@@ -22,7 +22,7 @@ describe("installation tokens GitHub no longer accepts", () => {
   // A stack per test: each moves GitHub's clock or revokes tokens.
   beforeEach(async () => {
     stack = await startStack();
-    freshRepos(stack);
+    await freshRepos(stack);
   });
   afterEach(() => stack?.close());
 

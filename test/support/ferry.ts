@@ -54,6 +54,9 @@ export async function startStack(
     permissions: manifest.default_permissions,
     events: manifest.default_events,
   });
+  // GitHub posts webhooks concurrently and promises no order: deliver each state change's events
+  // out of order (seeded; FERRY_TEST_DELIVERY_SEED picks another order).
+  github.setDeliveryMode("shuffled", Number(process.env.FERRY_TEST_DELIVERY_SEED ?? 1));
   github.installApp({
     id: ciAppId,
     slug: "github-actions",

@@ -135,8 +135,8 @@ export interface GitHubServer {
   }): AppRecord;
   /** An installation token of an installed app (default: the main app), as its token exchange gives. */
   appToken(appId?: number): string;
-  /** How webhooks are delivered (see `DeliveryMode`). */
-  setDeliveryMode(mode: DeliveryMode): void;
+  /** How webhooks are delivered (see `DeliveryMode`; default "concurrent"); `seed` fixes a shuffle. */
+  setDeliveryMode(mode: DeliveryMode, seed?: number): void;
   /** A user clicks "Re-run" on a check run: emits `check_run.rerequested`. */
   rerequestCheckRun(fullName: string, checkRunId: number, user?: string): void;
   /** A user clicks "Re-run all checks" of an app (default: the main app) on `headSha`. */
@@ -402,9 +402,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     userToken: (login) => tokens.issue({ login }).token,
     installApp: (app) => state.installApp(app),
     appToken: (appId = options.appId) => tokens.issue({ appId: state.app(appId).id }).token,
-    setDeliveryMode: (mode) => {
-      queue.mode = mode;
-    },
+    setDeliveryMode: (mode, seed) => queue.setMode(mode, seed),
     rerequestCheckRun: (fullName, checkRunId, user = "octocat") => {
       const r = repoOf(fullName);
       const run = r.checkRuns.find((c) => c.id === checkRunId);

@@ -71,11 +71,23 @@ export async function sendWebhook(
   return res.status;
 }
 
+/** mulberry32: a small seeded PRNG. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Deliveries of every installed app, posted to the apps that have a webhook URL. */
 export class WebhookQueue {
   readonly deliveries: Delivery[] = [];
   readonly targets = new Map<number, WebhookTarget>();
-  mode: DeliveryMode = "serial";
+  mode: DeliveryMode = "concurrent";
   /** Whether deliveries are posted; when off, events are still recorded in `deliveries`. */
   enabled = true;
   private chain: Promise<void> = Promise.resolve();
@@ -84,12 +96,19 @@ export class WebhookQueue {
   /** Deliveries queued in the current tick, posted together (and reordered when shuffled). */
   private batch: (() => Promise<void>)[] = [];
 
+  /** Seeded, so an out-of-order run can be repeated. */
+  private random: () => number = seeded(1);
+
   constructor(
     private readonly mainAppId: number,
     target: WebhookTarget | undefined,
-    private readonly random: () => number = Math.random,
   ) {
     if (target) this.targets.set(mainAppId, target);
+  }
+
+  setMode(mode: DeliveryMode, seed = 1): void {
+    this.mode = mode;
+    this.random = seeded(seed);
   }
 
   /** The main app's webhook. */
