@@ -289,6 +289,21 @@ describe("build events open and maintain promotion PRs", () => {
       expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
     });
 
+    it("a secondary rate limit without retry-after: waits GitHub's minute, then retries", async () => {
+      const labels = "/repos/acme/deploy/issues/1/labels";
+      stack.github.resetRequests();
+      stack.github.failNext({ path: labels, status: 403, secondaryRateLimit: true });
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
+      const [refused, retried] = stack.github.requests.filter((r) => r.path === labels);
+      expect(refused).toMatchObject({ status: 403, injected: true });
+      expect(retried).toMatchObject({ status: 200 });
+      // "Otherwise, wait for at least one minute before retrying" (GitHub's REST rate-limit docs):
+      // 60 × the retry base (GITHUB_RETRY_BASE_MS=5 here, 1 s in production). A lower bound: a
+      // retry cannot come sooner than it was scheduled, however loaded the machine.
+      expect((retried?.at ?? 0) - (refused?.answeredAt ?? 0)).toBeGreaterThanOrEqual(60 * 5);
+    });
+
     it("re-reads and retries when the base moved under the commit (stale expectedHeadOid)", async () => {
       stack.github.failNext({
         graphql: "FerryOpenPromotion",

@@ -53,6 +53,18 @@ describe("fault injection", () => {
     expect(err).toMatchObject({ status: 403, response: { headers: { "retry-after": "1" } } });
     expect((err as { message: string }).message).toContain("secondary rate limit");
     expect(server.issues("acme/deploy")).toHaveLength(0);
+
+    // ...and as often without retry-after: the same message, no header, quota left
+    server.failNext({ path: /\/issues$/, status: 403, secondaryRateLimit: true });
+    const bare = (await octokit.rest.issues.create({ ...o, title: "t" }).catch((e: unknown) => e)) as {
+      status: number;
+      message: string;
+      response: { headers: Record<string, string> };
+    };
+    expect(bare.status).toBe(403);
+    expect(bare.message).toContain("secondary rate limit");
+    expect(bare.response.headers["retry-after"]).toBeUndefined();
+    expect(bare.response.headers["x-ratelimit-remaining"]).not.toBe("0");
   });
 
   it("fails a GraphQL operation by mutation name", async () => {

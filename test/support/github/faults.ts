@@ -13,6 +13,11 @@ export interface FaultRule {
   body?: unknown;
   /** Run the real handler first (its effects land), then answer the error: "a 502 after the PR was created". */
   afterEffect?: boolean;
+  /**
+   * A secondary rate limit (with `status` 403 or 429): GitHub's message, with `retry-after` only if
+   * `headers` gives one — GitHub sends it on some secondary limits and not on others.
+   */
+  secondaryRateLimit?: boolean;
 }
 
 export interface RequestInfo {
@@ -85,7 +90,8 @@ function matches(rule: FaultRule, req: RequestInfo): boolean {
 /** The body GitHub sends for a status, unless the rule gives one. */
 export function faultBody(rule: FaultRule): unknown {
   if (rule.body !== undefined) return rule.body;
-  const secondary = rule.status === 403 || rule.status === 429;
-  const message = secondary && rule.headers?.["retry-after"] ? SECONDARY : (MESSAGES[rule.status] ?? "Error");
+  const limited = rule.status === 403 || rule.status === 429;
+  const secondary = limited && (rule.secondaryRateLimit || rule.headers?.["retry-after"] !== undefined);
+  const message = secondary ? SECONDARY : (MESSAGES[rule.status] ?? "Error");
   return { message, documentation_url: "https://docs.github.com/rest", status: String(rule.status) };
 }
