@@ -216,6 +216,47 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("also changes: `overlays/staging/extra.yaml`");
     });
+
+    const kustomizationPath = "overlays/staging/kustomization.yaml";
+    it.each([
+      ["a changed manifest line", (t: string) => t.replace("  - ../../base", "  - ../../base-with-sidecar")],
+      ["a changed comment", (t: string) => t.replace("# the API server", "# the API server, reviewed")],
+    ])("fails a Ferry PR whose changed file has %s beside the new tag", async (_, edit) => {
+      await dispatch("1.5.0");
+      const bumped = stack.github.readFile("acme/deploy", "ferry/staging/api", kustomizationPath) ?? "";
+      expect(edit(bumped)).not.toBe(bumped);
+      const head = stack.github.push("acme/deploy", {
+        branch: "ferry/staging/api",
+        files: { [kustomizationPath]: edit(bumped) },
+        author: { name: "Mallory", email: "m@acme.test" },
+      });
+      const run = await check(head, "Ferry / promotion");
+      expect(run.conclusion).toBe("failure");
+      expect(run.output.summary).toContain(`also changes: \`${kustomizationPath}\``);
+    });
+
+    it("fails a Ferry PR that changes the second document of a file whose image it bumped", async () => {
+      const twoDocs = (configData: string) =>
+        `${deployment("ghcr.io/acme/api:1.4.1", resources)}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api-config\ndata:\n  mode: ${configData}\n`;
+      stack.github.push("acme/deploy", {
+        branch: "main",
+        files: { "overlays/staging/api.yaml": twoDocs("safe") },
+      });
+      await dispatch("1.5.0");
+      const path = "overlays/staging/api.yaml";
+      const bumped = stack.github.readFile("acme/deploy", "ferry/staging/api", path) ?? "";
+      expect(bumped).toContain("ghcr.io/acme/api:1.5.0");
+      const head = stack.github.push("acme/deploy", {
+        branch: "ferry/staging/api",
+        files: { [path]: bumped.replace("mode: safe", "mode: debug") },
+        author: { name: "Mallory", email: "m@acme.test" },
+      });
+      const run = await check(head, "Ferry / promotion");
+      expect(run.conclusion).toBe("failure");
+      expect(run.output.summary).toContain(`also changes: \`${path}\``);
+      // the tag itself was Ferry's: the kustomization bump is not flagged
+      expect(run.output.summary).not.toContain(kustomizationPath);
+    });
   });
 
   describe("Ferry / audit", () => {

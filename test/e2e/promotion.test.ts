@@ -214,6 +214,24 @@ describe("build events open and maintain promotion PRs", () => {
       expect(stagingTag()).toBe("3.1.0");
     });
 
+    it("serialises builds of one app and environment: the second reads only after the first wrote", async () => {
+      stack.github.resetRequests();
+      // a slow first read: unserialised, the second build's read would arrive meanwhile
+      stack.github.failNext({ graphql: "FerryPair", delayMs: 300 });
+      await Promise.all([
+        deliver("repository_dispatch", dispatch("3.0.0")),
+        deliver("repository_dispatch", dispatch("3.1.0")),
+      ]);
+      const [firstRead, secondRead] = stack.github.requests.filter((r) => r.graphqlOperation === "FerryPair");
+      const firstWrite = stack.github.requests.find((r) => r.graphqlOperation === "FerryOpenPromotion");
+      expect(firstRead?.injected).toBe(true);
+      expect(secondRead?.at).toBeGreaterThanOrEqual(firstWrite?.answeredAt ?? Number.POSITIVE_INFINITY);
+      // and no write conflicted on the way
+      expect(stack.github.requests.filter((r) => r.method !== "GET" && r.status >= 400)).toEqual([]);
+      expect(ferryPrs()).toHaveLength(1);
+      expect(stagingTag()).toBe("3.1.0");
+    });
+
     it("never overwrites a human commit on the Ferry branch: it comments and leaves the PR alone", async () => {
       await deliver("repository_dispatch", dispatch("1.5.0"));
       const human = stack.github.push("acme/deploy", {
@@ -304,15 +322,25 @@ describe("build events open and maintain promotion PRs", () => {
       expect((retried?.at ?? 0) - (refused?.answeredAt ?? 0)).toBeGreaterThanOrEqual(60 * 5);
     });
 
-    it("re-reads and retries when the base moved under the commit (stale expectedHeadOid)", async () => {
+    it("re-reads the branch and retries when GitHub answers STALE_DATA to the commit", async () => {
+      stack.github.resetRequests();
+      // As GitHub answers it: the document runs (the branch is created), the commit field fails with
+      // STALE_DATA ("Expected branch to point to …"), and the PR field then finds nothing to open.
       stack.github.failNext({
-        graphql: "FerryOpenPromotion",
-        status: 200,
+        graphql: "createCommitOnBranch",
+        fieldError: { type: "STALE_DATA" },
         times: 1,
-        body: { errors: [{ type: "STALE_DATA", message: 'Expected branch to point to "x" but it did not' }] },
       });
       await deliver("repository_dispatch", dispatch("1.5.0"));
-      expect(ferryPrs()).toHaveLength(1);
+      const [refused] = stack.github.requests.filter((r) => r.injected);
+      expect(refused).toMatchObject({ graphqlOperation: "FerryOpenPromotion", status: 200 });
+      // Ferry read the pair again (the branch it had just created is there now) and converged
+      expect(stack.github.requests.filter((r) => r.graphqlOperation === "FerryPair")).toHaveLength(2);
+      const [pr, ...more] = ferryPrs();
+      expect(more).toHaveLength(0);
+      expect(stagingTag()).toBe("1.5.0");
+      const head = stack.github.state.repos.get("acme/deploy")?.objects.commit(pr?.head.sha ?? "");
+      expect(head?.parents).toEqual([stack.github.resolve("acme/deploy", "main")]);
     });
 
     it("when retries run out, says so on the build's commit", async () => {

@@ -6,7 +6,8 @@ export interface FaultRule {
   path?: string | RegExp;
   /** GraphQL operation name or top-level field (e.g. `createCommitOnBranch`). Implies POST /graphql. */
   graphql?: string | RegExp;
-  status: number;
+  /** The status to answer; omit it for a rule that only delays (`delayMs`) or fails a field. */
+  status?: number;
   /** How many matching requests fail (default 1). */
   times?: number;
   headers?: Record<string, string>;
@@ -18,6 +19,14 @@ export interface FaultRule {
    * `headers` gives one — GitHub sends it on some secondary limits and not on others.
    */
   secondaryRateLimit?: boolean;
+  /** Hold the request this long before handling it (a slow GitHub; with no `status`, then answer normally). */
+  delayMs?: number;
+  /**
+   * Make the GraphQL mutation field named by `graphql` fail with this error type while the rest
+   * of the document runs, as GitHub answers it: 200 with `data` (that field null) and `errors`
+   * with `type`, `path` and `locations`. STALE_DATA on `createCommitOnBranch` gets GitHub's message.
+   */
+  fieldError?: { type: string; message?: string };
 }
 
 export interface RequestInfo {
@@ -88,7 +97,7 @@ function matches(rule: FaultRule, req: RequestInfo): boolean {
 }
 
 /** The body GitHub sends for a status, unless the rule gives one. */
-export function faultBody(rule: FaultRule): unknown {
+export function faultBody(rule: FaultRule & { status: number }): unknown {
   if (rule.body !== undefined) return rule.body;
   const limited = rule.status === 403 || rule.status === 429;
   const secondary = limited && (rule.secondaryRateLimit || rule.headers?.["retry-after"] !== undefined);

@@ -83,7 +83,12 @@ export class GraphqlEndpoint {
     }
   }
 
-  async execute(body: Record<string, unknown>, actor: Actor, app?: AppRecord): Promise<Reply> {
+  async execute(
+    body: Record<string, unknown>,
+    actor: Actor,
+    app?: AppRecord,
+    failField?: FieldFault,
+  ): Promise<Reply> {
     if (typeof body.query !== "string")
       return { body: { errors: [{ message: "A query attribute must be specified and must be a string." }] } };
     let document: DocumentNode;
@@ -99,7 +104,7 @@ export class GraphqlEndpoint {
     const result = await execute({
       schema,
       document,
-      rootValue: rootValue(this.state, actor, app),
+      rootValue: rootValue(this.state, actor, app, failField),
       variableValues: (body.variables as Record<string, unknown> | undefined) ?? {},
       operationName: typeof body.operationName === "string" ? body.operationName : undefined,
       fieldResolver: strictResolver,
@@ -129,7 +134,19 @@ const strictResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, ct
   return defaultFieldResolver(source, args, ctx, info);
 };
 
-function rootValue(state: GitHubState, actor: Actor, app: AppRecord | undefined): Record<string, unknown> {
+/** An injected error for one mutation field (see `FaultRule.fieldError`). */
+export interface FieldFault {
+  field: string;
+  type: string;
+  message?: string;
+}
+
+function rootValue(
+  state: GitHubState,
+  actor: Actor,
+  app: AppRecord | undefined,
+  failField?: FieldFault,
+): Record<string, unknown> {
   const nodes = new Nodes(state, actor, app);
   const repoById = (id: string): RepoRecord => {
     const found = nodes.find(id);
@@ -495,6 +512,14 @@ function rootValue(state: GitHubState, actor: Actor, app: AppRecord | undefined)
         ? { ...need, anyOf: [kind === "PullRequest" ? "pull_requests" : "issues"] }
         : need;
       if (app && !grants(app.permissions, narrowed)) throw new GraphqlFault("FORBIDDEN", NOT_ACCESSIBLE);
+      if (failField?.field === name) {
+        const expected = String(args.input.expectedHeadOid);
+        const stale = `Expected branch to point to "${expected}" but it did not. Pull and try again.`;
+        throw new GraphqlFault(
+          failField.type,
+          failField.message ?? (failField.type === "STALE_DATA" ? stale : `${name} failed`),
+        );
+      }
       return resolve(args);
     };
   }

@@ -59,7 +59,7 @@ export interface RequestLogEntry {
   status: number;
   /** Operation name, else the top-level fields, of a GraphQL request. */
   graphqlOperation?: string;
-  /** True when the answer came from `failNext`. */
+  /** True when a `failNext` rule answered, delayed or failed (a field of) this request. */
   injected?: boolean;
   /** When the request arrived and when it was answered (ms since the epoch). */
   at: number;
@@ -256,13 +256,25 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
         if (match) authorize(app, ROUTE_PERMISSIONS[match.route], match.route, targetKind(match.params));
       }
       const fault = faults.take({ method, path, route: entry.route, graphqlNames });
-      if (fault && !fault.afterEffect) {
+      if (fault?.delayMs) {
         entry.injected = true;
-        return reply(fault.status, faultBody(fault), fault.headers);
+        await new Promise((r) => setTimeout(r, fault.delayMs));
+      }
+      // A rule with a status answers it; one with only a delay or a field error lets the request run.
+      const answer =
+        fault?.status !== undefined && !fault.fieldError ? { ...fault, status: fault.status } : undefined;
+      if (answer && !answer.afterEffect) {
+        entry.injected = true;
+        return reply(answer.status, faultBody(answer), answer.headers);
       }
       let result: Reply;
       if (isGraphql) {
-        result = await graphql.execute(parsed, actor, app);
+        const failField =
+          fault?.fieldError && typeof fault.graphql === "string"
+            ? { field: fault.graphql, ...fault.fieldError }
+            : undefined;
+        if (failField) entry.injected = true;
+        result = await graphql.execute(parsed, actor, app, failField);
       } else if (match) {
         const ctx: Ctx = {
           state,
@@ -287,9 +299,9 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           status: "404",
         });
       }
-      if (fault) {
+      if (answer) {
         entry.injected = true;
-        return reply(fault.status, faultBody(fault), fault.headers);
+        return reply(answer.status, faultBody(answer), answer.headers);
       }
       reply(result.status ?? 200, result.body, result.headers, result.raw?.contentType);
     } catch (e) {
