@@ -45,6 +45,22 @@ const envSchema = z
     HTTP_REQUEST_TIMEOUT_MS: milliseconds(30_000),
     /** An idle keep-alive connection is closed after this; above a load balancer's own idle timeout. */
     HTTP_KEEP_ALIVE_TIMEOUT_MS: milliseconds(65_000),
+    /** Jobs one replica runs at once (GitHub writes are paced across them all the same). */
+    FERRY_QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    /** Runs of a job that fails for a passing reason (GitHub or Redis trouble), the first included. */
+    FERRY_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+    /** First pause before a job's retry, doubled each time (Octokit already retried each request). */
+    FERRY_JOB_BACKOFF_MS: milliseconds(30_000),
+    /** A running job's lock on Redis; a replica killed mid-job hands it back after this. */
+    FERRY_QUEUE_LOCK_MS: milliseconds(30_000),
+    /** How often replicas look for jobs whose replica died (BullMQ stalled-job check). */
+    FERRY_QUEUE_STALLED_INTERVAL_MS: milliseconds(15_000),
+    /** SIGTERM: how long running jobs may finish before they are handed back. */
+    FERRY_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(20_000),
+    /** How often the sweep looks for unfinished Ferry checks (0: only at start-up). */
+    FERRY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+    /** A guard check in progress longer than this belongs to a job that died; its guard runs again. */
+    FERRY_SWEEP_STALE_MS: milliseconds(600_000),
   })
   .superRefine((env, ctx) => {
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
@@ -81,6 +97,16 @@ export interface Settings {
   maxRetryWaitMs: number;
   configMaxAgeMs: number;
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  queue: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    lockMs: number;
+    stalledIntervalMs: number;
+    drainMs: number;
+    sweepIntervalMs: number;
+    sweepStaleMs: number;
+  };
 }
 
 export class SettingsError extends Error {}
@@ -129,6 +155,16 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    queue: {
+      concurrency: e.FERRY_QUEUE_CONCURRENCY,
+      attempts: e.FERRY_JOB_ATTEMPTS,
+      backoffMs: e.FERRY_JOB_BACKOFF_MS,
+      lockMs: e.FERRY_QUEUE_LOCK_MS,
+      stalledIntervalMs: e.FERRY_QUEUE_STALLED_INTERVAL_MS,
+      drainMs: e.FERRY_SHUTDOWN_DRAIN_MS,
+      sweepIntervalMs: e.FERRY_SWEEP_INTERVAL_MS,
+      sweepStaleMs: e.FERRY_SWEEP_STALE_MS,
     },
   };
 }

@@ -21,7 +21,7 @@ describe("build events open and maintain promotion PRs", () => {
   const deliver = async (event: string, payload: object, id?: string) => {
     const body = { ...payload, installation: { id: stack.github.installationId } };
     const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, body, id ? { id } : {});
-    await stack.github.idle();
+    await stack.idle();
     return status;
   };
   const ferryPrs = (state = "open"): PullRecord[] =>
@@ -45,7 +45,7 @@ describe("build events open and maintain promotion PRs", () => {
   describe("triggers", () => {
     it("a successful build.yml run on main opens the staging PR, changing only the tag bytes", async () => {
       stack.github.resetRequests();
-      expect(await deliver("workflow_run", workflowRun(sha(0xabc1234)))).toBe(200);
+      expect(await deliver("workflow_run", workflowRun(sha(0xabc1234)))).toBe(202);
       const [pr, ...more] = ferryPrs();
       expect(more).toHaveLength(0);
       expect(pr?.title).toBe(`Promote api ${short(0xabc1234)} to staging`);
@@ -76,7 +76,7 @@ describe("build events open and maintain promotion PRs", () => {
       });
       const tagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v1.7.0" } });
       const untagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "next" } });
-      await stack.github.idle();
+      await stack.idle();
       const developer = await stack.developer();
       await developer.rest.git.createRef({
         owner: "acme",
@@ -95,7 +95,7 @@ describe("build events open and maintain promotion PRs", () => {
       ["another branch", { branch: "feature" }],
       ["another workflow", { path: ".github/workflows/lint.yml" }],
     ])("ignores %s", async (_name, opts) => {
-      expect(await deliver("workflow_run", workflowRun(sha(1), opts))).toBe(200);
+      expect(await deliver("workflow_run", workflowRun(sha(1), opts))).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
     });
 
@@ -133,7 +133,7 @@ describe("build events open and maintain promotion PRs", () => {
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ghcr.io/acme/web\n    newTag: 0.9.0\n",
         },
       });
-      await stack.github.idle();
+      await stack.idle();
       const run = workflowRun(sha(0x77), {});
       run.repository = { ...(run.repository as object), full_name: "acme/web", name: "web" };
       await deliver("workflow_run", run);
@@ -245,7 +245,7 @@ describe("build events open and maintain promotion PRs", () => {
         repo: "deploy",
         pull_number: ferryPrs()[0]?.number ?? 0,
       });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.6.0"));
       const [pr] = ferryPrs();
       expect(pr?.title).toBe("Promote api 1.6.0 to staging");
@@ -260,7 +260,7 @@ describe("build events open and maintain promotion PRs", () => {
         '    paths: [overlays/staging/**]\n    tags: { semver: ">=1.0.0", prerelease: false }\n',
       );
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": config } });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       await deliver("repository_dispatch", dispatch("1.6.0-rc.1"));
       const [pr] = ferryPrs();
@@ -278,7 +278,7 @@ describe("build events open and maintain promotion PRs", () => {
     it("enables GitHub auto-merge on environments that ask for it", async () => {
       stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: true, requiredChecks: ["build"] });
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       expect(ferryPrs()[0]?.auto_merge).toMatchObject({ merge_method: "squash" });
       expect(ferryPrs()[0]?.body).toContain("Auto-merge is on");
@@ -287,7 +287,7 @@ describe("build events open and maintain promotion PRs", () => {
     it("merges the PR itself once every check passed where auto-merge is not allowed", async () => {
       stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: false, requiredChecks: ["build"] });
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       const [pr] = ferryPrs();
       expect(pr?.auto_merge).toBeNull();
@@ -324,7 +324,7 @@ describe("build events open and maintain promotion PRs", () => {
   describe("faults", () => {
     it("adopts a PR whose creation answered 502 after it landed, instead of duplicating it", async () => {
       stack.github.failNext({ graphql: "FerryOpenPromotion", status: 502, afterEffect: true, times: 1 });
-      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(202);
       expect(ferryPrs()).toHaveLength(1);
       expect([...(ferryPrs()[0]?.labels ?? [])]).toContain("ferry");
     });
@@ -340,7 +340,7 @@ describe("build events open and maintain promotion PRs", () => {
             "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
         },
       });
-      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(202);
       expect(ferryPrs()).toHaveLength(1);
       expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
     });
@@ -379,7 +379,7 @@ describe("ferry.yml caching", () => {
           ...payload,
           installation: { id: stack.github.installationId },
         });
-        await stack.github.idle();
+        await stack.idle();
       };
       const configReads = () =>
         stack.github.requests.filter((r) => r.path === "/repos/acme/deploy/contents/.github%2Fferry.yml")
@@ -398,7 +398,7 @@ describe("ferry.yml caching", () => {
           ),
         },
       });
-      await stack.github.idle();
+      await stack.idle();
       await deliver(ferryBuild("1.7.0"));
       const pr = stack.github
         .pulls("acme/deploy")

@@ -64,7 +64,7 @@ describe("reconcile checks from the real agent", () => {
       () => ferryPrs(world, "production").length === 1 && ferryPrs(world, "production"),
       "production PR",
     );
-    await world.stack.github.idle();
+    await world.stack.idle();
     expect(prod?.title).toBe("Promote api 1.5.0 to production");
     // the healthy check says what the chain did
     expect(world.check(sha)?.output.summary).toContain(
@@ -119,7 +119,7 @@ describe("reconcile checks from the real agent", () => {
     world.kube.patchStatus(ks, "flux-system", "apps", flux.ready(sha));
     const ready = await waitStatus(world, sha, "completed:success");
     expect(ready.output.summary).toContain("| Kustomization flux-system/apps | healthy | Synced | Healthy |");
-    await world.stack.github.idle();
+    await world.stack.idle();
     expect(ferryPrs(world, "production")).toHaveLength(0);
     const note = await until(
       () => world.check(sha)?.output.summary?.split("### Promotion")[1],
@@ -190,7 +190,7 @@ describe("reconcile checks from the real agent", () => {
     expect((await world.post(drift)).status).toBe(503);
     world.stack.github.clearFaults();
     const retry = await world.post({ ...drift, observedAt: new Date().toISOString() });
-    expect(retry.status).toBe(200);
+    expect(retry.status).toBe(202);
     expect(
       world.stack.github.issues("acme/deploy").filter((i) => i.title === "Drift in staging"),
     ).toHaveLength(1);
@@ -230,9 +230,9 @@ describe("reconcile checks from the real agent", () => {
           report({ revision: sha, phase: "syncing", sync: "OutOfSync", health: "Progressing" }),
         )
       ).status,
-    ).toBe(200);
+    ).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:failure");
-    expect((await world.post(report({ revision: sha }))).status).toBe(200);
+    expect((await world.post(report({ revision: sha }))).status).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:success");
   });
 
@@ -243,7 +243,7 @@ describe("reconcile checks from the real agent", () => {
     await waitStatus(world, sha, "queued");
     await world.stack.restart(); // the in-memory timer is gone
     const syncing = report({ revision: sha, phase: "syncing", sync: "OutOfSync", health: "Progressing" });
-    expect((await world.post(syncing)).status).toBe(200);
+    expect((await world.post(syncing)).status).toBe(202);
     expect(statusOf(world, sha)).toBe("in_progress");
     await waitStatus(world, sha, "completed:failure");
     // counted from the merge (the memo's startedAt), not from the restart
@@ -257,7 +257,7 @@ describe("reconcile checks from the real agent", () => {
     const answer = await world.post(
       report({ revision: foreign, phase: "failed", sync: "OutOfSync", message: "boom" }),
     );
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(202);
     const check = await waitStatus(world, sha, "completed:failure");
     expect(check.output.title).toBe("Sync failed at fffffff");
   });
@@ -266,7 +266,7 @@ describe("reconcile checks from the real agent", () => {
     world = await startWorld(ferryYml({ soak: "400ms" }));
     const sha = await world.mergeStaging();
     const started = Date.now();
-    expect((await world.post(report({ revision: sha }))).status).toBe(200);
+    expect((await world.post(report({ revision: sha }))).status).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:success");
     expect(ferryPrs(world, "production")).toHaveLength(0);
     await until(() => ferryPrs(world, "production").length === 1, "production PR after the soak");
@@ -274,9 +274,9 @@ describe("reconcile checks from the real agent", () => {
     // a repeated healthy report (e.g. after an agent restart) opens nothing new
     expect(
       (await world.post(report({ revision: sha, sequence: Date.now() + 5, health: "Healthy" }))).status,
-    ).toBe(200);
+    ).toBe(202);
     await new Promise((r) => setTimeout(r, 500));
-    await world.stack.github.idle();
+    await world.stack.idle();
     expect(
       world.stack.github.pulls("acme/deploy").filter((p) => p.head.ref === "ferry/production/api"),
     ).toHaveLength(1);
@@ -319,7 +319,7 @@ describe("report authentication and ordering", () => {
     const { signedHeaders } = await import("../../src/reports/signature.js");
     const headers = signedHeaders("staging-1-secret-0123456789", body, Date.now());
     const send = () => fetch(`${world.stack.ferry.url}/ferry/v1/reports`, { method: "POST", headers, body });
-    expect((await send()).status).toBe(200);
+    expect((await send()).status).toBe(202);
     const replayed = await send();
     expect(replayed.status).toBe(409);
     expect(String(warn.mock.calls.at(-1)?.[1])).toBe(
@@ -332,13 +332,13 @@ describe("report authentication and ordering", () => {
     const older = world.stack.github.resolve("acme/deploy", "main") as string;
     const sha = await world.mergeStaging();
     const seq = Date.now();
-    expect((await world.post(report({ revision: sha, sequence: seq + 7 }))).status).toBe(200);
+    expect((await world.post(report({ revision: sha, sequence: seq + 7 }))).status).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:success");
     // warm: a changed report costs one request (the check update)
-    await world.stack.github.idle(); // the production PR the chain opened has its own checks
+    await world.stack.idle(); // the production PR the chain opened has its own checks
     world.stack.github.resetRequests();
     const degraded = { revision: sha, sequence: seq + 8, phase: "degraded", health: "Degraded" } as const;
-    expect((await world.post(report(degraded))).status).toBe(200);
+    expect((await world.post(report(degraded))).status).toBe(202);
     // (other handlers may still be reading; only the report's own requests are counted)
     const own = world.stack.github.requests.filter(
       (r) =>
@@ -347,7 +347,7 @@ describe("report authentication and ordering", () => {
         r.route === "GET /repos/{owner}/{repo}/commits/{ref}",
     );
     expect(own.map((r) => r.route)).toEqual(["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]);
-    expect((await world.post(report({ revision: sha, sequence: seq + 10 }))).status).toBe(200);
+    expect((await world.post(report({ revision: sha, sequence: seq + 10 }))).status).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:success");
     const late = await world.post(
       report({
@@ -358,7 +358,7 @@ describe("report authentication and ordering", () => {
         health: "Progressing",
       }),
     );
-    expect(late.status).toBe(200);
+    expect(late.status).toBe(202);
     expect(await late.json()).toMatchObject({
       outcome: "older than the recorded state of Application argocd/api",
     });
@@ -378,10 +378,10 @@ describe("report authentication and ordering", () => {
     world = await startWorld();
     const sha = await world.mergeStaging();
     const seq = Date.now();
-    expect((await world.post(report({ revision: sha, sequence: seq }))).status).toBe(200);
+    expect((await world.post(report({ revision: sha, sequence: seq }))).status).toBe(202);
     const drifted = [{ group: "apps", kind: "Deployment", namespace: "api", name: "api" }];
     const drift = report({ revision: sha, sequence: seq + 1, sync: "OutOfSync", phase: "drifted", drifted });
-    expect((await world.post(drift)).status).toBe(200);
+    expect((await world.post(drift)).status).toBe(202);
     expect(world.stack.github.issues("acme/deploy").filter((i) => i.state === "open")).toHaveLength(1);
 
     await world.stack.restart();
@@ -393,7 +393,7 @@ describe("report authentication and ordering", () => {
     );
     expect(writes).toEqual([]);
 
-    expect((await world.post(report({ revision: sha, sequence: seq + 2 }))).status).toBe(200);
+    expect((await world.post(report({ revision: sha, sequence: seq + 2 }))).status).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:success");
     expect(world.stack.github.issues("acme/deploy").filter((i) => i.state === "open")).toHaveLength(0);
   });

@@ -19,6 +19,12 @@ export interface Stack {
   developer(): Promise<Octokit>;
   /** An Octokit acting as a named user (for comments whose author matters, e.g. ChatOps). */
   user(login: string): Octokit;
+  /**
+   * Resolves once GitHub has delivered every webhook and Ferry has run every job they became
+   * (and the webhooks those jobs caused): the app has finished reacting. Delayed jobs (soak,
+   * reconcile timeouts) not yet due do not count.
+   */
+  idle(): Promise<void>;
   /** Stops the app and starts a fresh instance on the same GitHub (nothing kept in memory). */
   restart(): Promise<void>;
   /** Another replica of the app, with the same settings, against the same GitHub. */
@@ -50,18 +56,30 @@ export async function startStack(
     ...options.env,
   });
   let ferry = await startFerry(settings);
+  // The start-up sweep runs first, so it never mixes into a test's request counts.
+  await ferry.idle();
   const webhookUrl = `${ferry.url}${webhookPath}`;
   if (options.webhooks !== false) github.setWebhook({ url: webhookUrl, secret: webhookSecret });
+  const idle = async () => {
+    // Jobs cause webhooks and webhooks cause jobs: wait until a round finds both quiet.
+    for (let seen = -1; seen !== github.deliveries.length; ) {
+      seen = github.deliveries.length;
+      await github.idle();
+      await ferry.idle();
+    }
+  };
   return {
     github,
     get ferry() {
       return ferry;
     },
     webhookUrl,
+    idle,
     async restart() {
-      await github.idle();
+      await idle();
       await ferry.close();
       ferry = await startFerry({ ...settings, port: ferry.port });
+      await ferry.idle();
     },
     async developer() {
       const app = new Octokit({
@@ -81,7 +99,7 @@ export async function startStack(
       return startFerry({ ...settings, port: 0 });
     },
     async close() {
-      await github.idle();
+      await idle();
       await ferry.close();
       await github.close();
     },
