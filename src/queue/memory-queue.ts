@@ -23,6 +23,8 @@ interface Entry<D> {
   /** When it became (or becomes) due, ms. */
   dueAt: number;
   timer?: NodeJS.Timeout;
+  /** Waiting out the back-off before a retry. */
+  retry?: boolean;
 }
 
 /** How long, and how many, delivery ids are remembered for deduplication. */
@@ -55,6 +57,8 @@ export class MemoryQueue<D> implements WorkQueue<D> {
   readonly #intervals: NodeJS.Timeout[] = [];
   #closing = false;
   #seq = 0;
+  /** Jobs waiting out a retry's back-off: not idle yet. */
+  #retrying = 0;
 
   constructor(private readonly options: { concurrency: number; retry: RetryPolicy; now?: () => number }) {}
 
@@ -133,6 +137,8 @@ export class MemoryQueue<D> implements WorkQueue<D> {
     if (holder === undefined || holder.state === "active") return;
     this.#holders.delete(supersede);
     if (holder.timer) clearTimeout(holder.timer);
+    if (holder.retry) this.#retrying--;
+    holder.retry = false;
     this.#delayed.delete(holder);
     const at = this.#waiting.indexOf(holder);
     if (at >= 0) this.#waiting.splice(at, 1);
@@ -165,6 +171,8 @@ export class MemoryQueue<D> implements WorkQueue<D> {
   }
 
   async #run(entry: Entry<D>, processor: Processor<D>): Promise<void> {
+    if (entry.retry) this.#retrying--;
+    entry.retry = false;
     entry.state = "active";
     this.#active.add(entry);
     if (entry.options.key !== undefined) this.#busyKeys.add(entry.options.key);
@@ -202,6 +210,8 @@ export class MemoryQueue<D> implements WorkQueue<D> {
     if (retry) {
       // Still the holder; a job added meanwhile only brings newer data.
       if (next) entry.data = next.data;
+      this.#retrying++;
+      entry.retry = true;
       this.#enqueue(entry);
     } else if (key !== undefined) {
       this.#holders.delete(key);
@@ -213,14 +223,17 @@ export class MemoryQueue<D> implements WorkQueue<D> {
     this.#pump();
   }
 
-  #settle(): void {
-    if (this.#waiting.length === 0 && this.#active.size === 0)
-      for (const resolve of this.#idle.splice(0)) resolve();
+  #isIdle(): boolean {
+    return this.#waiting.length === 0 && this.#active.size === 0 && this.#retrying === 0;
   }
 
-  /** Resolves once nothing waits or runs (delayed jobs not yet due do not count). */
+  #settle(): void {
+    if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Resolves once nothing waits, runs or waits to retry (timers not yet due do not count). */
   idle(): Promise<void> {
-    if (this.#waiting.length === 0 && this.#active.size === 0) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 

@@ -307,10 +307,10 @@ describe("verdicts a reviewer can trust", () => {
 
       // A repeated healthy report from either side opens nothing more.
       expect(await post({ ...healthy("staging-eu-1", "staging-eu", main), sequence: Date.now() + 1 })).toBe(
-        200,
+        202,
       );
       expect(await post({ ...healthy("staging-us-1", "staging-us", main), sequence: Date.now() + 2 })).toBe(
-        200,
+        202,
       );
       expect(
         stack.github.pulls("acme/deploy").filter((p) => p.head.ref === "ferry/production/api"),

@@ -51,6 +51,8 @@ export async function startStack(
     GHE_PROTOCOL: "http",
     GITHUB_WRITE_INTERVAL_MS: "0",
     GITHUB_RETRY_BASE_MS: "5",
+    // A job that failed for a passing reason runs again soon, not after the production 30 s.
+    FERRY_JOB_BACKOFF_MS: "10",
     // Tests recreate repos without a push webhook, so ferry.yml is read afresh each time.
     FERRY_CONFIG_MAX_AGE_MS: "0",
     ...options.env,
