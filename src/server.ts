@@ -87,6 +87,8 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
         });
   const locks: KeyedLock = redis
     ? new RedisKeyedLock(redis.client, {
+        // A replica killed while holding a key blocks it as long as it would block its job.
+        ttlMs: settings.queue.lockMs,
         onLost: (key) => log().error({ key }, `the lock on ${key} expired while its work ran`),
       })
     : new MemoryKeyedLock();

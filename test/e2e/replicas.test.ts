@@ -78,6 +78,17 @@ describe.skipIf(!redisServer)("two replicas on one Redis", () => {
       id ? { id } : {},
     );
 
+  /** A developer's request to GitHub; its status. */
+  const asAlice = async (method: string, path: string, body?: object) => {
+    const res = await fetch(`${github.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `token ${github.userToken("alice")}`, "content-type": "application/json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
   beforeAll(async () => {
     redis = await RedisServer.start();
     github = await startGitHubServer({ appId: 1234, privateKey: keys.privateKey, account: "acme" });
@@ -161,13 +172,12 @@ describe.skipIf(!redisServer)("two replicas on one Redis", () => {
       },
     });
     const marks = replicas.map((r) => r.output().length);
-    const developer = github.userToken("alice");
-    const opened = await fetch(`${github.apiUrl}/repos/acme/deploy/pulls`, {
-      method: "POST",
-      headers: { authorization: `token ${developer}`, "content-type": "application/json" },
-      body: JSON.stringify({ title: "Add a config map", head: branch, base: "main" }),
+    const opened = await asAlice("POST", "/repos/acme/deploy/pulls", {
+      title: "Add a config map",
+      head: branch,
+      base: "main",
     });
-    expect(opened.status).toBe(201);
+    expect(opened).toBe(201);
     await pollUntil(
       () =>
         github.requests.some((r) => r.injected && r.route === "GET /repos/{owner}/{repo}/compare/{basehead}"),
@@ -195,6 +205,46 @@ describe.skipIf(!redisServer)("two replicas on one Redis", () => {
       ["Ferry / validate", "success"],
     ]);
     await start(); // back to two
+  });
+
+  it("a replica killed mid-promotion, after GitHub made the PR: one PR, one commit, finished by the other", async () => {
+    // The PR lands, then GitHub's answer is a 30 s rate-limit wait: the job is mid-flight.
+    github.failNext({
+      graphql: "FerryOpenPromotion",
+      status: 403,
+      afterEffect: true,
+      headers: { "retry-after": "30" },
+      body: {
+        message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+      },
+    });
+    // A developer closes the earlier Ferry PR and deletes its branch: the next build starts afresh.
+    for (const pr of github.pulls("acme/deploy").filter((p) => p.state === "open"))
+      await asAlice("PATCH", `/repos/acme/deploy/pulls/${pr.number}`, { state: "closed" });
+    await asAlice("DELETE", "/repos/acme/deploy/git/refs/heads/ferry/staging/api");
+    await settled();
+    const main = github.resolve("acme/deploy", "main") as string;
+    const alive = replicas.filter((r) => r.exit() === undefined);
+    const marks = alive.map((r) => r.output().length);
+    expect(await deliver(alive[0] as FerryProcess, "repository_dispatch", ferryBuild("1.6.0"))).toBe(202);
+    await pollUntil(
+      () => github.requests.some((r) => r.injected && r.graphqlOperation === "FerryOpenPromotion"),
+      "the promotion to open its PR",
+      15_000,
+    );
+    const running = alive.find((r, i) => r.output().slice(marks[i]).includes("job build started"));
+    expect(running).toBeDefined();
+    await kill(running as FerryProcess);
+    const open = () =>
+      github.pulls("acme/deploy").filter((p) => p.state === "open" && p.head.ref === "ferry/staging/api");
+    await pollUntil(() => open()[0]?.labels.includes("ferry"), "the other replica to finish the PR", 20_000);
+    await settled();
+    expect(open()).toHaveLength(1);
+    expect(open()[0]?.title).toBe("Promote api 1.6.0 to staging");
+    expect([...(open()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
+    const head = github.state.repos.get("acme/deploy")?.objects.commit(open()[0]?.head.sha ?? "");
+    expect(head?.parents).toEqual([main]);
+    await start();
   });
 
   it("a reconcile timeout fires once across replicas, after the replica that armed it was killed", async () => {
