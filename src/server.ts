@@ -14,7 +14,7 @@ import { giveUp } from "./jobs/give-up.js";
 import { QueueTimers } from "./jobs/queue-timers.js";
 import { jobRunner } from "./jobs/run-job.js";
 import { type KeyedLock, MemoryKeyedLock } from "./keyed-lock.js";
-import { answer503DuringOutage } from "./outage.js";
+import { answer503DuringOutage, Unavailable } from "./outage.js";
 import { BullQueue } from "./queue/bull-queue.js";
 import { MemoryQueue } from "./queue/memory-queue.js";
 import type { WorkQueue } from "./queue/work-queue.js";

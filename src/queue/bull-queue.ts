@@ -192,18 +192,23 @@ export class BullQueue<D> implements WorkQueue<D> {
     const worker = this.#worker;
     if (worker !== undefined) {
       let timer: NodeJS.Timeout | undefined;
-      const drained = worker.close().then(() => true);
+      const drained = worker.close().then(
+        () => true,
+        () => true,
+      );
       const inTime = await Promise.race([
         drained,
-        new Promise<false>((r) => (timer = setTimeout(() => r(false), drainMs))),
+        new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), drainMs);
+        }),
       ]);
       clearTimeout(timer);
       if (!inTime) {
-        // Hand unfinished jobs back at once rather than after their lock expires.
+        // Hand unfinished jobs back at once rather than after their lock lapses. (BullMQ's own
+        // close keeps waiting for their handlers; the process exits without them.)
         for (const { job, token } of this.#running.values()) {
           if (token !== undefined) await job.moveToWait(token).catch(() => {});
         }
-        await worker.close(true).catch(() => {});
       }
     }
     await this.#queue.close().catch(() => {});

@@ -22,7 +22,8 @@ import { ferryBuild } from "./fixtures.js";
 const keys = generateAppKeyPair();
 const webhookSecret = "test-webhook-secret";
 
-describe.skipIf(!redisServer)("two replicas on one Redis", () => {
+// Replicas start as child processes and recover killed jobs: allow for a loaded machine.
+describe.skipIf(!redisServer)("two replicas on one Redis", { timeout: 60_000 }, () => {
   let redis: RedisServer;
   let github: GitHubServer;
   let probe: BullQueue<FerryJob>;
@@ -244,6 +245,50 @@ describe.skipIf(!redisServer)("two replicas on one Redis", () => {
     expect([...(open()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
     const head = github.state.repos.get("acme/deploy")?.objects.commit(open()[0]?.head.sha ?? "");
     expect(head?.parents).toEqual([main]);
+    await start();
+  });
+
+  it("SIGTERM with a job that outlasts the drain: the job goes back to the queue and the other replica finishes it", async () => {
+    const draining = await startFerryProcess({ ...env(), FERRY_SHUTDOWN_DRAIN_MS: "300" });
+    replicas.push(draining);
+    // Only the draining replica runs jobs while the PR opens: the others are stopped for now.
+    const others = replicas.filter((r) => r !== draining && r.exit() === undefined);
+    for (const r of others) await r.stop();
+    github.resetRequests();
+    const branch = "feature/drain";
+    const head = github.push("acme/deploy", {
+      branch,
+      files: { "overlays/staging/drain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: drain\n" },
+    });
+    github.failNext({
+      path: "GET /repos/{owner}/{repo}/compare/{basehead}",
+      status: 403,
+      headers: { "retry-after": "30" },
+      body: {
+        message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+      },
+    });
+    github.setWebhook({ url: `${draining.url}/api/github/webhooks`, secret: webhookSecret });
+    expect(
+      await asAlice("POST", "/repos/acme/deploy/pulls", { title: "Drain", head: branch, base: "main" }),
+    ).toBe(201);
+    await pollUntil(
+      () =>
+        github.requests.some((r) => r.injected && r.route === "GET /repos/{owner}/{repo}/compare/{basehead}"),
+      "the guard to be mid-flight",
+      15_000,
+    );
+    await draining.stop(); // SIGTERM: 300 ms to finish, then the job is handed back
+    expect(draining.exit()?.code).toBe(0);
+    const survivor = await start();
+    github.setWebhook({ url: `${survivor.url}/api/github/webhooks`, secret: webhookSecret });
+    const runs = () => github.checkRuns("acme/deploy", head).filter((c) => c.name.startsWith("Ferry / "));
+    await pollUntil(
+      () => runs().length === 2 && runs().every((c) => c.status === "completed"),
+      "the survivor to finish the guard",
+      20_000,
+    );
+    expect(runs().map((c) => c.conclusion)).toEqual(["success", "success"]);
     await start();
   });
 
