@@ -273,14 +273,19 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
     return true;
   }
   const event = { id, name, payload: payload as Record<string, unknown> };
+  let refused = "";
   const outcome = await d.queue
     .add(job.type, { kind: "event", event }, { ...job.options, uniqueId: `delivery:${id}` })
     .catch((error: unknown) => {
       d.probot.log.error({ err: error, delivery: id }, "webhook: could not queue it; answering 503");
+      // Redis failing before the link noticed still says Redis (BullQueue wraps it).
+      refused =
+        error instanceof Unavailable
+          ? error.message
+          : `${d.unavailable() ?? "the queue is unavailable"}; retry later`;
       return undefined;
     });
-  if (outcome === undefined)
-    respond(res, 503, { message: `${d.unavailable() ?? "the queue is unavailable"}; retry later` });
+  if (outcome === undefined) respond(res, 503, { message: refused });
   else if (outcome === "duplicate") respond(res, 200, { duplicate: `delivery ${id} was already received` });
   else respond(res, 202, { queued: job.type });
   return true;
