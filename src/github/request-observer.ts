@@ -1,0 +1,88 @@
+import type { ProbotOctokit } from "probot";
+
+/** What Ferry learns from one HTTP request to GitHub; labels are bounded (routes are templates). */
+export interface GitHubRequest {
+  /** `GET /repos/{owner}/{repo}/pulls`, `POST /graphql FerryPair`; never a repo name or number. */
+  route: string;
+  /** HTTP status, or 0 when no answer came (network error, timeout). */
+  status: number;
+  /** The installation's budget as the answer's `x-ratelimit-*` headers state it. */
+  rateLimit?: { resource: string; remaining: number; resetAt: number };
+  /** The installation id the request spent, or "app" for the app's own (JWT) requests. */
+  budget: string;
+}
+
+export type GitHubRequestObserver = (request: GitHubRequest) => void;
+
+interface HookOptions {
+  method?: string;
+  url?: string;
+  query?: unknown;
+  request?: { fetch?: typeof fetch } & Record<string, unknown>;
+}
+
+/** The core client a plugin receives (Probot's plugins are added on top of it). */
+type Client = Parameters<Parameters<typeof ProbotOctokit.plugin>[0]>[0];
+
+/**
+ * An Octokit plugin that reports every HTTP request to GitHub. It wraps the client's outermost
+ * request hook, where the route is still a template, and hands the request a `fetch` that
+ * observes each attempt underneath, so retries made by the retry and throttling plugins count
+ * as the separate requests GitHub counts.
+ */
+export function observeRequests(observe: GitHubRequestObserver) {
+  return (octokit: Client, octokitOptions: { auth?: { installationId?: number | string } }) => {
+    const installation = octokitOptions.auth?.installationId;
+    const budget = installation === undefined ? "app" : String(installation);
+    octokit.hook.wrap("request", (request, options) => {
+      const route = routeOf(options as HookOptions);
+      const inner: typeof fetch = options.request?.fetch ?? globalThis.fetch;
+      const observed: typeof fetch = async (input, init) => {
+        let response: Response;
+        try {
+          response = await inner(input, init);
+        } catch (error) {
+          observe({ route, status: 0, budget });
+          throw error;
+        }
+        const rateLimit = rateLimitOf(response.headers);
+        observe({ route, status: response.status, budget, ...(rateLimit ? { rateLimit } : {}) });
+        return response;
+      };
+      return request({ ...options, request: { ...options.request, fetch: observed } });
+    });
+    return {};
+  };
+}
+
+/** The request's route template; a page that pagination follows by URL keeps only its method. */
+export function routeOf(options: HookOptions): string {
+  const method = (options.method ?? "GET").toUpperCase();
+  const url = (options.url ?? "").split("?")[0] as string;
+  if (/(?:^|\/)graphql$/.test(url)) {
+    const name =
+      typeof options.query === "string"
+        ? /^\s*(?:query|mutation)\s+([A-Za-z_]\w*)/.exec(options.query.replace(/#[^\n]*/g, ""))?.[1]
+        : undefined;
+    return name ? `POST /graphql ${name}` : "POST /graphql";
+  }
+  // Octokit's endpoint methods pass templates (`/repos/{owner}/{repo}`); an absolute URL (the next
+  // page of a list) names a repository, so it is not used as a label.
+  if (!url.startsWith("/")) return `${method} (next page)`;
+  // A path written out rather than templated still must not name a repository or a number.
+  const path = url
+    .replace(/^\/repos\/(?!\{)[^/]+\/[^/]+/, "/repos/{owner}/{repo}")
+    .replace(/\/\d+(?=\/|$)/g, "/{n}");
+  return `${method} ${path}`;
+}
+
+function rateLimitOf(headers: Headers): GitHubRequest["rateLimit"] {
+  const remaining = Number(headers.get("x-ratelimit-remaining") ?? Number.NaN);
+  if (!Number.isFinite(remaining)) return undefined;
+  const reset = Number(headers.get("x-ratelimit-reset") ?? 0);
+  return {
+    resource: headers.get("x-ratelimit-resource") ?? "core",
+    remaining,
+    resetAt: reset * 1000,
+  };
+}
