@@ -7,6 +7,7 @@ import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, receiveReport, reportsPath } from "./handlers/reports.js";
 import { readBody, refuseBody, respond } from "./http-body.js";
+import { FerryMetrics } from "./metrics.js";
 import { answer503DuringOutage } from "./outage.js";
 import { RedisLink, RedisReplayCache } from "./redis.js";
 import { sharedThrottle } from "./redis-throttle.js";
@@ -22,6 +23,7 @@ export interface RunningFerry {
   url: string;
   port: number;
   probot: Probot;
+  metrics: FerryMetrics;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
         });
   const throttle = redis && sharedThrottle(redis);
   const unavailable = () => redis?.unavailable;
+  const metrics = new FerryMetrics();
   probot = new Probot({
     appId: settings.appId,
     privateKey: settings.privateKey,
@@ -54,6 +57,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
         writeIntervalMs: settings.writeIntervalMs,
         retryBaseMs: settings.retryBaseMs,
         maxRetryWaitMs: settings.maxRetryWaitMs,
+        observe: metrics.githubRequest,
       }),
       throttle?.options,
     ),
@@ -66,13 +70,14 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     probot,
     webhooksPath: webhookPath,
   });
-  const reports: ReportsDeps = {
+  const reports: ReportsDeps & { metrics: FerryMetrics } = {
     app: deps,
     installations: new Installations(probot),
     secrets: settings.clusterSecrets,
     defaultConfigRepo: settings.defaultConfigRepo,
     log: probot.log,
     unavailable,
+    metrics,
   };
   let listening = false;
   const readiness = () => (listening ? unavailable() : "starting");
@@ -80,8 +85,9 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   const routes: Route[] = [
     (req, res) => probe(req, res, "/healthz", () => undefined),
     (req, res) => probe(req, res, "/readyz", readiness),
+    (req, res) => metrics.route(req, res),
     (req, res) => reportRoute(req, res, reports),
-    (req, res) => webhookRoute(req, res, webhooks),
+    metrics.observeWebhooks((req, res) => webhookRoute(req, res, webhooks)),
   ];
   const server = createServer(
     {
@@ -113,7 +119,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     redis?.close();
     await throttle?.close();
   };
-  return { url: `http://127.0.0.1:${port}`, port, probot, close };
+  return { url: `http://127.0.0.1:${port}`, port, probot, metrics, close };
 }
 
 async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -168,18 +174,25 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
 }
 
 /** `POST /ferry/v1/reports` from cluster agents (docs/agent.md). */
-async function reportRoute(req: IncomingMessage, res: ServerResponse, deps: ReportsDeps): Promise<boolean> {
+async function reportRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: ReportsDeps & { metrics: FerryMetrics },
+): Promise<boolean> {
   if (pathOf(req) !== reportsPath) return false;
   if (req.method !== "POST") {
     respond(res, 405, { message: "Use POST" });
+    deps.metrics.report(405, "method");
     return true;
   }
   const read = await readBody(req, maxReportBytes);
   if (!read.ok) {
     if (read.reason === "too-large") refuseBody(req, res, "Report larger than 1 MiB");
+    deps.metrics.report(413, read.reason);
     return true;
   }
   const answer = await receiveReport({ headers: req.headers, body: read.body }, deps);
+  deps.metrics.report(answer.status, answer.code);
   respond(res, answer.status, answer.body);
   return true;
 }

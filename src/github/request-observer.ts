@@ -49,16 +49,23 @@ export function observeRequests(observe: GitHubRequestObserver) {
         observe({ route, status: response.status, budget, ...(rateLimit ? { rateLimit } : {}) });
         return response;
       };
-      return request({ ...options, request: { ...options.request, fetch: observed } });
+      // Hooks share one options object per call (before-after-hook binds it), so the fetch is set
+      // on it; `request` itself may be the client's shared defaults, so it is replaced, not changed.
+      options.request = { ...options.request, fetch: observed };
+      return request(options);
     });
     return {};
   };
 }
 
-/** The request's route template; a page that pagination follows by URL keeps only its method. */
+/** The request's route template, or its path with every value in it blanked out. */
 export function routeOf(options: HookOptions): string {
   const method = (options.method ?? "GET").toUpperCase();
-  const url = (options.url ?? "").split("?")[0] as string;
+  // Pagination passes the expanded URL, even for the first page: keep only the path.
+  const url = (options.url ?? "")
+    .split("?")[0]
+    ?.replace(/^[a-z]+:\/\/[^/]+/, "")
+    .replace(/^\/api\/v3(?=\/)/, "") as string;
   if (/(?:^|\/)graphql$/.test(url)) {
     const name =
       typeof options.query === "string"
@@ -66,13 +73,15 @@ export function routeOf(options: HookOptions): string {
         : undefined;
     return name ? `POST /graphql ${name}` : "POST /graphql";
   }
-  // Octokit's endpoint methods pass templates (`/repos/{owner}/{repo}`); an absolute URL (the next
-  // page of a list) names a repository, so it is not used as a label.
-  if (!url.startsWith("/")) return `${method} (next page)`;
-  // A path written out rather than templated still must not name a repository or a number.
+  // Octokit's endpoint methods pass templates (`/repos/{owner}/{repo}`). A path written out rather than templated must not name a repository, a number or a commit.
   const path = url
     .replace(/^\/repos\/(?!\{)[^/]+\/[^/]+/, "/repos/{owner}/{repo}")
-    .replace(/\/\d+(?=\/|$)/g, "/{n}");
+    .replace(/\/contents\/(?!\{).*$/, "/contents/{path}")
+    .split("/")
+    .map((segment) =>
+      /^\{.*\}$|^[a-z][a-z_-]*$|^$/.test(segment) ? segment : /^\d+$/.test(segment) ? "{n}" : "{value}",
+    )
+    .join("/");
   return `${method} ${path}`;
 }
 

@@ -34,7 +34,14 @@ describe("request routes for metrics name no repository", () => {
     ],
     [{ method: "POST", url: "/graphql", query: "query FerryPair { a }" }, "POST /graphql FerryPair"],
     [{ method: "POST", url: "/graphql", query: "{ a }" }, "POST /graphql"],
-    [{ method: "GET", url: "https://ghe.example/api/v3/repositories/42/pulls?page=2" }, "GET (next page)"],
+    [
+      { method: "GET", url: "https://ghe.example/api/v3/repositories/42/pulls?page=2" },
+      "GET /repositories/{n}/pulls",
+    ],
+    [
+      { method: "GET", url: "http://ghe/api/v3/repos/acme/deploy/commits/0123abc/check-runs?per_page=100" },
+      "GET /repos/{owner}/{repo}/commits/{value}/check-runs",
+    ],
     [
       { method: "GET", url: "/repos/acme/deploy/issues/17/events" },
       "GET /repos/{owner}/{repo}/issues/{n}/events",
