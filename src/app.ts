@@ -10,6 +10,7 @@ import { registerReconcile } from "./handlers/merged.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
+import { createOffLoop, type OffLoop } from "./workers/pool.js";
 
 /** What the handlers share; built once at start-up and passed in, never imported as singletons. */
 export interface AppDeps {
@@ -21,6 +22,10 @@ export interface AppDeps {
   reconcile: ReconcileMemory;
   /** Signatures of accepted reports (a Redis implementation fits for several replicas). */
   replay: ReplayCache;
+  /** Parsing and validation off the event loop (worker threads). */
+  offLoop: OffLoop;
+  /** How often a long check shows its progress. */
+  checkProgressMs: number;
 }
 
 export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
@@ -32,6 +37,8 @@ export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     clock,
     reconcile: new ReconcileMemory(() => clock().getTime()),
     replay: new MemoryReplayCache(),
+    offLoop: overrides.offLoop ?? createOffLoop({ threads: 0 }),
+    checkProgressMs: 5000,
     ...overrides,
   };
 }

@@ -12,6 +12,7 @@ import { answer503DuringOutage } from "./outage.js";
 import { RedisLink, RedisReplayCache } from "./redis.js";
 import { sharedThrottle } from "./redis-throttle.js";
 import type { Settings } from "./settings.js";
+import { createOffLoop } from "./workers/pool.js";
 
 export const webhookPath = "/api/github/webhooks";
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
@@ -64,6 +65,8 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   });
   const deps = createDeps({
     configs: new ConfigSource({ maxAgeMs: settings.configMaxAgeMs }),
+    offLoop: createOffLoop({ threads: settings.workerThreads }),
+    checkProgressMs: settings.checkProgressMs,
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
   });
   const middleware = await createNodeMiddleware(answer503DuringOutage(ferryApp(deps), unavailable), {
@@ -118,6 +121,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     // The link first, so closing its connection is not logged as an outage.
     redis?.close();
     await throttle?.close();
+    await deps.offLoop.close();
   };
   return { url: `http://127.0.0.1:${port}`, port, probot, metrics, close };
 }

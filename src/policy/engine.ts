@@ -35,6 +35,11 @@ export interface ValidateOptions {
    * overrides count (a PR that touches only a base still sees its overlays' newTag).
    */
   contextFiles?: readonly ManifestFile[];
+  /**
+   * Files of the same change set that are validated elsewhere (by another worker): they count as
+   * `files` do for kustomization.yaml overrides and Helm chart detection, but get no findings.
+   */
+  siblingFiles?: readonly ManifestFile[];
 }
 
 export interface SkippedFile {
@@ -72,7 +77,8 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const { config } = options;
   const maxBytes = options.maxFileBytes ?? defaultYamlLimits.maxBytes;
   const environmentOf = environmentResolver(config, options.environment);
-  const paths = new Set(options.files.map((f) => f.path));
+  const siblings = options.siblingFiles ?? [];
+  const paths = new Set([...options.files, ...siblings].map((f) => f.path));
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
   const objects: PendingObject[] = [];
@@ -123,6 +129,7 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   );
   const overrides = collectKustomizeOverrides([
     ...kustomizations,
+    ...siblingKustomizations(siblings, maxBytes, paths),
     ...contextKustomizations(options.contextFiles),
   ]);
   const rulesFor = ruleResolver(config);
@@ -146,6 +153,49 @@ function ruleResolver(config: FerryConfig): RulesFor {
     }
     return rules;
   };
+}
+
+/** What the kustomization.yaml files among `siblings` contribute, read exactly as `files` are. */
+function siblingKustomizations(
+  siblings: readonly ManifestFile[],
+  maxBytes: number,
+  paths: ReadonlySet<string>,
+): unknown[] {
+  const data: unknown[] = [];
+  for (const { path, text } of siblings) {
+    if (!isKustomizationPath(path) || skipReason(path, text, maxBytes, paths) !== undefined) continue;
+    const file = parseYamlFile(path, text);
+    for (const doc of file.documents) {
+      if (doc.errors.length > 0) continue;
+      let value: unknown;
+      try {
+        value = documentData(file, doc);
+      } catch {
+        continue; // its own validation reports it
+      }
+      if (isKustomizeConfig(value) && isRecord(value)) data.push(value);
+    }
+  }
+  return data;
+}
+
+/**
+ * One report from the reports of consecutive shares of the files (each validated with the
+ * others as `siblingFiles`): the same findings, in the same order, as one call would give.
+ */
+export function mergeReports(reports: readonly ValidationReport[]): ValidationReport {
+  // Findings of one file come from one share and keep their order: the sort is stable.
+  const findings = reports.flatMap((r) => r.findings).sort(byPosition);
+  return {
+    findings,
+    filesChecked: reports.reduce((n, r) => n + r.filesChecked, 0),
+    skipped: reports.flatMap((r) => r.skipped),
+  };
+}
+
+/** Throws UnknownEnvironmentError unless ferry.yml defines `name` (or no name is given). */
+export function checkEnvironment(config: FerryConfig, name: string | undefined): void {
+  environmentResolver(config, name);
 }
 
 /** The documents of the context files that are kustomizations; unparsable ones are ignored. */

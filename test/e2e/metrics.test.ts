@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { report, startWorld, type World } from "../reports/support.js";
-import { webhookSecret } from "../support/ferry.js";
 import { sendWebhook } from "../support/github/index.js";
 
 interface Sample {
