@@ -38,6 +38,8 @@ describe("GET /metrics", () => {
 
   beforeAll(async () => {
     world = await startWorld();
+    // GitHub fails Ferry's first read once; the retry plugin tries again.
+    world.stack.github.failNext({ graphql: "FerryPair", status: 502 });
     // A build (webhook) opens the staging PR, whose pull_request.opened runs the guard.
     const sha = await world.mergeStaging("1.5.0");
     expect(world.stack.github.checkRuns("acme/deploy", sha)).not.toHaveLength(0);
@@ -90,6 +92,14 @@ describe("GET /metrics", () => {
       value("ferry_github_requests_total", { route: "POST /graphql FerryOpenPromotion", status: "200" }),
     ).toBe(seen("POST /graphql", "FerryOpenPromotion"));
     expect(value("ferry_github_rate_limit_remaining", { resource: "core" })).toBe(4999);
+  });
+
+  it("counts each attempt: a retried request shows its failure and its success", () => {
+    expect(value("ferry_github_requests_total", { route: "POST /graphql FerryPair", status: "502" })).toBe(1);
+    expect(value("ferry_github_requests_total", { route: "POST /graphql FerryPair", status: "200" })).toBe(
+      world.stack.github.requests.filter((r) => r.graphqlOperation === "FerryPair" && r.status === 200)
+        .length,
+    );
   });
 
   it("counts reports accepted and rejected by reason", () => {
