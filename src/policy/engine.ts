@@ -36,10 +36,16 @@ export interface ValidateOptions {
    */
   contextFiles?: readonly ManifestFile[];
   /**
-   * Files of the same change set that are validated elsewhere (by another worker): they count as
-   * `files` do for kustomization.yaml overrides and Helm chart detection, but get no findings.
+   * What the rest of the change set, validated elsewhere (another worker's share), contributes:
+   * its paths (a Chart.yaml makes its `templates/` Helm templates) and its kustomization.yaml
+   * documents (their `images:` overrides), as `kustomizationDocuments` reads them.
    */
-  siblingFiles?: readonly ManifestFile[];
+  siblings?: Siblings;
+}
+
+export interface Siblings {
+  paths: readonly string[];
+  kustomizations: readonly unknown[];
 }
 
 export interface SkippedFile {
@@ -77,8 +83,7 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const { config } = options;
   const maxBytes = options.maxFileBytes ?? defaultYamlLimits.maxBytes;
   const environmentOf = environmentResolver(config, options.environment);
-  const siblings = options.siblingFiles ?? [];
-  const paths = new Set([...options.files, ...siblings].map((f) => f.path));
+  const paths = new Set([...options.files.map((f) => f.path), ...(options.siblings?.paths ?? [])]);
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
   const objects: PendingObject[] = [];
@@ -129,7 +134,7 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   );
   const overrides = collectKustomizeOverrides([
     ...kustomizations,
-    ...siblingKustomizations(siblings, maxBytes, paths),
+    ...(options.siblings?.kustomizations ?? []),
     ...contextKustomizations(options.contextFiles),
   ]);
   const rulesFor = ruleResolver(config);
@@ -155,15 +160,20 @@ function ruleResolver(config: FerryConfig): RulesFor {
   };
 }
 
-/** What the kustomization.yaml files among `siblings` contribute, read exactly as `files` are. */
-function siblingKustomizations(
-  siblings: readonly ManifestFile[],
-  maxBytes: number,
+/**
+ * The kustomization.yaml documents that `files` contribute to validateFiles' image rules, file by
+ * file, read exactly as validateFiles reads them (`paths`: every path of the change set).
+ */
+export function kustomizationDocuments(
+  files: readonly ManifestFile[],
   paths: ReadonlySet<string>,
-): unknown[] {
-  const data: unknown[] = [];
-  for (const { path, text } of siblings) {
+  maxBytes = defaultYamlLimits.maxBytes,
+): { path: string; documents: unknown[] }[] {
+  const found: { path: string; documents: unknown[] }[] = [];
+  for (const { path, text } of files) {
     if (!isKustomizationPath(path) || skipReason(path, text, maxBytes, paths) !== undefined) continue;
+    const data: unknown[] = [];
+    found.push({ path, documents: data });
     const file = parseYamlFile(path, text);
     for (const doc of file.documents) {
       if (doc.errors.length > 0) continue;
@@ -176,7 +186,7 @@ function siblingKustomizations(
       if (isKustomizeConfig(value) && isRecord(value)) data.push(value);
     }
   }
-  return data;
+  return found;
 }
 
 /**
@@ -199,7 +209,7 @@ export function checkEnvironment(config: FerryConfig, name: string | undefined):
 }
 
 /** The documents of the context files that are kustomizations; unparsable ones are ignored. */
-function contextKustomizations(files: readonly ManifestFile[] | undefined): unknown[] {
+export function contextKustomizations(files: readonly ManifestFile[] | undefined): unknown[] {
   const data: unknown[] = [];
   for (const { path, text } of files ?? []) {
     if (!isKustomizationPath(path) || text.includes("\u0000")) continue;

@@ -53,23 +53,36 @@ export function createOffLoop(options: { threads: number; filesPerTask?: number 
   return {
     async validate(validateOptions, progress) {
       checkEnvironment(validateOptions.config, validateOptions.environment);
-      const shares = share(validateOptions.files, options.threads, options.filesPerTask);
-      // Only kustomization.yaml and Chart.yaml files of the others matter to a share.
-      const telling = validateOptions.files.filter((f) => isKustomizationPath(f.path) || isChart(f.path));
-      const contextFiles = validateOptions.contextFiles?.filter((f) => isKustomizationPath(f.path));
-      const total = validateOptions.files.length;
+      const { files, contextFiles = [], maxFileBytes } = validateOptions;
+      // What every share needs from the others, read once: Chart.yaml paths and kustomizations.
+      const chartPaths = files.filter((f) => isChart(f.path)).map((f) => f.path);
+      const byKind = (f: ManifestFile) => isKustomizationPath(f.path);
+      const read = await Promise.all(
+        share(files.filter(byKind), options.threads, undefined).map((part, i) =>
+          run<ReturnType<typeof tasks.kustomizations>>("kustomizations", {
+            files: part,
+            paths: chartPaths,
+            contextFiles: i === 0 ? contextFiles.filter(byKind) : [],
+            ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
+          }),
+        ),
+      );
+      const documents = new Map(read.flatMap((r) => r.files).map((f) => [f.path, f.documents]));
+      const context = read.flatMap((r) => r.context);
+      const total = files.length;
       let done = 0;
       const reports = await Promise.all(
-        shares.map(async (files) => {
-          const inShare = new Set(files);
+        share(files, options.threads, options.filesPerTask).map(async (part) => {
+          const own = new Set(part.map((f) => f.path));
+          const kustomizations = [...documents].flatMap(([path, docs]) => (own.has(path) ? [] : docs));
+          const { contextFiles: _context, ...rest } = validateOptions;
           const input: ValidateOptions = {
-            ...validateOptions,
-            files,
-            siblingFiles: telling.filter((f) => !inShare.has(f)),
-            ...(contextFiles ? { contextFiles } : {}),
+            ...rest,
+            files: part,
+            siblings: { paths: chartPaths, kustomizations: [...kustomizations, ...context] },
           };
           const report = await run<ValidationReport>("validate", input);
-          done += files.length;
+          done += part.length;
           progress?.(done, total);
           return report;
         }),

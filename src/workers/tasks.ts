@@ -4,11 +4,31 @@
  */
 import type { FerryConfig } from "../config/schema.js";
 import type { SourceFile } from "../manifests/sites.js";
-import { type ValidateOptions, type ValidationReport, validateFiles } from "../policy/engine.js";
+import {
+  contextKustomizations,
+  kustomizationDocuments,
+  type ManifestFile,
+  type ValidateOptions,
+  type ValidationReport,
+  validateFiles,
+} from "../policy/engine.js";
 import { imageChanges } from "../promotion/image-changes.js";
 
 export function validate(options: ValidateOptions): Promise<ValidationReport> {
   return validateFiles(options);
+}
+
+/** The kustomization.yaml documents of the files and of the context, read once for every share. */
+export function kustomizations(input: {
+  files: readonly ManifestFile[];
+  paths: readonly string[];
+  contextFiles: readonly ManifestFile[];
+  maxFileBytes?: number;
+}): { files: ReturnType<typeof kustomizationDocuments>; context: unknown[] } {
+  return {
+    files: kustomizationDocuments(input.files, new Set(input.paths), input.maxFileBytes),
+    context: contextKustomizations(input.contextFiles),
+  };
 }
 
 /** imageChanges with each change's environment and app given by index into the config. */

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ferryYml, prManifest } from "../../bench/support/config-repo.js";
 import { run } from "../../src/commands/validate.js";
 import { parseFerryConfig } from "../../src/config/load.js";
-import { type ManifestFile, validateFiles } from "../../src/policy/engine.js";
+import { kustomizationDocuments, type ManifestFile, validateFiles } from "../../src/policy/engine.js";
 import { renderSarif } from "../../src/policy/render-sarif.js";
 import { createOffLoop } from "../../src/workers/pool.js";
 
@@ -117,7 +117,13 @@ describe("validation on worker threads gives the same findings as on one thread"
       (f) => f.path.startsWith("envs/staging/aa-") && !f.path.endsWith("Chart.yaml"),
     );
     const alone = await validateFiles({ files: first, config: config.value });
-    const withSiblings = await validateFiles({ files: first, config: config.value, siblingFiles: files });
+    const rest = files.filter((f) => !first.includes(f));
+    const paths = rest.map((f) => f.path);
+    const siblings = {
+      paths,
+      kustomizations: kustomizationDocuments(rest, new Set(paths)).flatMap((f) => f.documents),
+    };
+    const withSiblings = await validateFiles({ files: first, config: config.value, siblings });
     const found = (report: typeof alone) => report.findings.map((f) => `${f.file} ${f.rule}`);
     expect(found(alone)).toContain("envs/staging/aa-first/deployment.yaml no-latest-tag");
     expect(found(alone)).toContain("envs/staging/aa-chart/templates/deployment.yaml yaml");
