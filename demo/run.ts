@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createTwoFilesPatch } from "diff";
+import { helmPath, kubectlPath } from "../scripts/tools.js";
 import { startStack, webhookSecret } from "../test/support/ferry.js";
 import { sendWebhook } from "../test/support/github/index.js";
 import { clusterStory, clusterStoryEnv } from "./cluster-story.js";
@@ -31,7 +32,16 @@ function readTree(dir: string): Record<string, string> {
   return files;
 }
 
-const stack = await startStack({ env: { ...clusterStoryEnv, LOG_LEVEL: process.env.LOG_LEVEL ?? "fatal" } });
+const stack = await startStack({
+  env: {
+    ...clusterStoryEnv,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "fatal",
+    // The rendered diff, with the pinned kubectl and helm the tests use.
+    FERRY_RENDER: "on",
+    FERRY_KUBECTL: await kubectlPath(),
+    FERRY_HELM: await helmPath(),
+  },
+});
 const { github } = stack;
 try {
   console.log(bold("Ferry demo") + dim(`  (GitHub test server ${github.host}, Ferry ${stack.ferry.url})`));
@@ -131,6 +141,9 @@ try {
   say("Ferry guards the PR; staging has autoMerge, so GitHub merges it once the checks pass");
   for (const run of github.checkRuns("acme/deploy", staging.head.sha)) {
     show(`${mark(run.conclusion === "success")} ${bold(run.name)}: ${run.output.title}`);
+    // The rendered diff: exactly the image line of the Deployment kustomize builds.
+    for (const line of (run.output.text ?? "").split("\n").filter((l) => /^[-+] /.test(l)))
+      show(dim(`  ${line}`));
   }
   const merged = github.pulls("acme/deploy").find((p) => p.number === staging.number);
   show(merged?.merged ? `merged by auto-merge (${merged.merge_commit_sha?.slice(0, 7)})` : "still open");

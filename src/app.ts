@@ -7,7 +7,9 @@ import { onComment } from "./handlers/chatops.js";
 import { onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
 import { registerGuard } from "./handlers/guard-events.js";
 import { registerReconcile } from "./handlers/merged.js";
+import { shapeCheckedApp } from "./handlers/webhook-shapes.js";
 import { KeyedLock } from "./keyed-lock.js";
+import type { RenderTools } from "./render/render.js";
 import { ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
 import { createOffLoop, type OffLoop } from "./workers/pool.js";
@@ -26,6 +28,8 @@ export interface AppDeps {
   offLoop: OffLoop;
   /** How often a long check shows its progress. */
   checkProgressMs: number;
+  /** kubectl and helm for the rendered diff; undefined: rendering is off (FERRY_RENDER=off). */
+  render?: RenderTools | undefined;
 }
 
 export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
@@ -43,9 +47,10 @@ export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
   };
 }
 
-/** Registers Ferry's webhook handlers; holds no logic of its own. */
+/** Registers Ferry's webhook handlers; holds no logic of its own. Every payload's shape is checked first. */
 export function ferryApp(deps: AppDeps): ApplicationFunction {
-  return (app) => {
+  return (probot) => {
+    const app = shapeCheckedApp(probot);
     app.on("push", async (context) => {
       if (touchesConfig(context.payload.commits) && context.payload.installation) {
         deps.configRepos.invalidate(context.payload.installation.id);

@@ -7,10 +7,12 @@ import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, receiveReport, reportsPath } from "./handlers/reports.js";
 import { readBody, refuseBody, respond } from "./http-body.js";
+import { ferryLog } from "./log.js";
 import { FerryMetrics } from "./metrics.js";
 import { answer503DuringOutage } from "./outage.js";
 import { RedisLink, RedisReplayCache } from "./redis.js";
 import { sharedThrottle } from "./redis-throttle.js";
+import { resolveTools } from "./render/tools.js";
 import type { Settings } from "./settings.js";
 import { createOffLoop } from "./workers/pool.js";
 
@@ -50,9 +52,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     privateKey: settings.privateKey,
     secret: settings.webhookSecret,
     baseUrl: settings.baseUrl,
-    logLevel: settings.logLevel,
-    logFormat: settings.logFormat,
-    ...(options.log ? { log: options.log } : {}),
+    log: options.log ?? ferryLog({ level: settings.logLevel, format: settings.logFormat }),
     Octokit: withThrottle(
       ferryOctokit({
         writeIntervalMs: settings.writeIntervalMs,
@@ -68,6 +68,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     offLoop: createOffLoop({ threads: settings.workerThreads }),
     checkProgressMs: settings.checkProgressMs,
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
+    ...(settings.render ? { render: resolveTools(settings.render) } : {}),
   });
   const middleware = await createNodeMiddleware(answer503DuringOutage(ferryApp(deps), unavailable), {
     probot,
@@ -164,7 +165,11 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
     typeof signature === "string" &&
     (await d.probot.webhooks.verify(read.body, signature).catch(() => false));
   if (!signed) {
-    d.probot.log.warn("webhook refused: the signature does not match the payload and WEBHOOK_SECRET");
+    const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
+    d.probot.log.warn(
+      { event: header("x-github-event"), delivery: header("x-github-delivery"), status: 400 },
+      "webhook refused: its signature does not match WEBHOOK_SECRET (check the secret in the app's settings)",
+    );
     respond(res, 400, { message: "signature does not match the payload and the webhook secret" });
     return true;
   }

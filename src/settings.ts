@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
+import type { RenderSettings } from "./render/tools.js";
 
 const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal"]);
 
@@ -50,6 +51,14 @@ const envSchema = z
     HTTP_REQUEST_TIMEOUT_MS: milliseconds(30_000),
     /** An idle keep-alive connection is closed after this; above a load balancer's own idle timeout. */
     HTTP_KEEP_ALIVE_TIMEOUT_MS: milliseconds(65_000),
+    /** Render kustomize and Helm output for the rendered diff (docs/rendering.md); `off` skips it. */
+    FERRY_RENDER: z.enum(["on", "off"]).default("on"),
+    /** kubectl (for its built-in kustomize) and helm; unset: found on PATH. */
+    FERRY_KUBECTL: z.string().optional(),
+    FERRY_HELM: z.string().optional(),
+    /** Wall time and memory of one kustomize or helm run. */
+    FERRY_RENDER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+    FERRY_RENDER_MEMORY_MB: z.coerce.number().int().min(256).default(1024),
   })
   .superRefine((env, ctx) => {
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
@@ -88,6 +97,8 @@ export interface Settings {
   workerThreads: number;
   checkProgressMs: number;
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** Rendering settings, or undefined when FERRY_RENDER=off. */
+  render: RenderSettings | undefined;
 }
 
 export class SettingsError extends Error {}
@@ -139,6 +150,15 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
+    render:
+      e.FERRY_RENDER === "off"
+        ? undefined
+        : {
+            kubectl: e.FERRY_KUBECTL,
+            helm: e.FERRY_HELM,
+            timeoutMs: e.FERRY_RENDER_TIMEOUT_MS,
+            memoryMb: e.FERRY_RENDER_MEMORY_MB,
+          },
   };
 }
 

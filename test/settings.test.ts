@@ -101,6 +101,28 @@ describe("parseSettings", () => {
     );
   });
 
+  it("renders by default with kubectl and helm from PATH, takes explicit paths and limits, and can be turned off", () => {
+    expect(parseSettings(minimal).render).toEqual({
+      kubectl: undefined,
+      helm: undefined,
+      timeoutMs: 30_000,
+      memoryMb: 1024,
+    });
+    expect(
+      parseSettings({
+        ...minimal,
+        FERRY_KUBECTL: "/opt/bin/kubectl",
+        FERRY_HELM: "/opt/bin/helm",
+        FERRY_RENDER_TIMEOUT_MS: "5000",
+        FERRY_RENDER_MEMORY_MB: "512",
+      }).render,
+    ).toEqual({ kubectl: "/opt/bin/kubectl", helm: "/opt/bin/helm", timeoutMs: 5000, memoryMb: 512 });
+    expect(parseSettings({ ...minimal, FERRY_RENDER: "off" }).render).toBeUndefined();
+    expect(() => parseSettings({ ...minimal, FERRY_RENDER_MEMORY_MB: "64" })).toThrowError(
+      /FERRY_RENDER_MEMORY_MB/,
+    );
+  });
+
   it("reads cluster secrets and rejects a malformed list", () => {
     expect(parseSettings({ ...minimal, FERRY_CLUSTER_SECRETS: "a=x, b=y" }).clusterSecrets).toEqual(
       new Map([

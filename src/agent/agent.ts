@@ -1,6 +1,7 @@
 import type { Report } from "../reports/report.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { type Clock, systemClock } from "./clock.js";
+import { agentHealth, type HealthReport } from "./health.js";
 import { createKubeClient, type KubeClient } from "./kube.js";
 import { type LeaderElector, startLeaderElection } from "./leader.js";
 import { type Logger, silentLogger } from "./log.js";
@@ -53,6 +54,8 @@ export interface AgentStats extends SenderStats {
 
 export interface Agent {
   readonly isLeader: boolean;
+  /** What `/healthz` and `/readyz` answer (src/agent/health.ts). */
+  health(): HealthReport;
   stats(): AgentStats;
   /** Resolves when every report emitted so far has been delivered (or refused). */
   idle(): Promise<void>;
@@ -96,7 +99,8 @@ export function startAgent(options: AgentOptions): Agent {
       ),
   });
 
-  const informers: SupervisedInformer[] = (options.watch ?? watchedResourceNames).map((resourceName) => {
+  const watched = options.watch ?? watchedResourceNames;
+  const informers: SupervisedInformer[] = watched.map((resourceName) => {
     const resource = watchedResources[resourceName];
     return superviseInformer(
       kube.informer(resource),
@@ -136,6 +140,27 @@ export function startAgent(options: AgentOptions): Agent {
   return {
     get isLeader() {
       return leader;
+    },
+    health: () => {
+      const leaseDurationMs = options.leaseDurationMs ?? 15_000;
+      return agentHealth(
+        informers.map((informer, index) => ({
+          name: watched[index] ?? "",
+          synced: informer.synced,
+          failingSince: informer.failingSince,
+        })),
+        {
+          enabled: elector !== undefined,
+          leader,
+          lastAttemptAt: elector?.lastAttemptAt ?? clock.now(),
+        },
+        {
+          // Long enough to ride out an API server upgrade; short enough that a wedged watch heals.
+          informerFailureMs: 5 * 60_000,
+          electionStallMs: Math.max(3 * leaseDurationMs, 3 * (options.leaseRetryPeriodMs ?? 2_000)),
+        },
+        clock.now(),
+      );
     },
     stats: () => ({
       ...sender.stats,

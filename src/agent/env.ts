@@ -54,6 +54,8 @@ export const agentEnvSchema = z
         }
         return list as WatchedResourceName[];
       }),
+    /** `/healthz` and `/readyz` for the kubelet; 0 turns the probe server off. */
+    HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HEALTHY_HOLD: duration("5s"),
     LEASE_DURATION: duration("15s"),
   })

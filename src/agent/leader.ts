@@ -18,6 +18,8 @@ export interface LeaderElectionOptions {
 
 export interface LeaderElector {
   readonly isLeader: boolean;
+  /** When the loop last finished an attempt (success or failure); a hung API call stops it. */
+  readonly lastAttemptAt: number;
   /** Stops campaigning; with release, clears the holder so another replica takes over at once. */
   stop(options?: { release?: boolean }): Promise<void>;
 }
@@ -39,6 +41,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   let lastRenew = 0;
   let current: LeaseRecord | undefined;
   let wait: { cancel(): void } | undefined;
+  let lastAttemptAt = clock.now();
 
   const setLeader = (value: boolean) => {
     if (value === leader) return;
@@ -104,6 +107,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
           error: err instanceof Error ? err.message.split("\n")[0] : String(err),
         });
       }
+      lastAttemptAt = clock.now();
       if (leader && clock.now() - lastRenew >= renewDeadlineMs) setLeader(false);
       if (stopped) break;
       const pause = sleep(clock, options.retryPeriodMs);
@@ -116,6 +120,9 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   return {
     get isLeader() {
       return leader;
+    },
+    get lastAttemptAt() {
+      return lastAttemptAt;
     },
     async stop({ release = true } = {}) {
       stopped = true;

@@ -13,6 +13,9 @@ export interface SupervisedInformer {
   stop(): Promise<void>;
   /** Restarts after ERROR, for tests and figures. */
   readonly restarts: number;
+  /** For the probes: synced once, and when the current run of failures began. */
+  readonly synced: boolean;
+  readonly failingSince: number | undefined;
 }
 
 /**
@@ -30,6 +33,8 @@ export function superviseInformer(
   let restarts = 0;
   let timer: unknown;
   let erroredSinceStart = false;
+  let synced = false;
+  let failingSince: number | undefined;
 
   informer.on("add", (o) => {
     attempt = 0;
@@ -45,6 +50,7 @@ export function superviseInformer(
   });
   informer.on("error", (err) => {
     erroredSinceStart = true;
+    failingSince ??= deps.clock.now();
     if (stopped) return;
     const delay = backoffDelay(attempt, deps.backoff, deps.random);
     attempt += 1;
@@ -69,7 +75,11 @@ export function superviseInformer(
     informer.start().then(
       () => {
         // The watch is established: a later failure starts counting from scratch.
-        if (!erroredSinceStart) attempt = 0;
+        if (!erroredSinceStart) {
+          attempt = 0;
+          synced = true;
+          failingSince = undefined;
+        }
       },
       (err: unknown) =>
         deps.logger.error("informer start threw", { resource: deps.name, error: String(err) }),
@@ -85,6 +95,12 @@ export function superviseInformer(
     },
     get restarts() {
       return restarts;
+    },
+    get synced() {
+      return synced;
+    },
+    get failingSince() {
+      return failingSince;
     },
   };
 }

@@ -6,12 +6,14 @@ import { configPath, parseFerryConfig } from "../config/load.js";
 import type { AppConfig, FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
 import { parseImageReference, sameImage } from "../images/reference.js";
+import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
 import type { SourceFile } from "../manifests/sites.js";
+import { defaultYamlLimits } from "../manifests/yaml-file.js";
 import { findingLine, renderPlanText, unifiedDiff } from "../promotion/plan-render.js";
 import { planUpdate, type UpdatePlan } from "../promotion/plan-update.js";
 import { type Io, processIo } from "./io.js";
 
-const usage = `usage: ferry plan --image <image:tag[@digest]> --env <environment> [options] [dir]
+export const usage = `usage: ferry plan --image <image:tag[@digest]> --env <environment> [options] [dir]
 
 Shows what Ferry's pull request would change to bring the image to the environment: every
 reference under the environment's paths (file:line, old → new) and a unified diff.
@@ -44,10 +46,7 @@ interface Options {
 
 class UsageError extends Error {}
 
-/** Files above this are not read; the YAML layer would refuse them anyway. */
-const readLimit = 64 * 1024 * 1024;
 const skippedDirectories = new Set([".git", "node_modules"]);
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** `ferry plan`: see `usage` for options and exit codes. */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
@@ -208,7 +207,7 @@ function chooseApp(config: FerryConfig, options: Options): AppConfig {
   return only;
 }
 
-/** Files under `dir` matching the environment's globs, repo-relative with `/`; unreadable ones become findings. */
+/** Files under `dir` matching the environment's globs, repo-relative with `/`; unreadable ones are marked so (the scan reports YAML ones). */
 async function readEnvironmentFiles(
   dir: string,
   globs: readonly string[],
@@ -230,23 +229,16 @@ async function readEnvironmentFiles(
   await walk(dir);
   paths.sort();
   const files: SourceFile[] = [];
-  const findings: Finding[] = [];
   for (const full of paths) {
     const path = relative(dir, full).split(sep).join("/");
     const { size } = await stat(full);
-    const problem = (message: string) =>
-      findings.push({ file: path, line: 1, column: 1, severity: "error", rule: "yaml-limits", message });
-    if (size > readLimit) {
-      problem(`file is ${size} bytes, too large to read; split it`);
-      continue;
-    }
-    const bytes = await readFile(full);
-    try {
-      // Exact bytes in, exact bytes out: a BOM is kept, and text that is not UTF-8 is not touched.
-      files.push({ path, text: utf8.decode(bytes) });
-    } catch {
-      problem("file is not valid UTF-8; Ferry leaves it alone");
-    }
+    // Exact bytes in, exact bytes out: a BOM is kept, and text that is not UTF-8 is not touched.
+    // A file that cannot be read is marked so; the scan reports it when it is YAML.
+    const decoded =
+      size > defaultYamlLimits.maxBytes
+        ? tooLarge(size, defaultYamlLimits.maxBytes)
+        : decodeYamlBytes(await readFile(full), defaultYamlLimits.maxBytes);
+    files.push("text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded });
   }
-  return { files, findings };
+  return { files, findings: [] };
 }

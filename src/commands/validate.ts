@@ -5,19 +5,15 @@ import { parseArgs } from "node:util";
 import { configPath, parseFerryConfig } from "../config/load.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
+import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
 import { isKustomizationPath } from "../manifests/validate-kustomization.js";
 import { defaultYamlLimits } from "../manifests/yaml-file.js";
-import {
-  type ManifestFile,
-  type SkippedFile,
-  UnknownEnvironmentError,
-  type ValidationReport,
-} from "../policy/engine.js";
+import { type ManifestFile, UnknownEnvironmentError, type ValidationReport } from "../policy/engine.js";
 import { renderSarif } from "../policy/render-sarif.js";
 import { createOffLoop } from "../workers/pool.js";
 import { type Io, processIo } from "./io.js";
 
-const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path] [--threads N]
+export const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path] [--threads N]
 
 Validates the manifests under dir (default: .), which should be the config repo's root:
 YAML syntax, Kubernetes schemas, kustomization.yaml and the policy of .github/ferry.yml.
@@ -70,7 +66,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     return 1;
   }
 
-  const { files, skipped } = await readManifests(options.dir, defaultYamlLimits.maxBytes);
+  const files = await readManifests(options.dir, defaultYamlLimits.maxBytes);
   // Starting workers costs more than a small repo takes to validate.
   const offLoop = createOffLoop({ threads: files.length >= minFilesForWorkers ? options.threads : 0 });
   let report: ValidationReport;
@@ -87,7 +83,6 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   } finally {
     await offLoop.close();
   }
-  report = { ...report, skipped: [...skipped, ...report.skipped].sort((a, b) => compare(a.path, b.path)) };
   io.stdout(render(report, options.format, `config: ${loaded.source}`));
   return report.findings.some((f) => f.severity === "error") ? 1 : 0;
 }
@@ -130,24 +125,29 @@ type LoadedConfig =
 /** ferry.yml from --config or the repo; without one, every rule at its default. */
 async function loadConfig(dir: string, explicit: string | undefined): Promise<LoadedConfig> {
   const path = explicit ?? join(dir, configPath);
-  const text = await readFile(path, "utf8").catch(() => undefined);
-  if (text === undefined) {
+  const bytes = await readFile(path).catch(() => undefined);
+  if (bytes === undefined) {
     if (explicit !== undefined) return "missing";
     const defaults: FerryConfig = { environments: [], apps: [], clusters: [], policy: {} };
     return { ok: true, config: defaults, source: "defaults (no .github/ferry.yml)" };
   }
   const shown = explicit ?? configPath;
-  const parsed = parseFerryConfig(text, shown);
+  const decoded = decodeYamlBytes(bytes, defaultYamlLimits.maxBytes);
+  const parsed = parseFerryConfig(
+    "text" in decoded ? decoded.text : { text: "", unreadable: decoded },
+    shown,
+  );
   return parsed.ok
     ? { ok: true, config: parsed.value, source: shown }
     : { ok: false, errors: parsed.errors, source: shown };
 }
 
-/** The YAML files under `dir` (repo-relative, `/`-separated), read with bounded concurrency. */
-async function readManifests(
-  dir: string,
-  maxBytes: number,
-): Promise<{ files: ManifestFile[]; skipped: SkippedFile[] }> {
+/**
+ * The YAML files under `dir` (repo-relative, `/`-separated), read with bounded concurrency as
+ * exact bytes: a file too large, binary or not UTF-8 comes back marked unreadable, and the
+ * engine reports it as an error.
+ */
+async function readManifests(dir: string, maxBytes: number): Promise<ManifestFile[]> {
   const paths: string[] = [];
   const walk = async (current: string): Promise<void> => {
     const entries = await readdir(current, { withFileTypes: true });
@@ -164,24 +164,21 @@ async function readManifests(
   await walk(dir);
   paths.sort(compare);
   const files: ManifestFile[] = [];
-  const skipped: SkippedFile[] = [];
   for (let i = 0; i < paths.length; i += readConcurrency) {
     const batch = paths.slice(i, i + readConcurrency);
     const read = await Promise.all(
-      batch.map(async (full) => {
+      batch.map(async (full): Promise<ManifestFile> => {
         const path = relative(dir, full).split(sep).join("/");
         const { size } = await stat(full);
-        // Not read at all: the engine would skip it anyway, and it may not fit in memory.
-        if (size > maxBytes) return { path, skip: `larger than ${maxBytes} bytes` };
-        return { path, text: await readFile(full, "utf8") };
+        // Not read at all: it may not fit in memory.
+        if (size > maxBytes) return { path, text: "", unreadable: tooLarge(size, maxBytes) };
+        const decoded = decodeYamlBytes(await readFile(full), maxBytes);
+        return "text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded };
       }),
     );
-    for (const entry of read) {
-      if ("skip" in entry) skipped.push({ path: entry.path, reason: entry.skip ?? "" });
-      else files.push({ path: entry.path, text: entry.text });
-    }
+    files.push(...read);
   }
-  return { files, skipped };
+  return files;
 }
 
 function render(report: ValidationReport, format: Format, note: string): string {

@@ -1,18 +1,46 @@
 import { type Document, isMap, isNode, isScalar, type Node } from "yaml";
 import type { z } from "zod";
-import type { Finding, Result } from "../findings.js";
-import { documentData, parseYamlFile, positionOf, type YamlFile } from "../manifests/yaml-file.js";
+import type { Finding } from "../findings.js";
+import type { Unreadable } from "../manifests/safe-text.js";
+import {
+  defaultYamlLimits,
+  documentData,
+  parseYamlFile,
+  positionOf,
+  unreadableFinding,
+  type YamlFile,
+  type YamlLimits,
+} from "../manifests/yaml-file.js";
 import { type FerryConfig, ferryConfigSchema } from "./schema.js";
 
 /** Where Ferry's config lives in a config repo (and, optionally, in an app repo). */
 export const configPath = ".github/ferry.yml";
 
+/** A valid ferry.yml may still carry warnings: settings that are allowed but probably not meant. */
+export type ConfigResult =
+  | { ok: true; value: FerryConfig; warnings: Finding[] }
+  | { ok: false; errors: Finding[] };
+
+/**
+ * ferry.yml is read on the event loop by every push and build, from any repo of the
+ * installation: a tighter size limit than manifests get (a large organisation's is tens of KB).
+ */
+export const configYamlLimits: YamlLimits = { ...defaultYamlLimits, maxBytes: 1024 * 1024 };
+
 /**
  * Parses and validates ferry.yml. Every error names the key path and the line and column
- * of the offending node, so it can become a check run annotation.
+ * of the offending node, so it can become a check run annotation. A file read as bytes may
+ * come marked unreadable (binary, not UTF-8, too large): that is an error too.
  */
-export function parseFerryConfig(text: string, path = configPath): Result<FerryConfig> {
-  const file = parseYamlFile(path, text);
+export function parseFerryConfig(
+  input: string | { text: string; unreadable?: Unreadable | undefined },
+  path = configPath,
+): ConfigResult {
+  const { text, unreadable } = typeof input === "string" ? { text: input, unreadable: undefined } : input;
+  if (unreadable !== undefined) {
+    return { ok: false, errors: [asConfigFinding(unreadableFinding(path, unreadable))] };
+  }
+  const file = parseYamlFile(path, text, configYamlLimits);
   if (file.findings.length > 0) return { ok: false, errors: file.findings.map(asConfigFinding) };
   const doc = file.documents[0];
   if (doc === undefined || file.documents.length > 1) {
@@ -25,8 +53,30 @@ export function parseFerryConfig(text: string, path = configPath): Result<FerryC
     return { ok: false, errors: [configError(path, 1, 1, (error as Error).message)] };
   }
   const parsed = ferryConfigSchema.safeParse(data ?? {});
-  if (parsed.success) return { ok: true, value: parsed.data };
+  if (parsed.success) return { ok: true, value: parsed.data, warnings: warnings(file, doc, parsed.data) };
   return { ok: false, errors: parsed.error.issues.map((issue) => issueFinding(file, doc, issue)) };
+}
+
+/** An app without `source` takes no builds: allowed (ChatOps and the chain still promote it), but said. */
+function warnings(file: YamlFile, doc: Document.Parsed, config: FerryConfig): Finding[] {
+  return config.apps.flatMap((app, i) => {
+    if (app.source !== undefined) return [];
+    const { node } = locate(doc, ["apps", i], undefined);
+    const { line, column } = positionOf(file, node?.range?.[0] ?? 0);
+    return [
+      {
+        file: file.path,
+        line,
+        column,
+        severity: "warning" as const,
+        rule: "config",
+        message:
+          `apps.${i}.source (missing): no build promotes ${app.name}. source names the owner/repo whose ` +
+          "builds (workflow runs, releases, packages, ferry-build dispatches) may promote this app; builds " +
+          "from any other repository are refused. Set it, e.g. source: acme/api.",
+      },
+    ];
+  });
 }
 
 function issueFinding(file: YamlFile, doc: Document.Parsed, issue: z.core.$ZodIssue): Finding {

@@ -141,12 +141,27 @@ const app = z
       .min(1, { error: "empty; write the repository alone, e.g. image: ghcr.io/acme/api", abort: true })
       .superRefine(checkImageRepository)
       .describe("Image repository without a tag or digest, in lower case, e.g. ghcr.io/acme/api."),
-    /** The `owner/repo` whose builds trigger promotion. */
+    /**
+     * The `owner/repo` whose builds may promote this app: workflow runs, releases, packages and
+     * `ferry-build` dispatches from any other repository are refused. Without it, no build
+     * promotes the app (ChatOps and the environment chain still do).
+     */
     source: z
       .string()
       .regex(/^[\w.-]+\/[\w.-]+$/, "owner/repo")
       .optional()
-      .describe("The owner/repo whose builds trigger promotion."),
+      .describe(
+        "The owner/repo whose builds may promote this app; builds from any other repository are refused. Without it, no build promotes the app.",
+      ),
+    /** GitHub's numeric id of `source`: pins it, so a renamed or re-created repository of that name does not count. */
+    sourceId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "GitHub's numeric id of the source repository: pins it, so a renamed or re-created repository of the same name does not count.",
+      ),
     /** Which workflow runs count as builds of this app. */
     trigger: z
       .object({

@@ -1,7 +1,7 @@
-import { parse } from "yaml";
-import { configPath } from "../config/load.js";
+import { configPath, configYamlLimits } from "../config/load.js";
 import { appRepoConfigSchema } from "../config/schema.js";
 import { normalisedName } from "../images/reference.js";
+import { documentData, parseYamlFile } from "../manifests/yaml-file.js";
 import type { Octokit } from "./repo-client.js";
 
 /** Which config repos speak for which app repos and images, for one installation. */
@@ -78,21 +78,29 @@ async function build(octokit: Octokit): Promise<Index> {
           `r${j}: repository(owner: ${JSON.stringify(r.owner.login)}, name: ${JSON.stringify(r.name)}) { object(expression: ${JSON.stringify(`HEAD:${configPath}`)}) { ... on Blob { text } } }`,
       )
       .join("\n");
-    const data = await octokit.graphql<Record<string, { object: { text?: string } | null } | null>>(
+    const data = await octokit.graphql<Record<string, { object: { text?: string | null } | null } | null>>(
       `query FerryConfigIndex {\n${fields}\n}`,
     );
     batch.forEach((repo, j) => {
       const text = data[`r${j}`]?.object?.text;
-      if (text !== undefined) addToIndex(index, repo.full_name, text);
+      if (typeof text === "string") addToIndex(index, repo.full_name, text);
     });
   }
   return index;
 }
 
+/**
+ * Reads one repo's ferry.yml into the index through the same safe parse as every repository
+ * YAML: any repo in the installation can write this file. One that cannot be read is left out
+ * (its push gets a failing `Ferry / config` check saying why).
+ */
 function addToIndex(index: Index, repo: string, text: string): void {
+  const file = parseYamlFile(configPath, text, configYamlLimits);
+  const [doc] = file.documents;
+  if (file.findings.length > 0 || doc === undefined || file.documents.length > 1) return;
   let data: unknown;
   try {
-    data = parse(text);
+    data = documentData(file, doc);
   } catch {
     return;
   }

@@ -53,7 +53,7 @@ export class ConfigSource {
     }
     const known = this.#valid.get(key);
     if (known?.blobSha === file.sha) return known;
-    const parsed = parseFerryConfig(file.text);
+    const parsed = parseFerryConfig(file);
     if (parsed.ok) return this.remember(repo, parsed.value, file.sha);
     // The current version is invalid (its errors are on its `Ferry / config` check): keep the last valid one.
     return known ?? (await this.#fromHistory(octokit, repo));
@@ -76,7 +76,7 @@ export class ConfigSource {
     for (const commit of commits.slice(1)) {
       const file = await readFile(octokit, repo, commit.sha, configPath);
       if (file === undefined) continue;
-      const parsed = parseFerryConfig(file.text);
+      const parsed = parseFerryConfig(file);
       if (parsed.ok) return this.remember(repo, parsed.value, file.sha);
     }
     return undefined;

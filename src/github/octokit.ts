@@ -1,6 +1,7 @@
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
 import { PacedWrites, RequestScopedLimiter } from "./paced-writes.js";
+import { requestBodiesNeverLogged } from "./request-log.js";
 import { type GitHubRequestObserver, observeRequests } from "./request-observer.js";
 
 export interface OctokitTuning {
@@ -72,7 +73,9 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
     return new PacedWrites(shared ?? ownWrites);
   };
   const serverErrorBase = Math.min(tuning.retryBaseMs, Math.floor(tuning.maxRetryWaitMs / retries ** 2));
-  const Octokit = tuning.observe ? ProbotOctokit.plugin(observeRequests(tuning.observe)) : ProbotOctokit;
+  // Request bodies (check output, PR bodies, file contents) are never logged: src/github/request-log.ts.
+  const Logged = ProbotOctokit.plugin(requestBodiesNeverLogged as never) as typeof ProbotOctokit;
+  const Octokit = tuning.observe ? Logged.plugin(observeRequests(tuning.observe)) : Logged;
   return Octokit.defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { retries, retryAfterBaseValue: serverErrorBase, doNotRetry },

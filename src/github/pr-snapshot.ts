@@ -1,11 +1,24 @@
+import { tooLarge } from "../manifests/safe-text.js";
 import type { SourceFile } from "../manifests/sites.js";
+import { isYamlPath } from "../manifests/yaml-file.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
-import { globRoots, subtreeFields, treeFragments } from "./tree-query.js";
-import { subtreeFiles } from "./tree-read.js";
+import {
+  type BlobNode,
+  type BlobToFetch,
+  blobFields,
+  fileFromBlob,
+  globRoots,
+  subtreeFields,
+  treeFragments,
+} from "./tree-query.js";
+import { readBlobs, subtreeFiles } from "./tree-read.js";
 
 /** Files of a PR as the guard needs them: changed files at head, env files at base and head. */
 export interface PrSnapshot {
-  /** Changed (added or modified) files at the head, text only; binary and huge files are skipped. */
+  /**
+   * Changed (added or modified) files at the head. Binary, huge or non-UTF-8 files are marked
+   * `unreadable`: the validator reports YAML ones as errors and lists the others as skipped.
+   */
   changed: SourceFile[];
   /** Changed paths that were not read, with the reason. */
   skipped: { path: string; reason: string }[];
@@ -16,7 +29,7 @@ export interface PrSnapshot {
 
 /** Files per GraphQL query: keeps each query well under GitHub's size and node limits. */
 const filesPerQuery = 100;
-/** Larger files are skipped with a note, like GitHub's own diff view. */
+/** Larger changed files are not read (an error for YAML files, a note for others). */
 export const maxGuardFileBytes = 1024 * 1024;
 
 /**
@@ -45,7 +58,7 @@ export async function readPrSnapshot(
     const fileFields = chunk
       .map(
         (path, i) =>
-          `f${i}: object(expression: ${JSON.stringify(`${pr.head}:${path}`)}) { ... on Blob { text isBinary isTruncated byteSize } }`,
+          `f${i}: object(expression: ${JSON.stringify(`${pr.head}:${path}`)}) { ... on Blob { ${blobFields} } }`,
       )
       .join("\n");
     const trees =
@@ -56,35 +69,34 @@ export async function readPrSnapshot(
       { owner: repo.owner, name: repo.repo },
     );
     const r = data.repository;
+    const fetch: BlobToFetch[] = [];
     chunk.forEach((path, i) => {
-      const blob = r[`f${i}`] as {
-        text?: string | null;
-        isBinary?: boolean;
-        isTruncated?: boolean;
-        byteSize?: number;
-      } | null;
+      const blob = r[`f${i}`] as BlobNode | null;
       if (!blob) return; // removed in the PR
-      if (blob.isBinary) snapshot.skipped.push({ path, reason: "binary file" });
-      else if ((blob.byteSize ?? 0) > maxGuardFileBytes || blob.isTruncated)
-        snapshot.skipped.push(tooLarge(path));
-      else if (typeof blob.text === "string") snapshot.changed.push({ path, text: blob.text });
+      const read = fileFromBlob(path, blob, maxGuardFileBytes);
+      if ("file" in read) snapshot.changed.push(read.file);
+      else fetch.push(read.fetch);
     });
+    snapshot.changed.push(...(await readBlobs(octokit, repo, pr.head, fetch, maxGuardFileBytes)));
     if (trees) {
       snapshot.base = await subtreeFiles(octokit, repo, pr.base, roots, r.base);
       snapshot.head = await subtreeFiles(octokit, repo, pr.head, roots, r.head);
     }
   }
   // Changed files under the environments come from the head subtree already read.
-  const head = new Map(snapshot.head.map((f) => [f.path, f.text]));
+  const head = new Map(snapshot.head.map((f) => [f.path, f]));
   for (const path of changedPaths.filter(underRoots)) {
-    const text = head.get(path);
-    if (text === undefined) snapshot.skipped.push({ path, reason: "binary file" });
-    else if (Buffer.byteLength(text, "utf8") > maxGuardFileBytes) snapshot.skipped.push(tooLarge(path));
-    else snapshot.changed.push({ path, text });
+    const file = head.get(path);
+    if (file === undefined) continue;
+    const bytes = file.unreadable ? 0 : Buffer.byteLength(file.text, "utf8");
+    if (bytes > maxGuardFileBytes) {
+      snapshot.changed.push({ path, text: "", unreadable: tooLarge(bytes, maxGuardFileBytes) });
+    } else snapshot.changed.push(file);
+  }
+  // Files the validator does not read (not YAML) but could not be read either: listed, not hidden.
+  for (const file of snapshot.changed) {
+    if (file.unreadable && !isYamlPath(file.path))
+      snapshot.skipped.push({ path: file.path, reason: file.unreadable.message });
   }
   return snapshot;
-}
-
-function tooLarge(path: string): { path: string; reason: string } {
-  return { path, reason: `larger than ${maxGuardFileBytes} bytes` };
 }

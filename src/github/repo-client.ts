@@ -2,6 +2,9 @@ import type { ProbotOctokit } from "probot";
 import { annotationBatches } from "../checks/annotations.js";
 import type { CheckOutput } from "../checks/check-output.js";
 import { fitCheckOutput } from "../checks/fit-output.js";
+import { decodeYamlBytes, tooLarge, type Unreadable } from "../manifests/safe-text.js";
+import { defaultYamlLimits } from "../manifests/yaml-file.js";
+import { ownAppId } from "./app-identity.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -12,17 +15,31 @@ export function hasStatus(error: unknown, status: number): boolean {
   return typeof error === "object" && error !== null && (error as { status?: unknown }).status === status;
 }
 
-/** The text of a file at a ref (default: the default branch), or undefined when it does not exist. */
+/**
+ * The text of a file at a ref (default: the default branch), or undefined when it does not
+ * exist. Decoded strictly: a file that is binary, not UTF-8 or too large comes back with empty
+ * text and the reason in `unreadable`.
+ */
 export async function readFile(
   octokit: Octokit,
   repo: RepoRef,
   ref: string | undefined,
   path: string,
-): Promise<{ text: string; sha: string } | undefined> {
+): Promise<{ text: string; sha: string; unreadable?: Unreadable } | undefined> {
   try {
     const { data } = await octokit.rest.repos.getContent({ ...repo, path, ...(ref ? { ref } : {}) });
     if (Array.isArray(data) || data.type !== "file") return undefined;
-    return { text: Buffer.from(data.content, "base64").toString("utf8"), sha: data.sha };
+    const maxBytes = defaultYamlLimits.maxBytes;
+    if (data.size > maxBytes) return { text: "", sha: data.sha, unreadable: tooLarge(data.size, maxBytes) };
+    // Over 1 MB the contents API sends no content (encoding "none"); the blob API does.
+    const content =
+      (data as { encoding?: string }).encoding === "none"
+        ? (await octokit.rest.git.getBlob({ ...repo, file_sha: data.sha })).data.content
+        : data.content;
+    const decoded = decodeYamlBytes(Buffer.from(content, "base64"), maxBytes);
+    return "text" in decoded
+      ? { text: decoded.text, sha: data.sha }
+      : { text: "", sha: data.sha, unreadable: decoded };
   } catch (error) {
     if (hasStatus(error, 404)) return undefined;
     throw error;
@@ -79,15 +96,17 @@ export async function startCheckRuns(
   headSha: string,
   names: readonly string[],
 ): Promise<Map<string, number>> {
+  const appId = await ownAppId(octokit);
   const { data } = await octokit.rest.checks.listForRef({
     ...repo,
     ref: headSha,
     filter: "latest",
+    app_id: appId,
     per_page: 100,
   });
   const ids = new Map<string, number>();
   for (const name of names) {
-    const existing = data.check_runs.find((r) => r.name === name)?.id;
+    const existing = data.check_runs.find((r) => r.name === name && r.app?.id === appId)?.id;
     const id =
       existing === undefined
         ? (await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: "in_progress" })).data
@@ -99,16 +118,23 @@ export async function startCheckRuns(
   return ids;
 }
 
-/** The latest check run named `name` on `ref`, or undefined: one request. */
+/**
+ * The latest check run named `name` on `ref` that Ferry itself created, or undefined: one request.
+ * GitHub filters by app; the app id is checked again on the answer, since a run another app
+ * created under Ferry's name must never count as Ferry's evidence.
+ */
 export async function latestCheckRun(octokit: Octokit, repo: RepoRef, ref: string, name: string) {
+  const appId = await ownAppId(octokit);
   const { data } = await octokit.rest.checks.listForRef({
     ...repo,
     ref,
     check_name: name,
     filter: "latest",
+    app_id: appId,
     per_page: 1,
   });
-  return data.check_runs[0];
+  const run = data.check_runs[0];
+  return run?.app?.id === appId ? run : undefined;
 }
 
 async function findCheckRun(

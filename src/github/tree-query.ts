@@ -1,3 +1,4 @@
+import { binaryFile, mayHaveLostBytes, tooLarge } from "../manifests/safe-text.js";
 import type { SourceFile } from "../manifests/sites.js";
 
 /** Directory levels fetched per GraphQL query; deeper trees are fetched by a follow-up query. */
@@ -37,9 +38,46 @@ export function subtreeFields(roots: readonly string[], prefix: string): string 
     .join("\n");
 }
 
+/** What a query asks of each blob: enough to read it, refuse it, or fetch its exact bytes. */
+export const blobFields = "oid text isBinary isTruncated byteSize";
+
+/** A blob as GraphQL answers it. */
+export interface BlobNode {
+  oid?: string;
+  text?: string | null;
+  isBinary?: boolean | null;
+  isTruncated?: boolean;
+  byteSize?: number;
+}
+
+/** A file whose exact bytes must be read through REST. */
+export interface BlobToFetch {
+  path: string;
+  oid: string | undefined;
+}
+
+/**
+ * A blob as a file: its text, or why it cannot be read (binary, over `maxBytes`), or — when
+ * GraphQL truncated it, sent no text, or its text may have lost bytes that were not UTF-8 —
+ * that its bytes must be fetched and decoded exactly.
+ */
+export function fileFromBlob(
+  path: string,
+  blob: BlobNode,
+  maxBytes: number,
+): { file: SourceFile } | { fetch: BlobToFetch } {
+  if (blob.isBinary) return { file: { path, text: "", unreadable: binaryFile() } };
+  const size = blob.byteSize ?? 0;
+  if (size > maxBytes) return { file: { path, text: "", unreadable: tooLarge(size, maxBytes) } };
+  if (blob.isTruncated || typeof blob.text !== "string" || mayHaveLostBytes(blob.text)) {
+    return { fetch: { path, oid: blob.oid } };
+  }
+  return { file: { path, text: blob.text } };
+}
+
 /** Fragments E0..E<depth>: a tree entry with its blob text or its entries, nested. */
 export function treeFragments(depth = treeDepth): string {
-  const blob = "... on Blob { text isBinary isTruncated byteSize }";
+  const blob = `... on Blob { ${blobFields} }`;
   const parts: string[] = [];
   for (let level = 0; level <= depth; level++) {
     const inner = level < depth ? ` ... on Tree { entries { ...E${level + 1} } }` : "";
@@ -51,37 +89,33 @@ export function treeFragments(depth = treeDepth): string {
 interface EntryNode {
   path?: string | null;
   type: string;
-  object?: {
-    text?: string | null;
-    isBinary?: boolean | null;
-    isTruncated?: boolean;
-    byteSize?: number;
-    entries?: EntryNode[];
-  } | null;
+  object?: (BlobNode & { entries?: EntryNode[] }) | null;
 }
 
 export interface CollectedTree {
+  /** Readable files, and files marked unreadable (binary, too large) so they are reported. */
   files: SourceFile[];
   /** Directories at the depth limit, still to fetch. */
   deeper: string[];
-  /** Files GraphQL returned truncated (very large): fetch through REST if needed. */
-  truncated: string[];
+  /** Files whose exact bytes must still be read (truncated, or maybe not UTF-8). */
+  fetch: BlobToFetch[];
 }
 
 /** Flattens the nested entries of one query answer into files, noting what it could not include. */
 export function collectEntries(
   entries: (EntryNode | null | undefined)[],
-  into: CollectedTree = { files: [], deeper: [], truncated: [] },
+  maxBytes: number,
+  into: CollectedTree = { files: [], deeper: [], fetch: [] },
 ): CollectedTree {
   for (const entry of entries) {
     if (!entry?.path) continue;
     const object = entry.object;
     if (entry.type === "blob") {
-      if (object?.isBinary) continue;
-      if (object?.isTruncated) into.truncated.push(entry.path);
-      else if (typeof object?.text === "string") into.files.push({ path: entry.path, text: object.text });
+      const read = fileFromBlob(entry.path, object ?? {}, maxBytes);
+      if ("file" in read) into.files.push(read.file);
+      else into.fetch.push(read.fetch);
     } else if (entry.type === "tree") {
-      if (object?.entries) collectEntries(object.entries, into);
+      if (object?.entries) collectEntries(object.entries, maxBytes, into);
       else into.deeper.push(entry.path);
     }
   }

@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { publishCheckRun } from "../github/repo-client.js";
+import { plainText } from "../markdown.js";
 
 export const auditCheckName = "Ferry / audit";
 
@@ -37,7 +38,8 @@ export async function auditPush(context: Context<"push">): Promise<void> {
   if (direct.length === 0) return;
   const rows = direct.map(
     (c) =>
-      `| ${c.id.slice(0, 7)} | ${c.author.username ? `@${c.author.username}` : c.author.name} | ${c.message.split("\n")[0]?.replaceAll("|", "\\|")} |`,
+      // Author names and messages are whatever the pusher wrote: plain text only.
+      `| ${c.id.slice(0, 7)} | ${c.author.username ? `@${c.author.username}` : plainText(c.author.name)} | ${plainText(c.message.split("\n")[0] ?? "")} |`,
   );
   await publishCheckRun(context.octokit, repo, payload.after, {
     name: auditCheckName,

@@ -1,7 +1,7 @@
 import type { Probot } from "probot";
 import type { AppDeps } from "../app.js";
 import {
-  type Build,
+  type BuildResult,
   buildFromDispatch,
   buildFromRegistryPackage,
   buildFromRelease,
@@ -12,11 +12,19 @@ import { handleBuild } from "./builds.js";
 type BuildContext = Parameters<Parameters<Probot["on"]>[1]>[0];
 
 /** Every way a build is announced, turned into one `Build` and handed to `handleBuild`. */
-export function registerBuildEvents(app: Probot, deps: AppDeps): void {
-  const run = async (context: BuildContext, build: Build | undefined) => {
-    const installation = (context.payload as { installation?: { id: number } }).installation?.id;
-    if (build === undefined || installation === undefined) return;
-    await handleBuild(context.octokit, installation, build, deps, context.log);
+export function registerBuildEvents(app: Pick<Probot, "on">, deps: AppDeps): void {
+  const run = async (context: BuildContext, result: BuildResult) => {
+    const payload = context.payload as { installation?: { id: number }; repository?: { full_name?: string } };
+    if (!result.ok) {
+      const where = { event: context.name, repo: payload.repository?.full_name };
+      // A refused announcement is for operators (the sender cannot see Ferry's answer); GitHub sees nothing.
+      if (result.errors.level === "warn") context.log.warn(where, `build refused: ${result.errors.reason}`);
+      else context.log.debug(where, `not a build: ${result.errors.reason}`);
+      return;
+    }
+    const installation = payload.installation?.id;
+    if (installation === undefined) return;
+    await handleBuild(context.octokit, installation, result.value, deps, context.log);
   };
   app.on("workflow_run.completed", (context) => run(context, buildFromWorkflowRun(context.payload)));
   app.on("registry_package.published", (context) =>
@@ -24,13 +32,13 @@ export function registerBuildEvents(app: Probot, deps: AppDeps): void {
   );
   app.on("release.published", (context) => run(context, buildFromRelease(context.payload, deps.clock())));
   app.on("repository_dispatch", async (context) => {
-    const { build, error } = buildFromDispatch(context.payload, deps.clock());
-    if (error)
+    const result = buildFromDispatch(context.payload, deps.clock());
+    if (!result.ok && result.errors.level === "warn")
       context.log.warn(
         { repo: context.payload.repository.full_name },
-        `ignored repository_dispatch: ${error}`,
+        `ignored repository_dispatch: ${result.errors.reason}`,
       );
-    await run(context, build);
+    else await run(context, result);
   });
   // The config-repo index is rebuilt lazily after any change that could move it.
   app.on(["installation_repositories", "installation"], (context) => {

@@ -5,6 +5,8 @@ import { describeGitHubFailure, isGitHubTrouble } from "../github/failure.js";
 import { fitBody } from "../github/limits.js";
 import { GitHubPromotionStore } from "../github/promotion-store.js";
 import { type Octokit, publishCheckRun, type RepoRef } from "../github/repo-client.js";
+import { isImageTag } from "../images/reference.js";
+import { codeSpan, plainText } from "../markdown.js";
 import { appsForBuild, type Build } from "../promotion/build.js";
 import { firstEnvironments } from "../promotion/environments.js";
 import { type PromoteOutcome, promote } from "../promotion/promote.js";
@@ -59,9 +61,22 @@ async function promoteInConfigRepo(
   const loaded = await deps.configs.load(octokit, configRepo);
   if (!loaded) return [];
   const outcomes: PromoteOutcome[] = [];
-  for (const app of appsForBuild(loaded.config, build)) {
+  const { apps, refused } = appsForBuild(loaded.config, build);
+  for (const { app, reason } of refused)
+    log.warn(
+      { repo: fullName, app, source: build.source, trigger: build.trigger },
+      `build refused: ${reason}`,
+    );
+  for (const app of apps) {
     const tag = build.tag ?? (await tagFor(octokit, app, build, log));
     if (tag === undefined) continue;
+    if (!isImageTag(tag)) {
+      log.warn(
+        { repo: fullName, app: app.name, source: build.source },
+        `build refused: ${tag} is not an image tag`,
+      );
+      continue;
+    }
     for (const env of firstEnvironments(loaded.config, app)) {
       const outcome = await promoteLocked(octokit, deps, {
         configRepo,
@@ -152,8 +167,11 @@ async function reportFailure(
   outcome: Extract<PromoteOutcome, { status: "failed" }>,
   log: Log,
 ): Promise<void> {
-  const detail = outcome.findings.map((f) => `- \`${f.file}:${f.line}\` ${f.message}`).join("\n");
-  const text = `Ferry could not promote ${build.tag} to ${env.name}: ${outcome.reason}.${detail ? `\n\n${detail}` : ""}`;
+  // Findings quote files and the build's own text: code spans and plain text only.
+  const detail = outcome.findings
+    .map((f) => `- ${codeSpan(`${f.file}:${f.line}`)} ${plainText(f.message)}`)
+    .join("\n");
+  const text = `Ferry could not promote ${codeSpan(build.tag ?? "the build")} to ${env.name}: ${plainText(outcome.reason)}.${detail ? `\n\n${detail}` : ""}`;
   try {
     if (outcome.pr) {
       await octokit.rest.issues.createComment({

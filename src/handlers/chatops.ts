@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import type { AppDeps } from "../app.js";
 import { fitBody } from "../github/limits.js";
 import { checkPassed, mergedPromotions } from "../github/promotion-history.js";
+import { codeSpan, plainText } from "../markdown.js";
 import { type Command, parseCommand } from "../promotion/chatops.js";
 import { ferryBranch, type PromoteOutcome } from "../promotion/promote.js";
 import { rollbackCandidates } from "../promotion/rollback.js";
@@ -9,7 +10,11 @@ import { promoteLocked } from "./builds.js";
 
 const writers = new Set(["admin", "maintain", "write"]);
 
-/** `/ferry promote|rollback …` in an issue or PR comment of a config repo. */
+/**
+ * `/ferry promote|rollback …` in an issue or PR comment of a config repo. The commenter's
+ * permission is checked before any answer: without write access, a 👎 and nothing else, so
+ * nobody can make Ferry echo their text.
+ */
 export async function onComment(context: Context<"issue_comment.created">, deps: AppDeps): Promise<void> {
   const { comment, sender } = context.payload;
   if (sender.type === "Bot") return;
@@ -20,19 +25,20 @@ export async function onComment(context: Context<"issue_comment.created">, deps:
     context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content });
   const reply = (body: string) =>
     context.octokit.rest.issues.createComment(context.issue({ body: fitBody(`@${sender.login} ${body}`) }));
-  if (command.kind === "invalid") {
-    await Promise.all([react("confused"), reply(command.message)]);
-    return;
-  }
   const { data: access } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({
     ...repo,
     username: sender.login,
   });
   if (!writers.has(access.permission)) {
-    await Promise.all([
-      react("-1"),
-      reply(`\`/ferry ${command.kind}\` needs write access to ${repo.owner}/${repo.repo}.`),
-    ]);
+    context.log.info(
+      { user: sender.login, permission: access.permission },
+      "ChatOps command without write access",
+    );
+    await react("-1");
+    return;
+  }
+  if (command.kind === "invalid") {
+    await Promise.all([react("confused"), reply(command.message)]);
     return;
   }
   const answer = await run(context, deps, command);
@@ -54,7 +60,7 @@ async function run(
     const known = app ? config.environments.map((e) => e.name) : config.apps.map((a) => a.name);
     return {
       ok: false,
-      text: `unknown ${app ? "environment" : "app"} "${app ? command.env : command.app}"; ferry.yml has ${known.join(", ")}.`,
+      text: `unknown ${app ? "environment" : "app"} ${codeSpan(app ? command.env : command.app)}; ferry.yml has ${known.map(codeSpan).join(", ")}.`,
     };
   }
   const base = {
@@ -87,7 +93,7 @@ async function run(
   }
   if (!target)
     return { ok: false, text: `found no earlier tag of ${app.name} that ran healthy in ${env.name}.` };
-  const reason = `${command.reason ?? "no reason given"} (requested by @${context.payload.sender.login} in #${context.payload.issue.number}; ${target.marker.tag} ran ${reporting ? "healthy" : "merged"} in ${env.name} via #${target.number})`;
+  const reason = `${plainText(command.reason ?? "no reason given")} (requested by @${context.payload.sender.login} in #${context.payload.issue.number}; ${target.marker.tag} ran ${reporting ? "healthy" : "merged"} in ${env.name} via #${target.number})`;
   const outcome = await promoteLocked(context.octokit, deps, {
     configRepo: repo,
     config,
@@ -113,10 +119,10 @@ function describe(outcome: PromoteOutcome, what: string): { ok: boolean; text: s
         text: `Ferry ${outcome.status === "created" ? "opened" : "updated"} ${outcome.pr.url} to ${what}.`,
       };
     case "current":
-      return { ok: true, text: `nothing to do: ${outcome.reason}.` };
+      return { ok: true, text: `nothing to do: ${plainText(outcome.reason)}.` };
     case "skipped":
-      return { ok: false, text: `Ferry did not ${what}: ${outcome.reason}.` };
+      return { ok: false, text: `Ferry did not ${what}: ${plainText(outcome.reason)}.` };
     case "failed":
-      return { ok: false, text: `Ferry could not ${what}: ${outcome.reason}.` };
+      return { ok: false, text: `Ferry could not ${what}: ${plainText(outcome.reason)}.` };
   }
 }

@@ -27,7 +27,7 @@ export async function onPushCheckConfig(context: Context<"push">, configs: Confi
   const repo = context.repo();
   const file = await readFile(context.octokit, repo, payload.after, configPath);
   if (file === undefined) return;
-  const result = parseFerryConfig(file.text);
+  const result = parseFerryConfig(file);
   await publishCheckRun(context.octokit, repo, payload.after, configCheck(result));
   if (result.ok) configs.remember(repo, result.value, file.sha);
   else

@@ -5,7 +5,7 @@ import { auditPush } from "./audit.js";
 import { type GuardedPull, guardPullRequest } from "./guard.js";
 
 /** PR events and "Re-run" on Ferry's checks run the guard; default-branch pushes are audited. */
-export function registerGuard(app: Probot, deps: AppDeps): void {
+export function registerGuard(app: Pick<Probot, "on">, deps: AppDeps): void {
   app.on(
     [
       "pull_request.opened",

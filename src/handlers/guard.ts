@@ -5,6 +5,7 @@ import { configCheck, configCheckName } from "../checks/config-check.js";
 import { throttledProgress, validateProgress } from "../checks/progress.js";
 import { configPath, parseFerryConfig } from "../config/load.js";
 import type { FerryConfig } from "../config/schema.js";
+import type { Finding } from "../findings.js";
 import { showCheckProgress } from "../github/check-progress.js";
 import { EvidenceFinder, labelledBy } from "../github/evidence.js";
 import { describeGitHubFailure } from "../github/failure.js";
@@ -26,6 +27,7 @@ import { parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
 import type { OffLoop } from "../workers/pool.js";
+import { renderStep } from "./render-step.js";
 
 /** The parts of a pull request the guard reads. */
 export interface GuardedPull {
@@ -85,8 +87,10 @@ export async function guardPullRequest(
     return;
   }
   const { snapshot, paths, base, headMessage } = read;
+  /** Validate's findings, so the rendered step does not repeat them. */
+  let reported: Finding[] = [];
   const config = snapshot.changed.find((f) => f.path === configPath);
-  if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config.text))));
+  if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config))));
   await settle(validateCheckName, async () => {
     const id = ids.get(validateCheckName);
     const progress = throttledProgress({
@@ -110,12 +114,28 @@ export async function guardPullRequest(
         configSource: `${configPath} on the default branch`,
       }),
     );
+    reported = report.findings;
   });
   await settle(promotionCheckName, async () =>
     publish(
       await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage }, deps.offLoop),
     ),
   );
+  // Last, so the rendering time never delays the required checks above; it never throws.
+  if (deps.render) {
+    await renderStep({
+      octokit,
+      repo,
+      head: pr.head,
+      base,
+      config: loaded.config,
+      snapshot,
+      changed: paths,
+      reported,
+      tools: deps.render,
+      log,
+    });
+  }
 }
 
 /** The PR's changed files as GitHub's own diff sees them (head against the merge base: main may have moved on). */
@@ -142,7 +162,7 @@ async function checkNewConfig(octokit: Octokit, repo: RepoRef, pr: GuardedPull):
   const files = await listPullFiles(octokit, repo, pr.number);
   if (!files.some((f) => f.path === configPath && !f.removed)) return;
   const file = await readFile(octokit, repo, pr.head, configPath);
-  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file.text)));
+  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file)));
 }
 
 async function promotion(

@@ -6,7 +6,7 @@ import { queueReconcile } from "./reconcile.js";
 const ferryBranchPattern = /^ferry\/([a-z0-9][a-z0-9-]*)\/[^/]+$/;
 
 /** The report side's webhooks: merged Ferry PRs queue a reconcile check; ferry.yml pushes refresh its cache. */
-export function registerReconcile(app: Probot, deps: AppDeps): void {
+export function registerReconcile(app: Pick<Probot, "on">, deps: AppDeps): void {
   app.on("pull_request.closed", (context) => onFerryPrMerged(context, deps));
   app.on("push", async (context) => {
     if (touchesConfig(context.payload.commits)) {

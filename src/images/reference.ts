@@ -102,6 +102,11 @@ export function parseImageReference(text: string): Result<ImageReference, string
 }
 
 /** The fully-qualified form: `registry/repository[:tag][@digest]`. */
+/** Whether `tag` is a valid image tag: 1-128 of letters, digits, `_`, `.`, `-`, not starting with `.` or `-`. */
+export function isImageTag(tag: string): boolean {
+  return tagRe.test(tag);
+}
+
 export function formatImageReference(ref: Pick<ImageReference, "name" | "tag" | "digest">): string {
   return `${ref.name}${ref.tag === undefined ? "" : `:${ref.tag}`}${ref.digest === undefined ? "" : `@${ref.digest}`}`;
 }

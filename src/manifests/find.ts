@@ -5,10 +5,18 @@ import { scanArgoApplication } from "./argocd.js";
 import { type FieldRef, scanFields } from "./fields.js";
 import { scanValues } from "./helm-values.js";
 import { isKustomizationPath, scanImageEntries, scanKustomization } from "./kustomize.js";
+import { yamlTextProblem } from "./safe-text.js";
 import type { ImageSite, Site, Source, SourceFile } from "./sites.js";
 import { childMap, childSeq, childString, joinPath, type ScanContext, topLevelSource } from "./walk.js";
 import { isWorkloadKind, scanWorkload } from "./workloads.js";
-import { defaultYamlLimits, parseYamlFile, type YamlFile, type YamlLimits } from "./yaml-file.js";
+import {
+  defaultYamlLimits,
+  isYamlPath,
+  parseYamlFile,
+  unreadableFinding,
+  type YamlFile,
+  type YamlLimits,
+} from "./yaml-file.js";
 
 export interface ScanOptions {
   /** The image sought, with or without tag: `ghcr.io/acme/api`. */
@@ -38,11 +46,19 @@ export function scanFile(file: SourceFile, options: ScanOptions): FileScan {
   }
   const image = parsed.value.name;
   const fields = options.fields ?? [];
+  // A YAML file (or one ferry.yml points into) that cannot be read may hide a reference: say so.
+  const limits = options.limits ?? defaultYamlLimits;
+  const yamlLike = isYamlPath(file.path) || fields.length > 0;
+  const unreadable = file.unreadable ?? (yamlLike ? yamlTextProblem(file.text, limits.maxBytes) : undefined);
+  if (unreadable !== undefined) {
+    const findings = yamlLike ? [unreadableFinding(file.path, unreadable)] : [];
+    return { path: file.path, sites: [], findings };
+  }
   // Cheap pre-filter: every layout spells at least the last path component of the name.
   const needle = image.slice(image.lastIndexOf("/") + 1);
   if (fields.length === 0 && !file.text.includes(needle)) return { path: file.path, sites: [], findings: [] };
 
-  const yaml = parseYamlFile(file.path, file.text, options.limits ?? defaultYamlLimits);
+  const yaml = parseYamlFile(file.path, file.text, limits);
   if (yaml.findings.some((f) => f.severity === "error")) {
     return { path: file.path, yaml, sites: [], findings: yaml.findings };
   }

@@ -1,4 +1,5 @@
 import type { Scalar, YAMLMap } from "yaml";
+import type { Unreadable } from "./safe-text.js";
 import type { YamlFile } from "./yaml-file.js";
 
 /** A file of a config repo, as text: the core never reads the disk or GitHub itself. */
@@ -6,6 +7,8 @@ export interface SourceFile {
   /** Repo-relative path with `/` separators. */
   path: string;
   text: string;
+  /** Set (and `text` empty) when the file could not be read as text: binary, not UTF-8, too large. */
+  unreadable?: Unreadable;
 }
 
 /** The layout a reference was found in; names the field a reviewer would look at. */

@@ -12,6 +12,8 @@ export const modelIndex: Readonly<
   "admissionregistration.k8s.io/v1": {
     module: "kubernetes-models/admissionregistration.k8s.io/v1",
     kinds: [
+      "MutatingAdmissionPolicy",
+      "MutatingAdmissionPolicyBinding",
       "MutatingWebhookConfiguration",
       "ValidatingAdmissionPolicy",
       "ValidatingAdmissionPolicyBinding",
@@ -193,6 +195,10 @@ export const modelIndex: Readonly<
     module: "kubernetes-models/rbac.authorization.k8s.io/v1beta1",
     kinds: ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"],
   },
+  "resource.k8s.io/v1": {
+    module: "kubernetes-models/resource.k8s.io/v1",
+    kinds: ["DeviceClass", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice"],
+  },
   "scheduling.k8s.io/v1": {
     module: "kubernetes-models/scheduling.k8s.io/v1",
     kinds: ["PriorityClass"],
@@ -203,7 +209,14 @@ export const modelIndex: Readonly<
   },
   "storage.k8s.io/v1": {
     module: "kubernetes-models/storage.k8s.io/v1",
-    kinds: ["CSIDriver", "CSINode", "CSIStorageCapacity", "StorageClass", "VolumeAttachment"],
+    kinds: [
+      "CSIDriver",
+      "CSINode",
+      "CSIStorageCapacity",
+      "StorageClass",
+      "VolumeAttachment",
+      "VolumeAttributesClass",
+    ],
   },
   "storage.k8s.io/v1beta1": {
     module: "kubernetes-models/storage.k8s.io/v1beta1",
@@ -235,6 +248,10 @@ export const modelIndex: Readonly<
     module: "@kubernetes-models/argo-cd/argoproj.io/v1alpha1",
     kinds: ["AppProject", "Application", "ApplicationSet"],
   },
+  "helm.toolkit.fluxcd.io/v2": {
+    module: "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2",
+    kinds: ["HelmRelease"],
+  },
   "helm.toolkit.fluxcd.io/v2beta1": {
     module: "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2beta1",
     kinds: ["HelmRelease"],
@@ -243,13 +260,17 @@ export const modelIndex: Readonly<
     module: "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2beta2",
     kinds: ["HelmRelease"],
   },
+  "image.toolkit.fluxcd.io/v1": {
+    module: "@kubernetes-models/flux-cd/image.toolkit.fluxcd.io/v1",
+    kinds: ["ImagePolicy", "ImageRepository", "ImageUpdateAutomation"],
+  },
   "image.toolkit.fluxcd.io/v1beta1": {
     module: "@kubernetes-models/flux-cd/image.toolkit.fluxcd.io/v1beta1",
     kinds: ["ImagePolicy", "ImageRepository", "ImageUpdateAutomation"],
   },
   "image.toolkit.fluxcd.io/v1beta2": {
     module: "@kubernetes-models/flux-cd/image.toolkit.fluxcd.io/v1beta2",
-    kinds: ["ImagePolicy", "ImageRepository"],
+    kinds: ["ImagePolicy", "ImageRepository", "ImageUpdateAutomation"],
   },
   "kustomize.toolkit.fluxcd.io/v1": {
     module: "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1",
@@ -281,7 +302,7 @@ export const modelIndex: Readonly<
   },
   "source.toolkit.fluxcd.io/v1": {
     module: "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1",
-    kinds: ["GitRepository"],
+    kinds: ["Bucket", "ExternalArtifact", "GitRepository", "HelmChart", "HelmRepository", "OCIRepository"],
   },
   "source.toolkit.fluxcd.io/v1beta1": {
     module: "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1beta1",
@@ -295,9 +316,13 @@ export const modelIndex: Readonly<
     module: "@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1",
     kinds: ["SealedSecret"],
   },
+  "external-secrets.io/v1": {
+    module: "@kubernetes-models/external-secrets/external-secrets.io/v1",
+    kinds: ["ClusterExternalSecret", "ClusterSecretStore", "ExternalSecret", "SecretStore"],
+  },
   "external-secrets.io/v1alpha1": {
     module: "@kubernetes-models/external-secrets/external-secrets.io/v1alpha1",
-    kinds: ["ClusterSecretStore", "ExternalSecret", "PushSecret", "SecretStore"],
+    kinds: ["ClusterPushSecret", "PushSecret"],
   },
   "external-secrets.io/v1beta1": {
     module: "@kubernetes-models/external-secrets/external-secrets.io/v1beta1",
@@ -307,11 +332,19 @@ export const modelIndex: Readonly<
     module: "@kubernetes-models/external-secrets/generators.external-secrets.io/v1alpha1",
     kinds: [
       "ACRAccessToken",
+      "ClusterGenerator",
       "ECRAuthorizationToken",
       "Fake",
       "GCRAccessToken",
+      "GeneratorState",
+      "GithubAccessToken",
+      "Grafana",
       "Password",
+      "QuayAccessToken",
+      "STSSessionToken",
+      "UUID",
       "VaultDynamicSecret",
+      "Webhook",
     ],
   },
   // END GENERATED

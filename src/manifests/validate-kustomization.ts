@@ -1,3 +1,5 @@
+import { posix } from "node:path";
+import { parse } from "yaml";
 import { z } from "zod";
 import type { SchemaIssue } from "./validate-schema.js";
 
@@ -8,9 +10,10 @@ import type { SchemaIssue } from "./validate-schema.js";
  * where a wrong type breaks `kustomize build` (a number in `newTag` or a label value) and
  * tolerant of the inner shape of rarely used fields.
  */
-const stringList = z.array(z.string());
-const stringMap = z.record(z.string(), z.string());
-const loose = z.looseObject({});
+// kustomize reads `key:` with nothing after it (say, every entry commented out) as an empty list.
+const stringList = z.array(z.string()).nullable();
+const stringMap = z.record(z.string(), z.string()).nullable();
+const loose = z.looseObject({}).nullable();
 
 const target = z.looseObject({
   group: z.string().optional(),
@@ -55,7 +58,7 @@ export const kustomizationSchema = z
           fields: z.array(loose).optional(),
         }),
       )
-      .optional(),
+      .nullish(),
     resources: stringList.optional(),
     bases: stringList.optional(),
     components: stringList.optional(),
@@ -75,11 +78,11 @@ export const kustomizationSchema = z
           })
           .strict(),
       )
-      .optional(),
+      .nullish(),
     patchesStrategicMerge: stringList.optional(),
     patchesJson6902: z
       .array(z.looseObject({ path: z.string().optional(), target: target.optional() }))
-      .optional(),
+      .nullish(),
     images: z
       .array(
         z
@@ -92,22 +95,64 @@ export const kustomizationSchema = z
           })
           .strict(),
       )
-      .optional(),
+      .nullish(),
     replicas: z
       .array(z.object({ name: z.string(), count: z.number().int().nonnegative() }).strict())
-      .optional(),
-    replacements: z.array(loose).optional(),
-    vars: z.array(loose).optional(),
-    configMapGenerator: z.array(generator).optional(),
-    secretGenerator: z.array(generator).optional(),
+      .nullish(),
+    replacements: z.array(loose).nullish(),
+    vars: z.array(loose).nullish(),
+    configMapGenerator: z.array(generator).nullish(),
+    secretGenerator: z.array(generator).nullish(),
     generatorOptions: loose.optional(),
-    helmCharts: z.array(loose).optional(),
+    helmCharts: z.array(loose).nullish(),
     helmGlobals: loose.optional(),
-    helmChartInflationGenerator: z.array(loose).optional(),
+    helmChartInflationGenerator: z.array(loose).nullish(),
     sortOptions: loose.optional(),
     buildMetadata: stringList.optional(),
   })
   .strict();
+
+/**
+ * Repo paths of the patch files that kustomizations list (`patches[].path`,
+ * `patchesStrategicMerge`, `patchesJson6902[].path`), resolved against each kustomization's
+ * directory. Unparsable kustomizations list none; their own validation reports them.
+ */
+export function kustomizePatchPaths(kustomizations: readonly { path: string; text: string }[]): Set<string> {
+  const paths = new Set<string>();
+  for (const { path, text } of kustomizations) {
+    let data: unknown;
+    try {
+      data = parse(text, { maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
+    if (typeof data !== "object" || data === null) continue;
+    const { patches, patchesStrategicMerge, patchesJson6902 } = data as Record<string, unknown>;
+    const listed = [
+      // A bare string under `patches` is an old form kustomize 5 rejects (reported on the
+      // kustomization); the file it names is still a patch, not a whole object.
+      ...listOf(patches).map((p) => (isObject(p) ? p.path : p)),
+      ...listOf(patchesJson6902).map((p) => (isObject(p) ? p.path : undefined)),
+      // An entry with a line break is an inline patch, not a file.
+      ...listOf(patchesStrategicMerge),
+    ];
+    const dir = posix.dirname(path);
+    for (const entry of listed) {
+      if (typeof entry !== "string" || entry.includes("\n") || entry.trim() === "") continue;
+      const resolved = posix.normalize(posix.join(dir, entry.trim()));
+      if (!resolved.startsWith("../")) paths.add(resolved);
+    }
+  }
+  return paths;
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 /** Whether a path names a kustomization file (kustomize looks for exactly these names). */
 export function isKustomizationPath(path: string): boolean {

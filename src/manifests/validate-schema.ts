@@ -7,6 +7,8 @@ export interface SchemaIssue {
   message: string;
   /** Defaults to error. */
   severity?: Severity;
+  /** Defaults to the caller's rule (e.g. `schema`). */
+  rule?: string;
 }
 
 /** Validates one object of a known kind; returns no issues when it conforms. */
@@ -23,13 +25,10 @@ interface AjvError {
   message?: string;
 }
 
-type ModelClass = new (data: object) => { validate(): void };
+type ModelClass = (abstract new (...args: never[]) => unknown) & { prototype: { validate(): void } };
 
 /** Upper bound of issues reported per object: a wrong indentation should not make 400 annotations. */
 export const maxIssuesPerObject = 20;
-
-const helmReleaseV2 = "helm.toolkit.fluxcd.io/v2";
-const helmReleaseFallback = "helm.toolkit.fluxcd.io/v2beta2";
 
 // One import per model per process: the module cache would do it too, but not for the failures.
 const loaded = new Map<string, Promise<ObjectValidator | undefined>>();
@@ -60,21 +59,30 @@ export async function loadValidators(
       }
       const validator = await pending;
       if (validator === undefined) return;
-      ready.set(
-        key,
-        apiVersion === helmReleaseV2 && kind === "HelmRelease"
-          ? helmReleaseV2Validator(validator)
-          : validator,
-      );
+      const extra = celRules[key];
+      ready.set(key, extra === undefined ? validator : (object) => [...validator(object), ...extra(object)]);
     }),
   );
   return (apiVersion, kind) => ready.get(`${apiVersion} ${kind}`);
 }
 
+/**
+ * CRD validation rules (`x-kubernetes-validations`, CEL) that the generated models do not carry;
+ * only those a config repo trips over.
+ */
+const celRules: Record<string, ObjectValidator> = {
+  "helm.toolkit.fluxcd.io/v2 HelmRelease": (object) => {
+    const spec = object.spec;
+    if (typeof spec !== "object" || spec === null) return [];
+    const { chart, chartRef } = spec as Record<string, unknown>;
+    if ((chart === undefined) === (chartRef === undefined)) {
+      return [{ path: ["spec"], message: "spec: set exactly one of chart and chartRef" }];
+    }
+    return [];
+  },
+};
+
 function specifierFor(apiVersion: string, kind: string): string | undefined {
-  // helm.toolkit.fluxcd.io/v2 has no model in the Node-20-compatible flux-cd release: see helmReleaseV2Validator.
-  if (apiVersion === helmReleaseV2 && kind === "HelmRelease")
-    return modelSpecifier(helmReleaseFallback, kind);
   return modelSpecifier(apiVersion, kind);
 }
 
@@ -83,14 +91,18 @@ async function importModel(specifier: string, kind: string): Promise<ObjectValid
   const Model = module[kind] as ModelClass | undefined;
   if (typeof Model !== "function") return undefined;
   return (object) => {
+    // The model's own validate function, run on a proxy that records which fields it reads:
+    // `new Model(object)` would copy every field first and hide which ones the schema knows.
+    const tracked = trackReads(object);
+    let issues: SchemaIssue[] = [];
     try {
-      new Model(object).validate();
-      return [];
+      Model.prototype.validate.call(tracked.proxy);
     } catch (error) {
       const errors = (error as { errors?: unknown }).errors;
       if (!Array.isArray(errors)) return [{ path: [], message: (error as Error).message }];
-      return issuesFromAjv(errors as AjvError[]);
+      issues = issuesFromAjv(errors as AjvError[]);
     }
+    return [...issues, ...tracked.unknownFields()].slice(0, maxIssuesPerObject);
   };
 }
 
@@ -175,74 +187,76 @@ export function formatPath(path: readonly (string | number)[]): string {
 }
 
 /**
- * Flux HelmRelease `helm.toolkit.fluxcd.io/v2` (Flux 2.3+) is missing from
- * @kubernetes-models/flux-cd 2.3.4, the last release that runs on Node 20, and no installed
- * package ships its CRD. Fallback: validate against the v2beta2 schema (v2 is v2beta2 with
- * deprecated fields removed and `chartRef` added), then apply the v2 differences by hand:
- * - `spec.chart` is optional; exactly one of `chart` and `chartRef` must be set;
- * - `spec.chartRef` is `{ kind: OCIRepository | HelmChart, name, namespace?, apiVersion? }`;
- * - `spec.chart.spec.valuesFile` and `spec.postRenderers[].kustomize.patchesStrategicMerge` /
- *   `patchesJson6902` were removed in v2.
- * Replace with the flux-cd model once a Node-20-compatible release has v2 (docs/policy.md).
+ * Strict decoding without a second schema: the generated validators read every property their
+ * schema declares (`data.replicas`), and enumerate the keys of maps and free-form objects.
+ * So an own key of an object that the validator read from, never enumerated, and never read
+ * is a field the schema does not have — what the API server's strict field validation rejects.
+ * An object the validator never read from at all is free-form (Helm values, raw extensions).
  */
-function helmReleaseV2Validator(v2beta2: ObjectValidator): ObjectValidator {
-  return (object) => {
-    const spec = isRecord(object.spec) ? object.spec : undefined;
-    const hasChartRef = spec !== undefined && spec.chartRef !== undefined;
-    const issues = v2beta2({ ...object, apiVersion: helmReleaseFallback }).filter(
-      (issue) => !(issue.path.length === 1 && issue.path[0] === "spec" && issue.message.includes('"chart"')),
-    );
-    if (spec === undefined) return issues;
-    if (spec.chart === undefined && !hasChartRef) {
-      issues.push({ path: ["spec"], message: "spec: set chart or chartRef" });
-    }
-    if (spec.chart !== undefined && hasChartRef) {
-      issues.push({ path: ["spec", "chartRef"], message: "spec: set either chart or chartRef, not both" });
-    }
-    if (hasChartRef) issues.push(...chartRefIssues(spec.chartRef));
-    if (isRecord(spec.chart) && isRecord(spec.chart.spec) && spec.chart.spec.valuesFile !== undefined) {
-      issues.push({
-        path: ["spec", "chart", "spec", "valuesFile"],
-        message: "spec.chart.spec.valuesFile was removed in helm.toolkit.fluxcd.io/v2; use valuesFiles",
-      });
-    }
-    if (Array.isArray(spec.postRenderers)) {
-      spec.postRenderers.forEach((renderer, i) => {
-        const kustomize = isRecord(renderer) && isRecord(renderer.kustomize) ? renderer.kustomize : undefined;
-        for (const removed of ["patchesStrategicMerge", "patchesJson6902"]) {
-          if (kustomize?.[removed] === undefined) continue;
-          issues.push({
-            path: ["spec", "postRenderers", i, "kustomize", removed],
-            message: `spec.postRenderers[${i}].kustomize.${removed} was removed in helm.toolkit.fluxcd.io/v2; use patches`,
-          });
+function trackReads(root: Record<string, unknown>): {
+  proxy: Record<string, unknown>;
+  unknownFields(): SchemaIssue[];
+} {
+  interface Visit {
+    value: Record<string, unknown>;
+    path: (string | number)[];
+    read: Set<string>;
+    enumerated: boolean;
+  }
+  const visits: Visit[] = [];
+  const wrap = (value: object, path: (string | number)[]): object => {
+    const visit: Visit = {
+      value: value as Record<string, unknown>,
+      path,
+      read: new Set(),
+      enumerated: false,
+    };
+    if (!Array.isArray(value)) visits.push(visit);
+    const children = new Map<string, object>();
+    return new Proxy(value, {
+      get(target, key, receiver) {
+        const child = Reflect.get(target, key, receiver) as unknown;
+        if (typeof key !== "string") return child;
+        visit.read.add(key);
+        if (typeof child !== "object" || child === null) return child;
+        let wrapped = children.get(key);
+        if (wrapped === undefined) {
+          const step = Array.isArray(target) && /^\d+$/.test(key) ? Number(key) : key;
+          wrapped = wrap(child, [...path, step]);
+          children.set(key, wrapped);
         }
-      });
-    }
-    return issues.slice(0, maxIssuesPerObject);
-  };
-}
-
-function chartRefIssues(chartRef: unknown): SchemaIssue[] {
-  const path = ["spec", "chartRef"];
-  if (!isRecord(chartRef)) return [{ path, message: "spec.chartRef: must be object" }];
-  const issues: SchemaIssue[] = [];
-  if (chartRef.kind !== "OCIRepository" && chartRef.kind !== "HelmChart") {
-    issues.push({
-      path: [...path, "kind"],
-      message: 'spec.chartRef.kind: must be one of "OCIRepository", "HelmChart"',
+        return wrapped;
+      },
+      has(target, key) {
+        if (typeof key === "string") visit.read.add(key);
+        return Reflect.has(target, key);
+      },
+      ownKeys(target) {
+        visit.enumerated = true;
+        return Reflect.ownKeys(target);
+      },
     });
-  }
-  if (typeof chartRef.name !== "string" || chartRef.name === "") {
-    issues.push({ path: [...path, "name"], message: "spec.chartRef.name: must be a non-empty string" });
-  }
-  for (const key of ["namespace", "apiVersion"] as const) {
-    if (chartRef[key] !== undefined && typeof chartRef[key] !== "string") {
-      issues.push({ path: [...path, key], message: `spec.chartRef.${key}: must be string` });
-    }
-  }
-  return issues;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  };
+  const proxy = wrap(root, []) as Record<string, unknown>;
+  return {
+    proxy,
+    unknownFields: () =>
+      visits.flatMap(({ value, path, read, enumerated }) => {
+        if (enumerated || read.size === 0) return [];
+        const where = formatPath(path);
+        return (
+          Object.keys(value)
+            // OpenAPI extensions inside CRD schemas are not model properties, yet valid.
+            .filter((key) => !read.has(key) && !key.startsWith("x-kubernetes-"))
+            .map(
+              (key): SchemaIssue => ({
+                path: [...path, key],
+                severity: "warning",
+                rule: "unknown-field",
+                message: `${where === "" ? "" : `${where}: `}unknown field "${key}"`,
+              }),
+            )
+        );
+      }),
+  };
 }

@@ -2,14 +2,29 @@ import picomatch from "picomatch";
 import type { Document } from "yaml";
 import type { EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { Finding, Severity } from "../findings.js";
-import { isKustomizationPath, validateKustomization } from "../manifests/validate-kustomization.js";
+import { removedApiMessage } from "../manifests/removed-apis.js";
+import { yamlTextProblem } from "../manifests/safe-text.js";
+import type { SourceFile } from "../manifests/sites.js";
+import {
+  isKustomizationPath,
+  kustomizePatchPaths,
+  validateKustomization,
+} from "../manifests/validate-kustomization.js";
 import {
   isKnownKind,
   loadValidators,
   type SchemaIssue,
   type ValidatorLookup,
 } from "../manifests/validate-schema.js";
-import { defaultYamlLimits, documentData, parseYamlFile, type YamlFile } from "../manifests/yaml-file.js";
+import {
+  defaultYamlLimits,
+  documentData,
+  isYamlPath,
+  parseYamlFile,
+  parseYamlFileAsync,
+  unreadableFinding,
+  type YamlFile,
+} from "../manifests/yaml-file.js";
 import { collectKustomizeOverrides, imagesOf, type KustomizeOverrides } from "./images.js";
 import { locate } from "./locate.js";
 import { type KubeObject, type PolicyRule, reporter } from "./rule.js";
@@ -17,18 +32,15 @@ import { policyRules } from "./rules/index.js";
 import { type ResolvedRule, resolveRule } from "./settings.js";
 import { isRecord, isWorkload } from "./workloads.js";
 
-/** A file of the config repo: its path relative to the repo root and its text. */
-export interface ManifestFile {
-  path: string;
-  text: string;
-}
+/** A file of the config repo: its path relative to the repo root and its text (or why it has none). */
+export type ManifestFile = SourceFile;
 
 export interface ValidateOptions {
   files: readonly ManifestFile[];
   config: FerryConfig;
   /** Treat every file as part of this environment; otherwise each file's environment is the first whose `paths` match it. */
   environment?: string;
-  /** Files larger than this are skipped with a note (default: the YAML parser's 8 MiB limit). */
+  /** YAML files larger than this are an error (default: the YAML parser's 8 MiB limit). */
   maxFileBytes?: number;
   /**
    * Unchanged files that give context but get no findings: their kustomization.yaml `images:`
@@ -37,14 +49,16 @@ export interface ValidateOptions {
   contextFiles?: readonly ManifestFile[];
   /**
    * What the rest of the change set, validated elsewhere (another worker's share), contributes:
-   * its paths (a Chart.yaml makes its `templates/` Helm templates) and its kustomization.yaml
-   * documents (their `images:` overrides), as `kustomizationDocuments` reads them.
+   * its paths (a Chart.yaml makes its `templates/` Helm templates), the files its kustomizations
+   * list as patches, and its kustomization.yaml documents (their `images:` overrides), as
+   * `kustomizationDocuments` and `kustomizePatchPaths` read them.
    */
   siblings?: Siblings;
 }
 
 export interface Siblings {
   paths: readonly string[];
+  patches: readonly string[];
   kustomizations: readonly unknown[];
 }
 
@@ -72,6 +86,11 @@ interface PendingObject {
   environment: EnvironmentConfig | undefined;
   /** A kustomization: its shape is already checked; only the image rules apply to it. */
   kustomization: boolean;
+  /**
+   * A kustomize patch (listed under a kustomization's patches): a fragment, not a whole object,
+   * so no schema and no rule that judges what is missing; the rendered objects get those.
+   */
+  patch: boolean;
 }
 
 /**
@@ -83,22 +102,35 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const { config } = options;
   const maxBytes = options.maxFileBytes ?? defaultYamlLimits.maxBytes;
   const environmentOf = environmentResolver(config, options.environment);
-  const paths = new Set([...options.files.map((f) => f.path), ...(options.siblings?.paths ?? [])]);
+  const paths = new Set([...options.files, ...(options.contextFiles ?? [])].map((f) => f.path));
+  const patches = kustomizePatchPaths(
+    [...options.files, ...(options.contextFiles ?? [])].filter((f) => isKustomizationPath(f.path)),
+  );
+  for (const path of options.siblings?.paths ?? []) paths.add(path);
+  for (const path of options.siblings?.patches ?? []) patches.add(path);
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
   const objects: PendingObject[] = [];
   const kustomizations: unknown[] = [];
   let filesChecked = 0;
 
-  for (const { path, text } of options.files) {
+  for (const [index, { path, text, unreadable }] of options.files.entries()) {
     if (!isYamlPath(path)) continue;
-    const reason = skipReason(path, text, maxBytes, paths);
+    // Between files, and while a large one is parsed, the event loop serves other requests.
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+    const reason = helmTemplateReason(path, text, paths);
     if (reason !== undefined) {
       skipped.push({ path, reason });
       continue;
     }
+    // A YAML file Ferry cannot read is an error, never a silent pass.
+    const problem = unreadable ?? yamlTextProblem(text, maxBytes);
+    if (problem !== undefined) {
+      findings.push(unreadableFinding(path, problem));
+      continue;
+    }
     filesChecked++;
-    const file = parseYamlFile(path, text);
+    const file = await parseYamlFileAsync(path, text);
     findings.push(...file.findings);
     const environment = environmentOf(path);
     const kustomization = isKustomizationPath(path);
@@ -121,16 +153,17 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
         if (!isRecord(data)) continue;
         kustomizations.push(data);
         const object = { ...data, apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization" };
-        objects.push({ file, doc, object, environment, kustomization: true });
+        objects.push({ file, doc, object, environment, kustomization: true, patch: false });
         continue;
       }
       const object = kubeObject(file, doc, data, findings);
-      if (object !== undefined) objects.push({ file, doc, object, environment, kustomization: false });
+      if (object !== undefined)
+        objects.push({ file, doc, object, environment, kustomization: false, patch: patches.has(path) });
     }
   }
 
   const validators = await loadValidators(
-    objects.filter((o) => !o.kustomization).map(({ object }) => object),
+    objects.filter((o) => !o.kustomization && !o.patch).map(({ object }) => object),
   );
   const overrides = collectKustomizeOverrides([
     ...kustomizations,
@@ -170,8 +203,9 @@ export function kustomizationDocuments(
   maxBytes = defaultYamlLimits.maxBytes,
 ): { path: string; documents: unknown[] }[] {
   const found: { path: string; documents: unknown[] }[] = [];
-  for (const { path, text } of files) {
-    if (!isKustomizationPath(path) || skipReason(path, text, maxBytes, paths) !== undefined) continue;
+  for (const { path, text, unreadable } of files) {
+    if (!isKustomizationPath(path) || helmTemplateReason(path, text, paths) !== undefined) continue;
+    if ((unreadable ?? yamlTextProblem(text, maxBytes)) !== undefined) continue;
     const data: unknown[] = [];
     found.push({ path, documents: data });
     const file = parseYamlFile(path, text);
@@ -191,7 +225,7 @@ export function kustomizationDocuments(
 
 /**
  * One report from the reports of consecutive shares of the files (each validated with the
- * others as `siblingFiles`): the same findings, in the same order, as one call would give.
+ * others as `siblings`): the same findings, in the same order, as one call would give.
  */
 export function mergeReports(reports: readonly ValidationReport[]): ValidationReport {
   // Findings of one file come from one share and keep their order: the sort is stable.
@@ -211,8 +245,8 @@ export function checkEnvironment(config: FerryConfig, name: string | undefined):
 /** The documents of the context files that are kustomizations; unparsable ones are ignored. */
 export function contextKustomizations(files: readonly ManifestFile[] | undefined): unknown[] {
   const data: unknown[] = [];
-  for (const { path, text } of files ?? []) {
-    if (!isKustomizationPath(path) || text.includes("\u0000")) continue;
+  for (const { path, text, unreadable } of files ?? []) {
+    if (!isKustomizationPath(path) || unreadable !== undefined) continue;
     const file = parseYamlFile(path, text);
     for (const doc of file.documents) {
       if (doc.errors.length > 0) continue;
@@ -227,15 +261,23 @@ export function contextKustomizations(files: readonly ManifestFile[] | undefined
 }
 
 function checkObject(
-  { file, doc, object, environment, kustomization }: PendingObject,
+  { file, doc, object, environment, kustomization, patch }: PendingObject,
   rulesFor: RulesFor,
   validators: ValidatorLookup,
   kustomizeOverrides: KustomizeOverrides,
 ): Finding[] {
   const findings: Finding[] = [];
   const validate = validators(object.apiVersion, object.kind);
-  if (kustomization) {
-    // Shape already checked by validateKustomization.
+  const removed = removedApiMessage(object.apiVersion, object.kind);
+  if (kustomization || patch) {
+    // A kustomization's shape is checked by validateKustomization; a patch is no whole object.
+  } else if (removed !== undefined) {
+    findings.push({
+      ...locate(file, doc, ["apiVersion"]),
+      severity: "error",
+      rule: "removed-api",
+      message: removed,
+    });
   } else if (validate !== undefined) {
     findings.push(...located(file, doc, validate(object), "schema", "error"));
   } else if (!isKnownKind(object.apiVersion, object.kind)) {
@@ -261,7 +303,7 @@ function checkObject(
     }
   }
   for (const { rule, resolved } of rulesFor(environment)) {
-    if (resolved.severity === "off") continue;
+    if (resolved.severity === "off" || (patch && rule.wholeObject)) continue;
     const ctx = {
       file,
       doc,
@@ -325,7 +367,7 @@ function located(
   return issues.map((issue) => ({
     ...locate(file, doc, issue.path),
     severity: issue.severity ?? severity,
-    rule,
+    rule: issue.rule ?? rule,
     message: issue.message,
   }));
 }
@@ -355,27 +397,24 @@ function isKustomizeConfig(data: unknown): boolean {
   return typeof apiVersion !== "string" || apiVersion.startsWith("kustomize.config.k8s.io/");
 }
 
-function isYamlPath(path: string): boolean {
-  return /\.ya?ml$/i.test(path) || isKustomizationPath(path);
-}
-
-function skipReason(
-  path: string,
-  text: string,
-  maxBytes: number,
-  paths: ReadonlySet<string>,
-): string | undefined {
-  // A UTF-16 unit is at most 3 UTF-8 bytes, so most files need no byte count.
-  if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, "utf8") > maxBytes)) {
-    return `larger than ${maxBytes} bytes`;
+/**
+ * Files under a chart's templates/ are Go templates, not YAML: a chart is a directory holding
+ * Chart.yaml with templates/ inside it, at any depth (templates/sub/x.yaml). Without a known
+ * Chart.yaml (not part of the PR, not read), a file under templates/ with `{{` is one too.
+ */
+function helmTemplateReason(path: string, text: string, paths: ReadonlySet<string>): string | undefined {
+  const segments = path.split("/");
+  let underTemplates = false;
+  for (let i = segments.length - 2; i >= 0; i--) {
+    if (segments[i] !== "templates") continue;
+    underTemplates = true;
+    const chart = segments.slice(0, i).join("/");
+    if (paths.has(chart === "" ? "Chart.yaml" : `${chart}/Chart.yaml`))
+      return "Helm chart template (rendered by Helm, not plain YAML)";
   }
-  if (text.slice(0, 8000).includes("\u0000")) return "binary file";
-  const templates = path.lastIndexOf("templates/");
-  if (templates >= 0 && (templates === 0 || path[templates - 1] === "/")) {
-    const chart = path.slice(0, templates);
-    if (paths.has(`${chart}Chart.yaml`)) return "Helm chart template (rendered by Helm, not plain YAML)";
-  }
-  return undefined;
+  return underTemplates && text.includes("{{")
+    ? "Helm template syntax under templates/ (not plain YAML)"
+    : undefined;
 }
 
 function byPosition(a: Finding, b: Finding): number {

@@ -3,6 +3,7 @@ import type { CheckOutput } from "../checks/check-output.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Finding, Severity } from "../findings.js";
 import { githubLimits, sizeIn } from "../github/limits.js";
+import { codeSpan, plainText, tableCell } from "../markdown.js";
 import type { ValidationReport } from "./engine.js";
 import { policyRules } from "./rules/index.js";
 import { resolveRule } from "./settings.js";
@@ -112,13 +113,14 @@ function findingRows(findings: readonly Finding[]): string[] {
   }
   return [...groups.values()].map(({ file, rule, severity, lines }) => {
     const shown = lines.slice(0, 10).join(", ") + (lines.length > 10 ? ", …" : "");
-    return `| \`${cell(file)}\` | ${cell(rule)} | ${severity} | ${lines.length} | ${shown} |`;
+    return `| ${tableCell(codeSpan(file))} | ${cell(rule)} | ${severity} | ${lines.length} | ${shown} |`;
   });
 }
 
 function skippedSection(report: ValidationReport): string[] {
   if (report.skipped.length === 0) return [];
-  const shown = report.skipped.slice(0, 50).map((s) => `- \`${cell(s.path)}\`: ${cell(s.reason)}`);
+  // Paths are the PR author's: a code span that no backtick in the name can end.
+  const shown = report.skipped.slice(0, 50).map((s) => `- ${codeSpan(s.path)}: ${plainText(s.reason)}`);
   const more = report.skipped.length > 50 ? [`- …and ${report.skipped.length - 50} more`] : [];
   return ["### Skipped", "", ...shown, ...more, ""];
 }

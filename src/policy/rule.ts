@@ -41,6 +41,11 @@ export interface PolicyRule {
   /** One sentence, shown in docs, SARIF rule metadata and check summaries. */
   description: string;
   defaultSeverity: Severity | "off";
+  /**
+   * The rule judges what an object lacks (resources, labels, a security context), so it needs
+   * the whole object: it does not run on kustomize patches, only on whole and rendered objects.
+   */
+  wholeObject?: true;
   check(object: KubeObject, ctx: RuleContext): Finding[];
 }
 

@@ -1,7 +1,11 @@
+import { parseImageReference } from "../images/reference.js";
+import { codeSpan } from "../markdown.js";
+
 /** A ChatOps command from an issue or PR comment. */
 export type Command =
   | { kind: "promote"; app: string; tag: string; env: string }
   | { kind: "rollback"; app: string; env: string; reason?: string }
+  /** `message` is markdown, with the comment's text in code spans. */
   | { kind: "invalid"; message: string };
 
 const usage =
@@ -17,7 +21,14 @@ export function parseCommand(body: string): Command | undefined {
   const words = line.split(/\s+/).slice(1);
   const [verb, ...args] = words;
   if (verb === "promote" && args.length === 4 && args[2] === "to") {
-    return { kind: "promote", app: args[0] as string, tag: args[1] as string, env: args[3] as string };
+    const tag = args[1] as string;
+    // `<tag>` or `<tag>@<digest>`, checked as part of a reference so both follow the image grammar.
+    if (!parseImageReference(`ferry.invalid/app:${tag}`).ok)
+      return {
+        kind: "invalid",
+        message: `${codeSpan(tag)} is not an image tag (1-128 of letters, digits, \`_\` \`.\` \`-\`, optionally \`@sha256:<digest>\`). ${usage}`,
+      };
+    return { kind: "promote", app: args[0] as string, tag, env: args[3] as string };
   }
   if (verb === "rollback" && args.length >= 2) {
     const reason = args.slice(2).join(" ");
@@ -28,5 +39,5 @@ export function parseCommand(body: string): Command | undefined {
       ...(reason ? { reason } : {}),
     };
   }
-  return { kind: "invalid", message: `Ferry did not understand \`${line}\`. ${usage}` };
+  return { kind: "invalid", message: `Ferry did not understand ${codeSpan(line)}. ${usage}` };
 }

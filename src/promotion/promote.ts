@@ -1,6 +1,7 @@
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
 import type { SourceFile } from "../manifests/sites.js";
+import { codeSpan, plainText } from "../markdown.js";
 import type { Build } from "./build.js";
 import { decide, type PairState, type Target } from "./decide.js";
 import { isFerryCommit, type Marker, parseCommitMarker, parseMarker } from "./marker.js";
@@ -167,7 +168,7 @@ async function promoteOnce(
       await store.comment(
         req.repo,
         pr.number,
-        `Ferry did not update this PR to \`${target.tag}\`: ${decision.reason}`,
+        `Ferry did not update this PR to ${codeSpan(target.tag)}: ${plainText(decision.reason)}`,
       );
     }
     return { status: "skipped", reason: decision.reason, ...(pr ? { pr } : {}) };

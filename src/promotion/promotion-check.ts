@@ -1,5 +1,7 @@
 import type { CheckOutput } from "../checks/check-output.js";
+import { isImageTag } from "../images/reference.js";
 import { checkTagRules, compareTags } from "../images/tags.js";
+import { codeSpan, tableCell } from "../markdown.js";
 import { upstreamEnvironments } from "./environments.js";
 import type { ImageChange } from "./image-changes.js";
 import type { Marker } from "./marker.js";
@@ -48,7 +50,7 @@ export function promotionCheck(facts: PromotionFacts): CheckOutput {
     problems.push("This Ferry branch's PR has lost its marker; Ferry cannot tell what it promotes.");
   if (facts.ferry && facts.ferry.unexpected.length > 0) {
     problems.push(
-      `A Ferry PR may change image references only, but this one also changes: ${facts.ferry.unexpected.map((p) => `\`${p}\``).join(", ")}.`,
+      `A Ferry PR may change image references only, but this one also changes: ${facts.ferry.unexpected.map(codeSpan).join(", ")}.`,
     );
   }
   const failing = lines.filter((l) => l.verdict === "fail").length + problems.length;
@@ -59,7 +61,8 @@ export function promotionCheck(facts: PromotionFacts): CheckOutput {
         "| --- | --- | --- | --- | --- |",
         ...lines.map(
           (l) =>
-            `| ${l.env} | ${l.app} | \`${l.from}\` | \`${l.to}\` | ${mark[l.verdict]} ${l.notes.join("; ")} |`,
+            // From and to are the PR's text: code spans. Notes quote only valid image tags (see judge).
+            `| ${l.env} | ${l.app} | ${tableCell(codeSpan(l.from))} | ${tableCell(codeSpan(l.to))} | ${mark[l.verdict]} ${l.notes.join("; ")} |`,
         ),
       ]
     : ["This PR changes no image reference of an app in ferry.yml."];
@@ -117,6 +120,11 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
   const tag = pin.tag ?? "";
   line.to = pin.digest ? `${tag}@${pin.digest.slice(0, 19)}…` : tag;
   if (!tag) fail("no tag");
+  else if (!isImageTag(tag)) {
+    // Never echoed: the notes are rendered as markdown, and this text is the PR author's.
+    fail("the new tag is not a valid image tag (1-128 of letters, digits, _ . -)");
+    return line;
+  }
   const broken = tag ? checkTagRules(tag, env.tags) : undefined;
   if (broken) fail(broken);
   if (env.digest === "required" && !pin.digest) fail(`${env.name} requires a digest`);
@@ -132,13 +140,14 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
     if (missing.length > 0) fail(`${tag} was not verified healthy in ${missing.join(" and ")} first`);
   }
   const running = change.from.length === 1 ? change.from[0] : undefined;
-  if (running === undefined || !tag || running === tag) return done(line);
+  // The running tag is the repository's text: only a valid image tag is ever quoted or ordered.
+  if (running === undefined || !isImageTag(running) || !tag || running === tag) return done(line);
   const builtAt = buildTimes(facts);
   const order = compareTags(tag, running, builtAt);
   if (order === undefined) {
     const unknownTimes = [running, tag].filter((t) => builtAt(t) === undefined).map((t) => `\`${t}\``);
     line.notes.push(
-      `order unknown: ${running} and ${tag} are not both semver versions` +
+      `order unknown: ${codeSpan(running)} and ${codeSpan(tag)} are not both semver versions` +
         (unknownTimes.length ? ` and Ferry knows no build time for ${unknownTimes.join(" or ")}` : "") +
         "; check by hand that this is not a downgrade",
     );

@@ -1,5 +1,6 @@
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { SourceFile } from "../manifests/sites.js";
+import { codeSpan, plainText } from "../markdown.js";
 import { appEnvironments, nextEnvironments } from "../promotion/environments.js";
 import type { Marker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
@@ -62,14 +63,16 @@ export function chainLine(
   outcome: { status: string; reason?: string; pr?: { number: number; url: string } },
 ): string {
   const pr = outcome.pr ? ` [#${outcome.pr.number}](${outcome.pr.url})` : "";
+  // The tag was read from the config repo's files: shown verbatim, never as markdown.
+  const what = `- ${app} ${codeSpan(tag)} → **${next}**`;
   switch (outcome.status) {
     case "created":
     case "updated":
-      return `- ${app} \`${tag}\` → **${next}**: PR${pr} ${outcome.status}`;
+      return `${what}: PR${pr} ${outcome.status}`;
     case "current":
-      return `- ${app} \`${tag}\` → **${next}**: already running it`;
+      return `${what}: already running it`;
     default:
-      return `- ${app} \`${tag}\` → **${next}**: not promoted${pr}: ${outcome.reason ?? outcome.status}`;
+      return `${what}: not promoted${pr}: ${plainText(outcome.reason ?? outcome.status)}`;
   }
 }
 

@@ -1,4 +1,5 @@
-import type { EnvironmentRecord, ObjectRecord } from "./reconcile-check.js";
+import { codeSpan, plainText } from "../markdown.js";
+import { driftedName, type EnvironmentRecord, type ObjectRecord } from "./reconcile-check.js";
 
 /** Label that marks Ferry's drift issues; with the title it finds the one open issue per environment. */
 export const driftLabel = "ferry:drift";
@@ -28,12 +29,9 @@ export function driftIssueBody(environment: string, objects: ObjectRecord[], che
     "",
   ];
   for (const o of objects) {
-    lines.push(`### ${key(o)} at \`${(o.revision ?? "unknown").slice(0, 7)}\``);
-    for (const d of o.drifted) {
-      lines.push(
-        `- ${d.group ? `${d.group}/` : ""}${d.kind} ${d.namespace ? `${d.namespace}/` : ""}${d.name}`,
-      );
-    }
+    // Names and kinds are the agent's text: plain text only.
+    lines.push(`### ${plainText(key(o))} at ${codeSpan((o.revision ?? "unknown").slice(0, 7))}`);
+    for (const d of o.drifted) lines.push(`- ${plainText(driftedName(d))}`);
     if (o.drifted.length === 0) lines.push("- (the cluster named no resource)");
     lines.push("");
   }
@@ -46,7 +44,7 @@ export function driftIssueBody(environment: string, objects: ObjectRecord[], che
 
 /** The body the issue is closed with: what the environment is back in sync at. */
 export function driftResolvedBody(environment: string, revision: string | undefined): string {
-  return `**${environment}** is back in sync with git${revision ? ` at \`${revision.slice(0, 7)}\`` : ""}. Ferry closed this issue; it opens a new one if the environment drifts again.`;
+  return `**${environment}** is back in sync with git${revision ? ` at ${codeSpan(revision.slice(0, 7))}` : ""}. Ferry closed this issue; it opens a new one if the environment drifts again.`;
 }
 
 function key(o: ObjectRecord): string {

@@ -1,3 +1,4 @@
+import { plainText } from "../markdown.js";
 import { parseDuration } from "./duration.js";
 import { type DriftedResource, objectKey, type Phase, type Report } from "./report.js";
 
@@ -169,20 +170,23 @@ function aggregate(
   }
 }
 
+// Everything below but phase, sync and health (enums) is the agent's text: plain text only.
 function table(objects: ObjectRecord[]): string {
   const rows = objects.map(
     (o) =>
-      `| ${o.object.kind} ${o.object.namespace}/${o.object.name} | ${o.phase} | ${o.sync} | ${o.health} | ${cell(o.message)} |`,
+      `| ${plainText(`${o.object.kind} ${o.object.namespace}/${o.object.name}`)} | ${o.phase} | ${o.sync} | ${o.health} | ${cell(o.message)} |`,
   );
   return ["| Object | Phase | Sync | Health | Message |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
 function driftList(drifted: DriftedResource[]): string {
-  const lines = drifted.map((d) => {
-    const kind = d.group ? `${d.group}/${d.kind}` : d.kind;
-    return `- ${kind} ${d.namespace ? `${d.namespace}/` : ""}${d.name}`;
-  });
+  const lines = drifted.map((d) => `- ${plainText(driftedName(d))}`);
   return `Resources that differ from git (OutOfSync):\n${lines.join("\n")}`;
+}
+
+/** `group/Kind namespace/name` of a drifted resource, as the agent reported it. */
+export function driftedName(d: DriftedResource): string {
+  return `${d.group ? `${d.group}/` : ""}${d.kind} ${d.namespace ? `${d.namespace}/` : ""}${d.name}`;
 }
 
 function sameState(a: ObjectRecord, b: ObjectRecord): boolean {
@@ -204,8 +208,9 @@ function describe(r: Report): string {
   return `${r.object.kind} ${r.object.namespace}/${r.object.name}`;
 }
 
+/** A message cell: cut to 300 characters before escaping, so no escape is cut in half. */
 function cell(text: string | undefined): string {
-  return (text ?? "").replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300);
+  return plainText((text ?? "").replace(/\s+/g, " ").slice(0, 300));
 }
 
 function short(sha: string): string {

@@ -54,8 +54,9 @@ export function createOffLoop(options: { threads: number; filesPerTask?: number 
     async validate(validateOptions, progress) {
       checkEnvironment(validateOptions.config, validateOptions.environment);
       const { files, contextFiles = [], maxFileBytes } = validateOptions;
-      // What every share needs from the others, read once: Chart.yaml paths and kustomizations.
-      const chartPaths = files.filter((f) => isChart(f.path)).map((f) => f.path);
+      // What every share needs from the others, read once: Chart.yaml paths, kustomize patches
+      // and kustomization documents (the context files count only through these).
+      const chartPaths = [...files, ...contextFiles].filter((f) => isChart(f.path)).map((f) => f.path);
       const byKind = (f: ManifestFile) => isKustomizationPath(f.path);
       const read = await Promise.all(
         share(files.filter(byKind), options.threads, undefined).map((part, i) =>
@@ -69,6 +70,7 @@ export function createOffLoop(options: { threads: number; filesPerTask?: number 
       );
       const documents = new Map(read.flatMap((r) => r.files).map((f) => [f.path, f.documents]));
       const context = read.flatMap((r) => r.context);
+      const patches = [...new Set(read.flatMap((r) => r.patches))];
       const total = files.length;
       let done = 0;
       const reports = await Promise.all(
@@ -79,7 +81,7 @@ export function createOffLoop(options: { threads: number; filesPerTask?: number 
           const input: ValidateOptions = {
             ...rest,
             files: part,
-            siblings: { paths: chartPaths, kustomizations: [...kustomizations, ...context] },
+            siblings: { paths: chartPaths, patches, kustomizations: [...kustomizations, ...context] },
           };
           const report = await run<ValidationReport>("validate", input);
           done += part.length;

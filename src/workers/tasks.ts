@@ -4,6 +4,7 @@
  */
 import type { FerryConfig } from "../config/schema.js";
 import type { SourceFile } from "../manifests/sites.js";
+import { kustomizePatchPaths } from "../manifests/validate-kustomization.js";
 import {
   contextKustomizations,
   kustomizationDocuments,
@@ -24,10 +25,11 @@ export function kustomizations(input: {
   paths: readonly string[];
   contextFiles: readonly ManifestFile[];
   maxFileBytes?: number;
-}): { files: ReturnType<typeof kustomizationDocuments>; context: unknown[] } {
+}): { files: ReturnType<typeof kustomizationDocuments>; context: unknown[]; patches: string[] } {
   return {
     files: kustomizationDocuments(input.files, new Set(input.paths), input.maxFileBytes),
     context: contextKustomizations(input.contextFiles),
+    patches: [...kustomizePatchPaths([...input.files, ...input.contextFiles])],
   };
 }
 

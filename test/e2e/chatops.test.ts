@@ -53,11 +53,40 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     expect(reactions).toEqual(["+1"]);
   });
 
-  it("refuses users without write access, changing nothing", async () => {
+  it("answers users without write access with a 👎 only, changing nothing", async () => {
     const { reply, reactions } = await say("bob", "/ferry promote api 1.5.0 to production");
     expect(ferryPrs()).toHaveLength(0);
-    expect(reply).toBe("@bob `/ferry promote` needs write access to acme/deploy.");
+    expect(reply).toBe("");
     expect(reactions).toEqual(["-1"]);
+  });
+
+  it("says nothing to a non-writer's malformed command either: a reaction, no comment", async () => {
+    const before = stack.github.comments("acme/deploy").length;
+    const { reply, reactions } = await say("bob", "/ferry <img src=x onerror=alert(1)> @acme/admins #1");
+    expect(reply).toBe("");
+    expect(reactions).toEqual(["-1"]);
+    expect(stack.github.comments("acme/deploy")).toHaveLength(before + 1); // bob's own comment only
+  });
+
+  it("echoes a writer's malformed command inside a code span that nothing can break out of", async () => {
+    const line = "/ferry promote `api` ``x`` @acme/admins <img src=x> [x](https://evil.example)";
+    const { reply, reactions } = await say("alice", line);
+    expect(reply).toBe(
+      `@alice Ferry did not understand \`\`\`${line}\`\`\`. Usage: \`/ferry promote <app> <tag> to <env>\` or \`/ferry rollback <app> <env> [reason]\` (write access required).`,
+    );
+    expect(reactions).toEqual(["confused"]);
+  });
+
+  it("code-spans the unknown names and invalid tags it echoes", async () => {
+    expect((await say("alice", "/ferry promote @acme/admins 1.5.0 to production")).reply).toBe(
+      "@alice unknown app `@acme/admins`; ferry.yml has `api`.",
+    );
+    expect((await say("alice", "/ferry promote api 1.5.0 to <b>prod</b>")).reply).toBe(
+      "@alice unknown environment `<b>prod</b>`; ferry.yml has `staging`, `production`.",
+    );
+    const { reply } = await say("alice", "/ferry promote api <img/src=x> to production");
+    expect(reply).toContain("`<img/src=x>` is not an image tag");
+    expect(ferryPrs()).toHaveLength(0);
   });
 
   it("explains the syntax when a command is malformed, and names unknown apps", async () => {
@@ -65,7 +94,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
       "Usage: `/ferry promote <app> <tag> to <env>`",
     );
     expect((await say("alice", "/ferry promote web 1.5.0 to production")).reply).toContain(
-      'unknown app "web"; ferry.yml has api',
+      "unknown app `web`; ferry.yml has `api`",
     );
   });
 
@@ -87,6 +116,21 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     expect(pr?.body).toContain("**Reason:** 1.6.0 leaks memory (requested by @alice");
     expect(pr?.body).toContain("`1.6.0` | `1.5.0`");
     expect(reply).toContain("to roll api back to 1.5.0 in staging");
+  });
+
+  it("escapes the rollback reason in the PR body: no mention, link, image or HTML", async () => {
+    await dispatch("1.5.0");
+    await mergeOpen();
+    await dispatch("1.6.0");
+    await mergeOpen();
+    await say(
+      "alice",
+      "/ferry rollback api staging @acme/admins ![x](https://evil.example/x.png) <img src=x> #1",
+    );
+    const body = ferryPrs()[0]?.body ?? "";
+    expect(body).toMatch(/\*\*Reason:\*\* \u200b@\u200bacme\/admins .* \(requested by @alice in #\d+;/);
+    for (const raw of ["@acme/admins", "![x]", "<img", "](https://evil.example", " #1 "])
+      expect(body).not.toContain(raw);
   });
 
   it("says so when there is nothing to roll back to", async () => {

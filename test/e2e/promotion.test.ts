@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
 import { type PullRecord, sendWebhook } from "../support/github/index.js";
+import { capturedLog, levels } from "../support/log.js";
+import { repository, repositoryId, webhookExample } from "../support/payloads.js";
 import {
   checkSuiteCompleted,
   configRepoFiles,
@@ -18,6 +20,7 @@ const kustomizationPath = "overlays/staging/kustomization.yaml";
 
 describe("build events open and maintain promotion PRs", () => {
   let stack: Stack;
+  const { log, lines } = capturedLog("info");
   const deliver = async (event: string, payload: object, id?: string) => {
     const body = { ...payload, installation: { id: stack.github.installationId } };
     const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, body, id ? { id } : {});
@@ -29,13 +32,26 @@ describe("build events open and maintain promotion PRs", () => {
   const stagingTag = (ref = "ferry/staging/api") =>
     /newTag: "([^"]+)"/.exec(stack.github.readFile("acme/deploy", ref, kustomizationPath) ?? "")?.[1];
   const dispatch = (tag: string, extra: Record<string, unknown> = {}) => ferryBuild(tag, extra);
+  /** Requests that change something on GitHub (REST writes and GraphQL mutations). */
+  const writes = () =>
+    stack.github.requests.filter(
+      (r) =>
+        (r.method !== "GET" &&
+          r.route !== "POST /graphql" &&
+          r.route !== "POST /app/installations/{installation_id}/access_tokens") ||
+        /Open|Update|Commit|Merge|Label|Comment|create|update|add|enable/.test(r.graphqlOperation ?? ""),
+    );
+  const warned = (pattern: RegExp) =>
+    lines.filter((l) => l.level === levels.warn && pattern.test(`${l.msg} ${JSON.stringify(l)}`));
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ log });
   });
   beforeEach(() => {
+    lines.length = 0;
     stack.github.state.repos.delete("acme/deploy");
     stack.github.state.repos.delete("acme/api");
+    stack.github.state.repos.delete("acme/other");
     stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
     stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
     stack.github.clearFaults();
@@ -135,7 +151,8 @@ describe("build events open and maintain promotion PRs", () => {
       });
       await stack.github.idle();
       const run = workflowRun(sha(0x77), {});
-      run.repository = { ...(run.repository as object), full_name: "acme/web", name: "web" };
+      run.repository = repository("acme/web");
+      (run.workflow_run as Record<string, unknown>).head_repository = repository("acme/web");
       await deliver("workflow_run", run);
       const pr = stack.github.pulls("acme/deploy").find((p) => p.head.ref === "ferry/staging/web");
       expect(pr?.title).toBe(`Promote web ${short(0x77)} to staging`);
@@ -148,6 +165,167 @@ describe("build events open and maintain promotion PRs", () => {
         client_payload: { image: "ghcr.io/acme/other", tag: "1.0.0" },
       });
       expect(ferryPrs()).toHaveLength(0);
+    });
+  });
+
+  describe("who may promote what: only the app's source repository", () => {
+    const from = (fullName: string, payload: Record<string, unknown>) => ({
+      ...payload,
+      repository: repository(fullName),
+    });
+    const refusedBuilds = () => warned(/not a build of|refused|does not count/i);
+
+    it.each([
+      ["repository_dispatch", () => from("acme/other", dispatch("9.9.9"))],
+      ["registry_package", () => from("acme/other", containerPublished("9.9.9", `sha256:${"9".repeat(64)}`))],
+    ])(
+      "a %s of another team's image from another repository opens nothing and says why at warn",
+      async (event, payload) => {
+        stack.github.createRepo("acme/other", { files: { "README.md": "other team\n" } });
+        stack.github.resetRequests();
+        expect(await deliver(event, payload())).toBe(200);
+        expect(ferryPrs()).toHaveLength(0);
+        expect(stack.github.resolve("acme/deploy", "ferry/staging/api")).toBeUndefined();
+        expect(writes()).toEqual([]);
+        const [line, ...more] = refusedBuilds();
+        expect(more).toHaveLength(0);
+        expect(JSON.stringify(line)).toContain("acme/other");
+        expect(JSON.stringify(line)).toContain("acme/api");
+      },
+    );
+
+    it("a repository that names the config repo in its own ferry.yml still promotes nothing of another app", async () => {
+      stack.github.createRepo("acme/other", { files: { ".github/ferry.yml": "config: acme/deploy\n" } });
+      await deliver("installation_repositories", webhookExample("installation_repositories", "added", {}));
+      stack.github.resetRequests();
+      const run = workflowRun(sha(0x99));
+      run.repository = repository("acme/other");
+      (run.workflow_run as Record<string, unknown>).head_repository = repository("acme/other");
+      for (const [event, payload] of [
+        ["repository_dispatch", from("acme/other", dispatch("9.9.9"))],
+        ["release", from("acme/other", releasePublished("9.9.9", at(9)))],
+        ["workflow_run", run],
+      ] as const)
+        expect(await deliver(event, payload)).toBe(200);
+      expect(ferryPrs()).toHaveLength(0);
+      expect(writes()).toEqual([]);
+      expect(refusedBuilds()).toHaveLength(1); // the dispatch named api's image; the others name no app
+    });
+
+    it("a package announced without a repository counts for nobody", async () => {
+      const payload = containerPublished("9.9.9", `sha256:${"9".repeat(64)}`) as Record<string, unknown>;
+      delete payload.repository;
+      expect(await deliver("registry_package", payload)).toBe(200);
+      expect(ferryPrs()).toHaveLength(0);
+      expect(refusedBuilds()).toHaveLength(1);
+    });
+
+    it.each([
+      ["pull_request", { event: "pull_request" }],
+      ["pull_request_target", { event: "pull_request_target" }],
+      ["a fork's branch named main", { head_repository: repository("mallory/api") }],
+    ])("a workflow run triggered by %s never counts, even on main", async (_name, override) => {
+      const run = workflowRun(sha(0x66));
+      Object.assign(run.workflow_run as object, override);
+      stack.github.resetRequests();
+      expect(await deliver("workflow_run", run)).toBe(200);
+      expect(ferryPrs()).toHaveLength(0);
+      expect(writes()).toEqual([]);
+      expect(refusedBuilds()).toHaveLength(1);
+    });
+
+    it("compares the source repository case-insensitively", async () => {
+      await deliver("repository_dispatch", from("ACME/Api", dispatch("2.0.0")));
+      expect(ferryPrs()[0]?.title).toBe("Promote api 2.0.0 to staging");
+    });
+
+    it("pins the source by repository id when ferry.yml gives sourceId", async () => {
+      const pinned = (id: number) =>
+        ferryYml.replace("    source: acme/api\n", `    source: acme/api\n    sourceId: ${id}\n`);
+      // a repository of the same name but another id (renamed away and re-created) does not count
+      stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": pinned(1) } });
+      await stack.github.idle();
+      await deliver("repository_dispatch", dispatch("2.0.0"));
+      expect(ferryPrs()).toHaveLength(0);
+      expect(JSON.stringify(refusedBuilds())).toContain("sourceId");
+      stack.github.push("acme/deploy", {
+        branch: "main",
+        files: { ".github/ferry.yml": pinned(repositoryId("acme/api")) },
+      });
+      await stack.github.idle();
+      await deliver("repository_dispatch", dispatch("2.0.0"));
+      expect(ferryPrs()[0]?.title).toBe("Promote api 2.0.0 to staging");
+    });
+
+    it("an app without source takes no builds, and Ferry / config says what source is for", async () => {
+      const head = stack.github.push("acme/deploy", {
+        branch: "main",
+        files: { ".github/ferry.yml": ferryYml.replace("    source: acme/api\n", "") },
+      });
+      await stack.github.idle();
+      // The next tests recreate acme/deploy without a push: restore the config-repo index after.
+      onTestFinished(async () => {
+        stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": ferryYml } });
+        await stack.github.idle();
+      });
+      const [config] = stack.github.checkRuns("acme/deploy", head).filter((r) => r.name === "Ferry / config");
+      expect(config?.conclusion).toBe("success");
+      const [warning, ...others] = config?.output.annotations ?? [];
+      expect(others).toHaveLength(0);
+      expect(warning).toMatchObject({
+        annotation_level: "warning",
+        path: ".github/ferry.yml",
+        start_line: 9,
+      });
+      expect(warning?.message).toContain("apps.0.source");
+      expect(warning?.message).toContain("no build promotes api");
+      expect(config?.output.summary).toContain("1 warning");
+      await deliver("repository_dispatch", dispatch("2.0.0"));
+      await deliver("workflow_run", workflowRun(sha(0x67)));
+      expect(ferryPrs()).toHaveLength(0);
+      expect(JSON.stringify(refusedBuilds())).toContain("no source");
+    });
+  });
+
+  describe("payload text in the PR body is never rendered as markdown", () => {
+    const hostile =
+      "@acme/admins ![pwn](https://evil.example/p.png) <img src=x onerror=alert(1)> [x](https://evil.example/)";
+    const raw = ["@acme/admins", "![pwn]", "<img", "](https://evil.example", "\n# "];
+
+    it("links a build URL only on the source repository's host, with markdown characters percent-encoded", async () => {
+      const url = `https://github.example/acme/api/actions/runs/7) ${hostile}`;
+      await deliver("repository_dispatch", dispatch("2.0.0", { url }));
+      const body = ferryPrs()[0]?.body ?? "";
+      expect(body).toContain(
+        "Build: [repository dispatch](https://github.example/acme/api/actions/runs/7%29%20",
+      );
+      for (const form of raw) expect(body).not.toContain(form);
+    });
+
+    it.each([
+      ["another host", "https://evil.example/acme/api/actions/runs/7"],
+      ["plain http", "http://github.example/acme/api/actions/runs/7"],
+      ["a javascript: URL", "javascript:alert(1)//github.example"],
+      ["a host with the source host as prefix", "https://github.example.evil.example/acme/api"],
+    ])("names the build without a link when its URL is on %s", async (_name, url) => {
+      await deliver("repository_dispatch", dispatch("2.0.0", { url }));
+      const body = ferryPrs()[0]?.body ?? "";
+      expect(body).toContain("Build: repository dispatch");
+      expect(body).not.toContain(url);
+      expect(body).not.toContain("evil.example");
+      expect(body).not.toContain("javascript:");
+    });
+
+    it.each([
+      ["a sha that is not a commit SHA", { sha: `abc1234) ${hostile}` }],
+      ["a tag that is not an image tag", { tag: `2.0.0 ${hostile}` }],
+    ])("refuses a dispatch with %s, at warn, writing nothing", async (_name, extra) => {
+      const payload = dispatch("2.0.0") as Record<string, unknown> & { client_payload: object };
+      payload.client_payload = { ...payload.client_payload, ...extra };
+      stack.github.resetRequests();
+      await deliver("repository_dispatch", payload);
+      expect(ferryPrs()).toHaveLength(0);
+      expect(warned(/ignored repository_dispatch/)).toHaveLength(1);
     });
   });
 

@@ -14,7 +14,7 @@ const packages = [
 
 const tablePath = "src/manifests/validate-kinds.ts";
 
-/** apiVersion → module prefix and kinds, by walking `<pkg>/<group>/<version>/<Kind>.mjs`. */
+/** apiVersion → module prefix and kinds, by walking `<pkg>/<group>/<version>/<Kind>.js`. */
 async function scanInstalledModels(): Promise<Record<string, { module: string; kinds: string[] }>> {
   const index: Record<string, { module: string; kinds: string[] }> = {};
   for (const pkg of packages) {
@@ -31,8 +31,8 @@ async function scanInstalledModels(): Promise<Record<string, { module: string; k
         const module = [pkg, group, version].filter((p) => p !== "").join("/");
         const dir = join("node_modules", module);
         for (const file of readdirSync(dir).sort()) {
-          if (!file.endsWith(".mjs") || file === "index.mjs") continue;
-          const kind = file.slice(0, -".mjs".length);
+          if (!file.endsWith(".js") || file === "index.js") continue;
+          const kind = file.slice(0, -".js".length);
           if (kind.endsWith("List")) continue;
           const exported = (await import(`${module}/${kind}`)) as Record<string, unknown>;
           const model = exported[kind] as { apiVersion?: unknown; kind?: unknown } | undefined;

@@ -92,7 +92,7 @@ describe("validateFiles", () => {
     expect(report.findings.some((f) => f.file === "b.yaml" && f.rule === "no-latest-tag")).toBe(true);
   });
 
-  it("skips binary, oversized and Helm template files with a note, and ignores non-YAML files", async () => {
+  it("reports binary and oversized YAML files as errors, skips Helm templates with a note, ignores non-YAML files", async () => {
     const report = await validateFiles({
       files: [
         { path: "logo.yaml", text: "\u0000\u0001PNG" },
@@ -105,15 +105,28 @@ describe("validateFiles", () => {
       maxFileBytes: 100,
     });
     expect(report.skipped).toEqual([
-      { path: "logo.yaml", reason: "binary file" },
-      { path: "big.yaml", reason: "larger than 100 bytes" },
       {
         path: "charts/api/templates/deployment.yaml",
         reason: expect.stringContaining("Helm chart template"),
       },
     ]);
     expect(report.filesChecked).toBe(1);
-    expect(report.findings).toEqual([]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        file: "big.yaml",
+        line: 1,
+        severity: "error",
+        rule: "yaml-limits",
+        message: expect.stringContaining("over the 100-byte limit"),
+      }),
+      expect.objectContaining({
+        file: "logo.yaml",
+        line: 1,
+        severity: "error",
+        rule: "yaml-encoding",
+        message: expect.stringContaining("binary file"),
+      }),
+    ]);
   });
 
   it("checks every document of a multi-document file and ignores non-Kubernetes YAML", async () => {

@@ -41,7 +41,7 @@ describe("Ferry / promotion: order", () => {
     expect(out.conclusion).toBe("neutral");
     expect(out.title).toBe("Promotion order unknown (1 of 1 promotion)");
     expect(out.summary).toContain(
-      "| staging-eu | api | `1.10` | `1.9` | ⚠️ order unknown: 1.10 and 1.9 are not both semver versions and Ferry knows no build time for `1.10` or `1.9`; check by hand that this is not a downgrade |",
+      "| staging-eu | api | `1.10` | `1.9` | ⚠️ order unknown: `1.10` and `1.9` are not both semver versions and Ferry knows no build time for `1.10` or `1.9`; check by hand that this is not a downgrade |",
     );
     expect(out.annotations).toEqual([
       expect.objectContaining({ path: "eu/values.yaml", start_line: 3, annotation_level: "warning" }),

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { GitHubServer } from "./github/index.js";
 import { pollUntil } from "./poll.js";
 
 const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
@@ -107,18 +108,21 @@ function track(child: ChildProcess): Omit<FerryProcess, "url" | "port"> {
 
 /**
  * Probes `/healthz` every `intervalMs` with a `timeoutMs` deadline until stopped; `stop()`
- * resolves with every probe that failed or came late, so a test can assert the app stayed responsive.
+ * resolves with every probe that failed or came late (and the slowest answer), so a test can assert the app stayed responsive.
  */
 export function watchHealth(url: string, intervalMs = 100, timeoutMs = 1000) {
   const failures: string[] = [];
   let probes = 0;
+  let slowestMs = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
       probes++;
+      const started = performance.now();
       try {
         const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
         await res.arrayBuffer();
+        slowestMs = Math.max(slowestMs, performance.now() - started);
         if (res.status !== 200) failures.push(`/healthz answered ${res.status}`);
       } catch (error) {
         failures.push(`/healthz: ${(error as Error).message}`);
@@ -127,10 +131,30 @@ export function watchHealth(url: string, intervalMs = 100, timeoutMs = 1000) {
     }
   })();
   return {
-    async stop(): Promise<{ probes: number; failures: string[] }> {
+    async stop(): Promise<{ probes: number; failures: string[]; slowestMs: number }> {
       running = false;
       await loop;
-      return { probes, failures };
+      return { probes, failures, slowestMs };
     },
+  };
+}
+
+/** The settings that point a Ferry process at the GitHub test server, paced for tests. */
+export function testServerEnv(options: {
+  github: GitHubServer;
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+}): Record<string, string> {
+  return {
+    APP_ID: String(options.appId),
+    PRIVATE_KEY: options.privateKey,
+    WEBHOOK_SECRET: options.webhookSecret,
+    LOG_FORMAT: "json",
+    GHE_HOST: options.github.host,
+    GHE_PROTOCOL: "http",
+    GITHUB_WRITE_INTERVAL_MS: "0",
+    GITHUB_RETRY_BASE_MS: "5",
+    FERRY_CONFIG_MAX_AGE_MS: "0",
   };
 }

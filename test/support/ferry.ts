@@ -1,4 +1,5 @@
 import { Octokit } from "@octokit/rest";
+import type { Logger } from "probot";
 import { type RunningFerry, startFerry, webhookPath } from "../../src/server.js";
 import { parseSettings } from "../../src/settings.js";
 import { type GitHubServer, generateAppKeyPair, signAppJwt, startGitHubServer } from "./github/index.js";
@@ -31,7 +32,7 @@ export interface Stack {
  * settings, against the in-memory GitHub; the GitHub server delivers webhooks back to it.
  */
 export async function startStack(
-  options: { env?: Record<string, string>; webhooks?: boolean } = {},
+  options: { env?: Record<string, string>; webhooks?: boolean; log?: Logger } = {},
 ): Promise<Stack> {
   const github = await startGitHubServer({ appId, privateKey: keys.privateKey, account: "acme" });
   const settings = parseSettings({
@@ -47,9 +48,12 @@ export async function startStack(
     GITHUB_RETRY_BASE_MS: "5",
     // Tests recreate repos without a push webhook, so ferry.yml is read afresh each time.
     FERRY_CONFIG_MAX_AGE_MS: "0",
+    // Rendering (and its extra check runs) only where a test asks for it: test/e2e/render.test.ts.
+    FERRY_RENDER: "off",
     ...options.env,
   });
-  let ferry = await startFerry(settings);
+  const start = (s: typeof settings) => startFerry(s, options.log ? { log: options.log } : {});
+  let ferry = await start(settings);
   const webhookUrl = `${ferry.url}${webhookPath}`;
   if (options.webhooks !== false) github.setWebhook({ url: webhookUrl, secret: webhookSecret });
   return {
@@ -61,7 +65,7 @@ export async function startStack(
     async restart() {
       await github.idle();
       await ferry.close();
-      ferry = await startFerry({ ...settings, port: ferry.port });
+      ferry = await start({ ...settings, port: ferry.port });
     },
     async developer() {
       const app = new Octokit({
@@ -78,7 +82,7 @@ export async function startStack(
       return new Octokit({ baseUrl: github.apiUrl, auth: github.userToken(login), log: quiet });
     },
     async replica() {
-      return startFerry({ ...settings, port: 0 });
+      return start({ ...settings, port: 0 });
     },
     async close() {
       await github.idle();

@@ -31,9 +31,17 @@ function isObject(v: unknown): v is Json {
 export function repository(fullName: string): Json {
   const [owner = "", name = ""] = fullName.split("/");
   return {
+    id: repositoryId(fullName),
     full_name: fullName,
     name,
     owner: { login: owner },
     html_url: `https://github.example/${fullName}`,
   };
+}
+
+/** A stable numeric repository id per name, so payloads about one repository agree on it. */
+export function repositoryId(fullName: string): number {
+  let hash = 7;
+  for (const c of fullName.toLowerCase()) hash = (hash * 31 + c.charCodeAt(0)) % 1_000_000_007;
+  return hash;
 }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ferryYml, prManifest } from "../../bench/support/config-repo.js";
 import { run } from "../../src/commands/validate.js";
 import { parseFerryConfig } from "../../src/config/load.js";
+import { kustomizePatchPaths } from "../../src/manifests/validate-kustomization.js";
 import { kustomizationDocuments, type ManifestFile, validateFiles } from "../../src/policy/engine.js";
 import { renderSarif } from "../../src/policy/render-sarif.js";
 import { createOffLoop } from "../../src/workers/pool.js";
@@ -29,15 +30,18 @@ function readTree(dir: string): ManifestFile[] {
 
 /**
  * 1,200 manifests of a large PR, plus files whose meaning depends on files in another worker's
- * share: an untagged Deployment first whose kustomization.yaml (last) sets its tag, and a Helm
- * chart template first whose Chart.yaml comes last.
+ * share: an untagged Deployment first whose kustomization.yaml (last) sets its tag, a Helm chart
+ * template first whose Chart.yaml comes last, and a kustomize patch first listed by a last
+ * kustomization.yaml.
  */
 function generatedRepo(): Record<string, string> {
   const files: Record<string, string> = {
     ".github/ferry.yml": ferryYml,
     "envs/staging/aa-first/deployment.yaml":
       "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: first }\nspec:\n  selector: { matchLabels: { app: first } }\n  template:\n    metadata: { labels: { app: first } }\n    spec:\n      containers:\n        - name: first\n          image: ghcr.io/acme/first\n",
-    "envs/staging/aa-chart/templates/deployment.yaml": "{{ .Values.broken: [\n",
+    "envs/staging/aa-chart/templates/deployment.yaml": "broken: [unclosed\n",
+    "envs/staging/aa-patch/replicas.yaml":
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: first }\nspec: { replicas: 5 }\n",
   };
   for (let i = 0; i < 1200; i++) {
     const { path, text } = prManifest(i, 2);
@@ -46,6 +50,8 @@ function generatedRepo(): Record<string, string> {
   files["envs/staging/zz-last/kustomization.yaml"] =
     "resources: [../aa-first/deployment.yaml]\nimages:\n  - name: ghcr.io/acme/first\n    newTag: 1.2.3\n";
   files["envs/staging/zz-last/Chart.yaml"] = "";
+  files["envs/staging/zz-patch/kustomization.yaml"] =
+    "resources: [../aa-first]\npatches:\n  - path: ../aa-patch/replicas.yaml\n";
   files["envs/staging/aa-chart/Chart.yaml"] = "apiVersion: v2\nname: chart\nversion: 1.0.0\n";
   return files;
 }
@@ -121,6 +127,7 @@ describe("validation on worker threads gives the same findings as on one thread"
     const paths = rest.map((f) => f.path);
     const siblings = {
       paths,
+      patches: [...kustomizePatchPaths(rest.filter((f) => f.path.endsWith("kustomization.yaml")))],
       kustomizations: kustomizationDocuments(rest, new Set(paths)).flatMap((f) => f.documents),
     };
     const withSiblings = await validateFiles({ files: first, config: config.value, siblings });
@@ -129,6 +136,8 @@ describe("validation on worker threads gives the same findings as on one thread"
     expect(found(alone)).toContain("envs/staging/aa-chart/templates/deployment.yaml yaml");
     expect(found(withSiblings)).not.toContain("envs/staging/aa-first/deployment.yaml no-latest-tag");
     expect(found(withSiblings)).not.toContain("envs/staging/aa-chart/templates/deployment.yaml yaml");
+    expect(found(alone)).toContain("envs/staging/aa-patch/replicas.yaml schema");
+    expect(found(withSiblings)).not.toContain("envs/staging/aa-patch/replicas.yaml schema");
     expect(withSiblings.skipped.map((s) => s.path)).toEqual([
       "envs/staging/aa-chart/templates/deployment.yaml",
     ]);

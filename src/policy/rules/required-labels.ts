@@ -6,6 +6,7 @@ export const requiredLabels: PolicyRule = {
   id: "required-labels",
   description: "Every workload carries the metadata labels listed in the rule's `labels` setting.",
   defaultSeverity: "warning",
+  wholeObject: true,
   check(object, ctx) {
     if (ctx.labels.length === 0 || !isWorkload(object)) return [];
     const metadata = isRecord(object.metadata) ? object.metadata : {};

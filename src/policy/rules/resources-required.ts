@@ -9,6 +9,7 @@ export const resourcesRequired: PolicyRule = {
   id: "resources-required",
   description: "Every container and init container sets CPU and memory requests and limits.",
   defaultSeverity: "warning",
+  wholeObject: true,
   check(object, ctx) {
     const findings: Finding[] = [];
     for (const at of containersOf(object)) {

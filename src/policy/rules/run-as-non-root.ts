@@ -11,6 +11,7 @@ export const runAsNonRoot: PolicyRule = {
   description:
     "Every container runs as a non-root user: runAsNonRoot: true or a non-zero runAsUser, on the container or the pod.",
   defaultSeverity: "warning",
+  wholeObject: true,
   check(object, ctx) {
     const pod = podSpecOf(object);
     if (pod === undefined) return [];

@@ -90,6 +90,8 @@ interface TokenRecord {
   expiresAt: number;
   /** Set for user tokens: requests act as this user instead of the app's bot. */
   login?: string;
+  /** Set for another app's installation token: requests act as that app (its own check runs). */
+  appId?: number;
 }
 
 /** Installation tokens: opaque `ghs_` strings with an expiry, as GitHub issues them. */
@@ -98,10 +100,15 @@ export class TokenStore {
 
   constructor(private readonly ttlMs: number) {}
 
-  issue(installationId: number, login?: string): { token: string; expires_at: string } {
+  issue(installationId: number, login?: string, appId?: number): { token: string; expires_at: string } {
     const token = `${login ? "ghu" : "ghs"}_${randomBytes(18).toString("base64url")}`;
     const expiresAt = Date.now() + this.ttlMs;
-    this.tokens.set(token, { installationId, expiresAt, ...(login ? { login } : {}) });
+    this.tokens.set(token, {
+      installationId,
+      expiresAt,
+      ...(login ? { login } : {}),
+      ...(appId !== undefined ? { appId } : {}),
+    });
     return { token, expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z") };
   }
 

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { HttpError } from "./errors.js";
 import type { CommitObject, GitObject } from "./git-objects.js";
-import { checkSuiteJson } from "./json.js";
+import { appSlugOf, checkSuiteJson } from "./json.js";
 import type {
   Actor,
   CheckRunRecord,
@@ -401,6 +401,11 @@ export class Nodes {
             .filter((cs) => cs.head_sha === c.sha)
             .filter(
               (cs) =>
+                args.filterBy?.appId === undefined ||
+                (cs.app_id ?? this.state.options.appId) === args.filterBy.appId,
+            )
+            .filter(
+              (cs) =>
                 !args.filterBy?.checkName ||
                 r.checkRuns.some(
                   (run) => run.check_suite_id === cs.id && run.name === args.filterBy?.checkName,
@@ -457,10 +462,10 @@ export class Nodes {
       branch: cs.head_branch ? () => this.ref(r, `refs/heads/${cs.head_branch}`) : null,
       app: {
         __typename: "App",
-        id: nodeId("App", this.state.options.appId),
-        databaseId: this.state.options.appId,
-        slug: this.state.options.appSlug,
-        name: this.state.options.appSlug,
+        id: nodeId("App", cs.app_id ?? this.state.options.appId),
+        databaseId: cs.app_id ?? this.state.options.appId,
+        slug: appSlugOf(this.state, cs.app_id ?? this.state.options.appId),
+        name: appSlugOf(this.state, cs.app_id ?? this.state.options.appId),
       },
       commit: () => this.commit(r, r.objects.commit(cs.head_sha) as CommitObject),
       repository: () => this.repository(r),

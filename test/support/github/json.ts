@@ -323,14 +323,20 @@ export function commentJson(s: GitHubState, r: RepoRecord, c: CommentRecord): Re
   };
 }
 
-export function appJson(s: GitHubState): Record<string, unknown> {
+/** The slug of app `id`: the server's own app, or `app-<id>` for another app (see `appToken`). */
+export function appSlugOf(s: GitHubState, id: number): string {
+  return id === s.options.appId ? s.options.appSlug : `app-${id}`;
+}
+
+export function appJson(s: GitHubState, id = s.options.appId): Record<string, unknown> {
+  const slug = appSlugOf(s, id);
   return {
-    id: s.options.appId,
-    slug: s.options.appSlug,
-    node_id: nodeId("App", s.options.appId),
-    name: s.options.appSlug,
+    id,
+    slug,
+    node_id: nodeId("App", id),
+    name: slug,
     owner: userJson(s, s.user(s.options.account)),
-    html_url: `${s.origin}/apps/${s.options.appSlug}`,
+    html_url: `${s.origin}/apps/${slug}`,
     permissions: {
       checks: "write",
       contents: "write",
@@ -359,7 +365,7 @@ export function checkSuiteJson(s: GitHubState, r: RepoRecord, cs: CheckSuiteReco
     status: runs.length === 0 ? "queued" : done ? "completed" : "in_progress",
     conclusion,
     url: `${s.apiUrl}/repos/${r.fullName}/check-suites/${cs.id}`,
-    app: appJson(s),
+    app: appJson(s, cs.app_id),
     repository: repoJson(s, r),
     created_at: cs.created_at,
     updated_at: cs.created_at,
@@ -392,7 +398,7 @@ export function checkRunJson(s: GitHubState, r: RepoRecord, c: CheckRunRecord): 
     },
     name: c.name,
     check_suite: { id: c.check_suite_id },
-    app: appJson(s),
+    app: appJson(s, c.app_id),
     pull_requests: prRefsFor(s, r, c.head_sha),
   };
 }

@@ -111,6 +111,8 @@ export interface CheckRunRecord {
   };
   actions: unknown[];
   check_suite_id: number;
+  /** The app that created it; undefined for the server's own app. */
+  app_id?: number;
   /** Every update request in order, so tests can see how output was built. */
   updates: number;
   /** Status and output title after the creation and after each update, in order. */
@@ -122,6 +124,8 @@ export interface CheckSuiteRecord {
   head_sha: string;
   head_branch: string | null;
   created_at: string;
+  /** The app whose suite it is (one suite per app and commit); undefined for the server's own app. */
+  app_id?: number;
 }
 
 export interface RepoSettings {

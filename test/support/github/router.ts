@@ -36,6 +36,8 @@ export interface Ctx<R extends Route = Route> {
   headers: Record<string, string | string[] | undefined>;
   /** The installation bot for token-authenticated calls. */
   actor: Actor;
+  /** The app a token-authenticated call acts for (the server's own app unless `appToken` issued it). */
+  appId: number;
   /** The repository named by `{owner}/{repo}`; 404 when absent. */
   repo(): RepoRecord;
   /** Request path without the `/api/v3` prefix, for Link headers. */

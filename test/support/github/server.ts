@@ -6,6 +6,7 @@ import { HttpError } from "./errors.js";
 import { WebhookEvents } from "./events.js";
 import { type FaultRule, Faults, faultBody } from "./faults.js";
 import { GraphqlEndpoint } from "./graphql.js";
+import { appSlugOf } from "./json.js";
 import { enforceRequestLimits } from "./limits.js";
 import type {
   CheckRunRecord,
@@ -22,6 +23,7 @@ import { appRoutes, JWT_ROUTES } from "./routes/app.js";
 import { checkRoutes, suiteFor } from "./routes/checks.js";
 import { gitRoutes } from "./routes/git.js";
 import { issueRoutes } from "./routes/issues.js";
+import { manifestRoutes, UNAUTHENTICATED_ROUTES } from "./routes/manifests.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
 import { GitHubState, personOf } from "./state.js";
@@ -59,7 +61,7 @@ export interface RequestLogEntry {
 
 export interface PushOptions {
   branch: string;
-  files: Record<string, string | null>;
+  files: Record<string, string | Buffer | null>;
   message?: string;
   author?: PushAuthor;
   /** Allow a non-fast-forward (the new commit's parent is `parent`). */
@@ -112,6 +114,8 @@ export interface GitHubServer {
   expireTokens(): void;
   /** A token whose requests act as this (human) user, e.g. to open a PR or comment as "alice". */
   userToken(login: string): string;
+  /** An installation token of another GitHub App (`app-<id>[bot]`): its check runs carry its app id. */
+  appToken(appId: number): string;
   /** A user clicks "Re-run" on a check run: emits `check_run.rerequested`. */
   rerequestCheckRun(fullName: string, checkRunId: number, user?: string): void;
   /** A user clicks "Re-run all checks": emits `check_suite.rerequested` for the suite of `headSha`. */
@@ -170,6 +174,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
   router.add(checkRoutes);
   router.add(pullRoutes);
   router.add(issueRoutes);
+  router.add(manifestRoutes);
   const requests: RequestLogEntry[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -211,11 +216,16 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       // Authentication comes first, as on GitHub: a fault never hides a 401.
       const authorization = req.headers.authorization;
       let actor = state.bot;
+      let appId = options.appId;
       if (match && JWT_ROUTES.has(match.route)) {
         verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId);
-      } else if (match || isGraphql) {
-        const login = tokens.check(authorization).login;
-        if (login) actor = state.user(login);
+      } else if ((match && !UNAUTHENTICATED_ROUTES.has(match.route)) || isGraphql) {
+        const token = tokens.check(authorization);
+        if (token.login) actor = state.user(token.login);
+        if (token.appId !== undefined) {
+          appId = token.appId;
+          actor = state.user(appSlugOf(state, appId).concat("[bot]"));
+        }
       }
       const fault = faults.take({ method, path, route: entry.route, graphqlNames });
       if (fault && !fault.afterEffect) {
@@ -233,6 +243,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           body: parsed as Ctx["body"],
           headers: req.headers,
           actor,
+          appId,
           path,
           repo: () => {
             const r = state.repo(`${match.params.owner}/${match.params.repo}`);
@@ -349,6 +360,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     idle: () => queue.idle(),
     expireTokens: () => tokens.expireAll(),
     userToken: (login) => tokens.issue(installationId, login).token,
+    appToken: (appId) => tokens.issue(installationId, undefined, appId).token,
     rerequestCheckRun: (fullName, checkRunId, user = "octocat") => {
       const r = repoOf(fullName);
       const run = r.checkRuns.find((c) => c.id === checkRunId);

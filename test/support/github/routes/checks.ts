@@ -85,8 +85,10 @@ function applyStatus(run: CheckRunRecord, b: RunInput): void {
   }
 }
 
-export function suiteFor(state: GitHubState, r: RepoRecord, headSha: string): number {
-  const existing = r.checkSuites.find((s) => s.head_sha === headSha);
+/** The suite of `appId` (default: the server's own app) for a commit, made on first use. */
+export function suiteFor(state: GitHubState, r: RepoRecord, headSha: string, appId?: number): number {
+  const own = appId === undefined || appId === state.options.appId ? undefined : appId;
+  const existing = r.checkSuites.find((s) => s.head_sha === headSha && s.app_id === own);
   if (existing) return existing.id;
   const branch = [...r.refs.entries()].find(
     ([ref, sha]) => sha === headSha && ref.startsWith("refs/heads/"),
@@ -97,6 +99,7 @@ export function suiteFor(state: GitHubState, r: RepoRecord, headSha: string): nu
     head_sha: headSha,
     head_branch: branch?.slice("refs/heads/".length) ?? null,
     created_at: now(),
+    ...(own !== undefined ? { app_id: own } : {}),
   });
   return id;
 }
@@ -107,6 +110,9 @@ function mustRun(ctx: Ctx, id: string): CheckRunRecord {
   return run;
 }
 
+/** The creating app's id as GitHub reports it (`app.id`). */
+const appOf = (ctx: Ctx, run: CheckRunRecord): number => run.app_id ?? ctx.state.options.appId;
+
 function runsForRef(ctx: Ctx, ref: string): CheckRunRecord[] {
   const r = ctx.repo();
   const sha = ctx.state.resolve(r, ref);
@@ -116,10 +122,12 @@ function runsForRef(ctx: Ctx, ref: string): CheckRunRecord[] {
   if (name) runs = runs.filter((c) => c.name === name);
   const status = ctx.query.get("status");
   if (status) runs = runs.filter((c) => c.status === status);
-  // filter=latest (GitHub's default) keeps the most recent run per name.
+  const app = ctx.query.get("app_id");
+  if (app) runs = runs.filter((c) => appOf(ctx, c) === Number(app));
+  // filter=latest (GitHub's default) keeps the most recent run per name in each app's suite.
   if ((ctx.query.get("filter") ?? "latest") === "latest") {
     const latest = new Map<string, CheckRunRecord>();
-    for (const run of runs) latest.set(run.name, run);
+    for (const run of runs) latest.set(`${appOf(ctx, run)}\n${run.name}`, run);
     runs = [...latest.values()];
   }
   return [...runs].sort((a, b) => b.id - a.id);
@@ -143,9 +151,10 @@ export const checkRoutes = routes({
       external_id: null,
       output: { title: null, summary: null, text: null, annotations: [] },
       actions: [],
-      check_suite_id: suiteFor(ctx.state, r, b.head_sha),
+      check_suite_id: suiteFor(ctx.state, r, b.head_sha, ctx.appId),
       updates: 0,
       history: [],
+      ...(ctx.appId !== ctx.state.options.appId ? { app_id: ctx.appId } : {}),
     };
     applyStatus(run, b);
     applyOutput(run, b.output);
@@ -158,6 +167,8 @@ export const checkRoutes = routes({
   "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}": (ctx) => {
     const r = ctx.repo();
     const run = mustRun(ctx, ctx.params.check_run_id);
+    // Only the app that created a check run may change it, as on GitHub.
+    if (appOf(ctx, run) !== ctx.appId) throw new HttpError(403, "Resource not accessible by integration");
     const b = ctx.body as RunInput;
     // Validate output first so a rejected update changes nothing.
     const copy = structuredClone(run);
