@@ -7,6 +7,7 @@ import type { FerryConfig } from "../config/schema.js";
 import { EvidenceFinder, labelledBy } from "../github/evidence.js";
 import { describeGitHubFailure } from "../github/failure.js";
 import { readPrSnapshot } from "../github/pr-snapshot.js";
+import { repoWebUrl } from "../github/web.js";
 import {
   listPullFiles,
   type Octokit,
@@ -98,6 +99,7 @@ export async function guardPullRequest(
         report,
         config: loaded.config,
         configSource: `${configPath} on the default branch`,
+        filesUrl: `${repoWebUrl(octokit, repo)}/pull/${pr.number}/files`,
       }),
     );
   });

@@ -5,6 +5,7 @@ import { isRecord, isWorkload } from "../workloads.js";
 export const requiredLabels: PolicyRule = {
   id: "required-labels",
   description: "Every workload carries the metadata labels listed in the rule's `labels` setting.",
+  fix: "add the labels under metadata.labels",
   defaultSeverity: "warning",
   check(object, ctx) {
     if (ctx.labels.length === 0 || !isWorkload(object)) return [];
