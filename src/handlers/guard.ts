@@ -7,7 +7,6 @@ import type { FerryConfig } from "../config/schema.js";
 import { EvidenceFinder, labelledBy } from "../github/evidence.js";
 import { describeGitHubFailure } from "../github/failure.js";
 import { readPrSnapshot } from "../github/pr-snapshot.js";
-import { repoWebUrl } from "../github/web.js";
 import {
   listPullFiles,
   type Octokit,
@@ -17,13 +16,14 @@ import {
   readFile,
   startCheckRuns,
 } from "../github/repo-client.js";
+import { repoWebUrl } from "../github/web.js";
 import { compareTags } from "../images/tags.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { validateFiles } from "../policy/engine.js";
 import { renderValidateCheck, validateCheckName } from "../policy/render-check.js";
 import { upstreamEnvironments } from "../promotion/environments.js";
 import { imageChanges } from "../promotion/image-changes.js";
-import { parseCommitMarker, parseMarker } from "../promotion/marker.js";
+import { type Marker, parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
 
@@ -157,15 +157,26 @@ async function promotion(
       await evidence.history(c.env.name, c.app.name);
   }
   const times = await evidence.builtAt();
+  const ferry = ferryBranchFacts(config, pr, snapshot, diff);
   return promotionCheck({
     changes,
     evidence: (env, app, tag) => evidence.known(env, app, tag),
     builtAt: (tag) => times.get(tag),
-    ...(rollback
-      ? { rollback: { by: (await labelledBy(octokit, repo, pr.number, rollbackLabel)) ?? "someone" } }
-      : {}),
-    ...ferryBranchFacts(config, pr, snapshot, diff),
+    ...(rollback ? { rollback: await rollbackCredit(octokit, repo, pr, ferry.ferry?.marker) } : {}),
+    ...ferry,
+    repoUrl: repoWebUrl(octokit, repo),
   });
+}
+
+/** Who applied the rollback label; when Ferry applied it for a ChatOps command, who asked (its marker says). */
+async function rollbackCredit(
+  octokit: Octokit,
+  repo: RepoRef,
+  pr: GuardedPull,
+  marker: Marker | undefined,
+): Promise<{ by: string; requestedBy?: string }> {
+  const by = (await labelledBy(octokit, repo, pr.number, rollbackLabel)) ?? "someone";
+  return marker?.rollback && marker.requestedBy ? { by, requestedBy: marker.requestedBy } : { by };
 }
 
 /** For a PR from `ferry/<env>/<app>`: what it changes beyond re-planning its own marker's target. */

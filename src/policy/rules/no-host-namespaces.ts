@@ -16,7 +16,9 @@ export const noHostNamespaces: PolicyRule = {
     const findings: Finding[] = [];
     for (const key of namespaces) {
       if (pod.spec[key] === true) {
-        findings.push(ctx.report([...pod.path, key], `${key}: true shares the node's namespace`, "remove it"));
+        findings.push(
+          ctx.report([...pod.path, key], `${key}: true shares the node's namespace`, "remove it"),
+        );
       }
     }
     return findings;
