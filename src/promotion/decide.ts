@@ -22,7 +22,7 @@ export type Decision =
   | { action: "create" }
   | { action: "update" }
   /** Nothing to do; `comment` says the open PR's readers should hear why. `reason` has no full stop. */
-  | { action: "skip"; reason: string; comment: boolean };
+  | { action: "skip"; reason: string; comment: boolean; already?: true };
 
 /**
  * Decides, without I/O, what one build means for one environment's PR. Idempotent: the same
@@ -53,7 +53,12 @@ export function decide(env: EnvironmentConfig, target: Target, state: PairState)
       open.marker.digest === target.digest &&
       !!open.marker.rollback === !!target.rollback
     ) {
-      return { action: "skip", reason: `the open PR already promotes ${target.tag}`, comment: false };
+      return {
+        action: "skip",
+        reason: `the open PR already promotes ${target.tag}`,
+        comment: false,
+        already: true,
+      };
     }
     if (
       !target.rollback &&

@@ -77,7 +77,8 @@ export type PromotionContext = Pick<
 
 export type PromoteOutcome =
   | { status: "created" | "updated"; pr: PullRequestRef; autoMerge: boolean; files: number }
-  | { status: "skipped" | "current"; reason: string; pr?: PullRequestRef }
+  /** `already`: the open PR carries this very target (nothing was refused). */
+  | { status: "skipped" | "current"; reason: string; pr?: PullRequestRef; already?: true }
   | { status: "failed"; reason: string; findings: Finding[]; pr?: PullRequestRef };
 
 export function ferryBranch(env: string, app: string): string {
@@ -182,7 +183,12 @@ async function promoteOnce(
         `Ferry did not update this PR to ${codeSpan(target.tag)}: ${plainText(decision.reason)}.`,
       );
     }
-    return { status: "skipped", reason: decision.reason, ...(pr ? { pr } : {}) };
+    return {
+      status: "skipped",
+      reason: decision.reason,
+      ...(pr ? { pr } : {}),
+      ...(decision.already ? { already: true as const } : {}),
+    };
   }
   const errors = plan.findings.filter((f) => f.severity === "error");
   if (plan.changes.length === 0) {
