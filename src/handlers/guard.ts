@@ -86,7 +86,9 @@ export async function guardPullRequest(
   }
   const { snapshot, paths, base, headMessage } = read;
   const config = snapshot.changed.find((f) => f.path === configPath);
-  if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config.text))));
+  const fileUrl = `${repoWebUrl(octokit, repo)}/blob/${pr.head}/${configPath}`;
+  if (config)
+    await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config.text), { fileUrl })));
   await settle(validateCheckName, async () => {
     const report = await validateFiles({
       files: snapshot.changed,
@@ -132,7 +134,9 @@ async function checkNewConfig(octokit: Octokit, repo: RepoRef, pr: GuardedPull):
   const files = await listPullFiles(octokit, repo, pr.number);
   if (!files.some((f) => f.path === configPath && !f.removed)) return;
   const file = await readFile(octokit, repo, pr.head, configPath);
-  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file.text)));
+  const fileUrl = `${repoWebUrl(octokit, repo)}/blob/${pr.head}/${configPath}`;
+  if (file)
+    await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file.text), { fileUrl }));
 }
 
 async function promotion(

@@ -2,7 +2,7 @@ import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema
 import type { Finding } from "../findings.js";
 import { isImageTag } from "../images/reference.js";
 import type { SourceFile } from "../manifests/sites.js";
-import { codeSpan, plainText } from "../markdown.js";
+import { codeSpan, httpsHost, plainText, safeUrl } from "../markdown.js";
 import { plural } from "../plural.js";
 import type { Build } from "./build.js";
 import { decide, type PairState, type Target } from "./decide.js";
@@ -204,6 +204,8 @@ async function promoteOnce(
   const build = req.build?.url
     ? { url: req.build.url, label: req.build.label ?? buildLabel(req.build) }
     : undefined;
+  const sourceHref = safeUrl(req.sourceUrl, httpsHost(req.sourceUrl));
+  const buildHref = safeUrl(build?.url, httpsHost(req.sourceUrl));
   const marker: Marker = {
     app: app.name,
     env: env.name,
@@ -214,8 +216,9 @@ async function promoteOnce(
     ...(req.build?.source ? { source: req.build.source } : {}),
     ...(req.build?.sha ? { sha: req.build.sha } : {}),
     ...(target.rollback ? { rollback: true } : {}),
-    ...(req.sourceUrl ? { sourceUrl: req.sourceUrl } : {}),
-    ...(build ? { buildUrl: build.url, buildLabel: build.label } : {}),
+    // Carried to the next environment's PR: only URLs its body would link (https, the source's host).
+    ...(sourceHref ? { sourceUrl: sourceHref } : {}),
+    ...(buildHref && build ? { buildUrl: buildHref, buildLabel: build.label } : {}),
     ...(req.context?.requestedBy ? { requestedBy: req.context.requestedBy } : {}),
   };
   const source = marker.source?.split("/");
