@@ -343,7 +343,10 @@ ${containers}`;
       const passing = check(prod?.head.sha ?? "", "Ferry / promotion");
       expect(passing?.output.summary).toContain("✅");
       expect(passing?.conclusion).toBe("success");
-      expect(passing?.output.summary).toContain(`merged in staging by #${staging?.number}`);
+      // The evidence links the PR that brought the tag.
+      expect(passing?.output.summary).toContain(
+        `merged in staging by [#${staging?.number}](http://${stack.github.host}/acme/deploy/pull/${staging?.number})`,
+      );
     });
 
     it("fails a downgrade unless it carries the rollback label, and records who applied it", async () => {
@@ -366,7 +369,7 @@ ${containers}`;
       await stack.github.idle();
       const run = check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("success");
-      expect(run?.output.summary).toContain("label `ferry:rollback` applied by @alice");
+      expect(run?.output.summary).toContain("**Override:** the `ferry:rollback` label, applied by @alice.");
       expect(run?.output.summary).toContain("rollback to a tag that merged in staging");
     });
 
