@@ -7,6 +7,7 @@ import type { AppConfig, FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
 import { parseImageReference, sameImage } from "../images/reference.js";
 import type { SourceFile } from "../manifests/sites.js";
+import { plural } from "../plural.js";
 import { findingLine, renderPlanText, unifiedDiff } from "../promotion/plan-render.js";
 import { planUpdate, type UpdatePlan } from "../promotion/plan-update.js";
 import { type Io, processIo } from "./io.js";
@@ -139,7 +140,7 @@ async function plan(options: Options, io: Io): Promise<number> {
     const heading = `Plan: ${app.name} (${app.image}) → ${target} in ${environment.name} [${environment.paths.join(", ")}]`;
     io.stdout(renderPlanText(planResult, heading, tag));
     if (options.write && planResult.changes.length > 0)
-      io.stdout(`Wrote ${planResult.changes.length} file(s).\n`);
+      io.stdout(`Wrote ${plural(planResult.changes.length, "file")}.\n`);
   }
   if (planResult.findings.some((f) => f.severity === "error")) return exitCodes.errors;
   return planResult.changes.length > 0 ? exitCodes.planned : exitCodes.current;

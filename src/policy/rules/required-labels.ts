@@ -1,3 +1,4 @@
+import { agree } from "../../plural.js";
 import type { PolicyRule } from "../rule.js";
 import { isRecord, isWorkload } from "../workloads.js";
 
@@ -15,6 +16,8 @@ export const requiredLabels: PolicyRule = {
     if (missing.length === 0) return [];
     const path = isRecord(metadata.labels) ? ["metadata", "labels"] : ["metadata"];
     const list = missing.map((label) => `"${label}"`).join(", ");
-    return [ctx.report(path, `${object.kind} lacks required label${missing.length > 1 ? "s" : ""} ${list}`)];
+    return [
+      ctx.report(path, `${object.kind} lacks required ${agree(missing.length, "label", "labels")} ${list}`),
+    ];
   },
 };
