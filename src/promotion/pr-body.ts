@@ -62,7 +62,8 @@ export function promotionTitle(t: Pick<PromotionText, "app" | "env" | "marker">)
  */
 export function promotionBody(t: PromotionText): string {
   const m = t.marker;
-  const version = m.digest ? `${codeSpan(m.tag)} (${codeSpan(m.digest)})` : codeSpan(m.tag);
+  // The digest shortened as `docker images` does; the full one is in the files and the marker.
+  const version = m.digest ? `${codeSpan(m.tag)} (${codeSpan(shortDigest(m.digest))})` : codeSpan(m.tag);
   const lines = [...lead(t)];
   lines.push(
     m.rollback
@@ -182,6 +183,11 @@ function releaseNotes(t: PromotionText): string[] {
     "",
     "</details>",
   ];
+}
+
+function shortDigest(digest: string): string {
+  const [algorithm, hex = ""] = digest.split(":");
+  return hex.length > 12 ? `${algorithm}:${hex.slice(0, 12)}…` : digest;
 }
 
 function capitalise(text: string): string {
