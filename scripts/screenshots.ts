@@ -327,18 +327,18 @@ function markdown(text: string): string {
     );
 }
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const conclusionIcon: Record<string, string> = { success: "✅", failure: "❌", neutral: "⚪", skipped: "⏭️" };
 const levelIcon: Record<string, string> = { failure: "❌", warning: "⚠️", notice: "ℹ️" };
 
 function page(shot: Shot): string {
   switch (shot.kind) {
     case "pr":
-      return `<h1 class="head">${escape(shot.title)} <span class="muted">#${shot.number}</span></h1>
+      return `<h1 class="head">${escapeHtml(shot.title)} <span class="muted">#${shot.number}</span></h1>
 <div class="box"><div class="box-head"><b>ferry</b> <span class="label">bot</span> commented</div>
 <div class="markdown-body">${markdown(shot.body)}</div></div>`;
     case "issue":
-      return `<h1 class="head">${escape(shot.title)} <span class="muted">#${shot.number}</span></h1>
+      return `<h1 class="head">${escapeHtml(shot.title)} <span class="muted">#${shot.number}</span></h1>
 <p><span class="state ${shot.state}">${shot.state === "closed" ? "Closed" : "Open"}</span></p>
 <div class="box"><div class="box-head"><b>ferry</b> <span class="label">bot</span> opened this issue</div>
 <div class="markdown-body">${markdown(shot.body)}</div></div>`;
@@ -353,12 +353,12 @@ function page(shot: Shot): string {
         .map(
           (
             a,
-          ) => `<div class="annotation"><div class="annotation-head">${levelIcon[a.annotation_level] ?? ""} <b>${escape(a.title ?? "")}</b>
-<span class="muted">${escape(a.path)}#L${a.start_line}</span></div><pre class="annotation-message">${escape(a.message)}</pre></div>`,
+          ) => `<div class="annotation"><div class="annotation-head">${levelIcon[a.annotation_level] ?? ""} <b>${escapeHtml(a.title ?? "")}</b>
+<span class="muted">${escapeHtml(a.path)}#L${a.start_line}</span></div><pre class="annotation-message">${escapeHtml(a.message)}</pre></div>`,
         )
         .join("\n");
-      return `<h1 class="head">${icon} ${escape(run.name)}</h1>
-<div class="box"><div class="box-head"><h2 class="title">${escape(run.output.title ?? "")}</h2></div>
+      return `<h1 class="head">${icon} ${escapeHtml(run.name)}</h1>
+<div class="box"><div class="box-head"><h2 class="title">${escapeHtml(run.output.title ?? "")}</h2></div>
 <div class="markdown-body">${markdown(run.output.summary ?? "")}</div></div>
 ${annotations ? `<h3 class="annotations-head">Annotations</h3>${annotations}` : ""}`;
     }
