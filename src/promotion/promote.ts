@@ -1,6 +1,7 @@
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
 import { isImageTag } from "../images/reference.js";
+import { semverOf } from "../images/tags.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { codeSpan, httpsHost, plainText, safeUrl } from "../markdown.js";
 import { plural } from "../plural.js";
@@ -222,8 +223,11 @@ async function promoteOnce(
     ...(req.context?.requestedBy ? { requestedBy: req.context.requestedBy } : {}),
   };
   const source = marker.source?.split("/");
+  // One request, only for tags a release could have: a release's own, or a semver version
+  // (a commit-SHA tag never names one). A missing release costs the request and shows nothing.
+  const mayBeRelease = req.build?.trigger === "release" || semverOf(target.tag) !== undefined;
   const notes =
-    source?.length === 2 && isImageTag(target.tag)
+    source?.length === 2 && isImageTag(target.tag) && mayBeRelease
       ? await store.releaseNotes({ owner: source[0] as string, repo: source[1] as string }, target.tag)
       : undefined;
   const { requestedBy: _asker, ...context } = req.context ?? {};
