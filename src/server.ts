@@ -153,7 +153,12 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
     typeof signature === "string" &&
     (await d.probot.webhooks.verify(read.body, signature).catch(() => false));
   if (!signed) {
-    d.probot.log.warn("webhook refused: the signature does not match the payload and WEBHOOK_SECRET");
+    // One warning an operator can act on, naming the delivery (header values capped: unauthenticated).
+    const header = (name: string) => String(req.headers[name] ?? "").slice(0, 100);
+    d.probot.log.warn(
+      { delivery: header("x-github-delivery"), event: header("x-github-event"), status: 400 },
+      "webhook refused: its signature does not match WEBHOOK_SECRET (check the secret in the app's settings)",
+    );
     respond(res, 400, { message: "signature does not match the payload and the webhook secret" });
     return true;
   }
