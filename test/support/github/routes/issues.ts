@@ -104,6 +104,7 @@ export const issueRoutes = routes({
     const r = ctx.repo();
     const issue = mustIssue(ctx, ctx.params.issue_number);
     const b = ctx.body;
+    const before = { title: issue.title, body: issue.body };
     if (b.title !== undefined && b.title !== null) issue.title = String(b.title);
     if (b.body !== undefined) issue.body = b.body;
     if (b.assignees !== undefined) issue.assignees = b.assignees.map(String);
@@ -121,6 +122,13 @@ export const issueRoutes = routes({
       }
     }
     issue.updated_at = now();
+    // GitHub sends `issues.edited` (with what the title or body was) when either changed.
+    const changes = {
+      ...(issue.title !== before.title ? { title: { from: before.title } } : {}),
+      ...(issue.body !== before.body ? { body: { from: before.body ?? "" } } : {}),
+    };
+    if (issue.kind === "issue" && Object.keys(changes).length > 0)
+      ctx.state.events?.issues?.(r, "edited", issue, ctx.actor, { changes });
     return { body: issueJson(ctx.state, r, issue) };
   },
 
@@ -206,6 +214,19 @@ export const issueRoutes = routes({
     const list = issueReactions.get(issue) ?? [];
     issueReactions.set(issue, list);
     return react(ctx, list, ctx.body.content);
+  },
+
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions": (ctx) => {
+    const page = paginate(ctx, issueReactions.get(mustIssue(ctx, ctx.params.issue_number)) ?? []);
+    return {
+      body: page.items.map((x) => ({
+        id: x.id,
+        content: x.content,
+        user: userJson(ctx.state, x.user),
+        created_at: x.created_at,
+      })),
+      headers: page.headers,
+    };
   },
 
   "GET /repos/{owner}/{repo}/issues/{issue_number}/events": (ctx) => {
