@@ -35,6 +35,10 @@ const commands: Record<string, Entry> = {
     summary: "Show the pull request Ferry would open to bring an image to an environment",
     load: () => import("./commands/plan.js"),
   },
+  status: {
+    summary: "Print where every app of a config repo runs (apps × environments) from the GitHub API",
+    load: () => import("./commands/status.js"),
+  },
 };
 
 /** Exit codes shared by every command (docs/cli.md); `plan` adds 3 for "nothing to change". */
