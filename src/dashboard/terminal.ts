@@ -29,7 +29,8 @@ export function renderStatus(model: DashboardModel): string {
           .join("  ")
           .trimEnd(),
       );
-    if (index < rows.length - 1) out.push("");
+    // A blank line between rows of several lines; the header sits on the first row.
+    if (index > 0 && index < rows.length - 1) out.push("");
   }
   out.push("");
   if (model.actions.length > 0) {
