@@ -75,14 +75,17 @@ export async function readDashboardFacts(
     appEnvironments(config, app).map((env) => ({ env: env.name, app: app.name })),
   );
   const roots = globRoots(config.environments.flatMap((e) => e.paths));
-  const suites = `checkSuites(first: 10${appId === undefined ? "" : `, filterBy: {appId: ${appId}}`})`;
+  // Ferry's app has one suite per commit (a few after re-runs); without an app id, any app's count.
+  const suites = `checkSuites(first: ${appId === undefined ? `10` : `3, filterBy: {appId: ${appId}}`})`;
+  // Ferry's own check names per commit: config, validate, promotion, audit and one per environment.
+  const runsPerSuite = Math.min(100, 10 + config.environments.length);
   const pullFields = "number url body headRefName";
   const query = `query FerryDashboard($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
     url
     defaultBranchRef { target { oid ... on Commit { url
       ${subtreeFields(roots, "r")}
-      history(first: ${checkHistoryDepth}) { nodes { oid url ${suites} { nodes { app { databaseId } checkRuns(first: 50, filterBy: {checkType: LATEST}) { nodes { name status conclusion startedAt completedAt url } } } } } }
+      history(first: ${checkHistoryDepth}) { nodes { oid url ${suites} { nodes { app { databaseId } checkRuns(first: ${runsPerSuite}, filterBy: {checkType: LATEST}) { nodes { name status conclusion startedAt completedAt url } } } } } }
     } } }
     open: pullRequests(states: [OPEN], first: ${pullsRead}, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { ${pullFields} } }
     merged: pullRequests(states: [MERGED], first: ${pullsRead}, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { ${pullFields} mergedAt mergedBy { login } mergeCommit { oid url } } }
@@ -195,11 +198,11 @@ async function readMemos(
   appId: number | undefined,
 ): Promise<(ReturnType<typeof parseMemo> | undefined)[]> {
   if (runs.length === 0) return [];
-  const filter = appId === undefined ? "" : `, filterBy: {appId: ${appId}}`;
+  const suites = appId === undefined ? "first: 10" : `first: 3, filterBy: {appId: ${appId}}`;
   const fields = runs
     .map(
       (run, i) =>
-        `c${i}: object(oid: ${JSON.stringify(run.sha)}) { ... on Commit { checkSuites(first: 10${filter}) { nodes { app { databaseId } checkRuns(first: 1, filterBy: {checkName: ${JSON.stringify(checkName(run.env))}, checkType: LATEST}) { nodes { text } } } } } }`,
+        `c${i}: object(oid: ${JSON.stringify(run.sha)}) { ... on Commit { checkSuites(${suites}) { nodes { app { databaseId } checkRuns(first: 1, filterBy: {checkName: ${JSON.stringify(checkName(run.env))}, checkType: LATEST}) { nodes { text } } } } } }`,
     )
     .join("\n    ");
   const data = await octokit.graphql<{
