@@ -11,6 +11,7 @@ import {
   replyOnDashboard,
 } from "../github/dashboard-store.js";
 import type { Command } from "../promotion/chatops.js";
+import { driftLabel } from "../reports/drift.js";
 import { runCommand } from "./chatops.js";
 import { touchesConfig } from "./config-check.js";
 
@@ -30,12 +31,22 @@ export const issuesPayload = z.object({
 
 /**
  * The dashboard's webhooks: ticks on it, and what changes what it shows besides reports (those
- * refresh it from src/handlers/reconcile.ts): Ferry PRs opened, updated, merged or closed —
- * including Ferry's own, as GitHub delivers an app's own events to it — and pushes to a config
- * repo's default branch (merges, and ferry.yml becoming valid, which creates the dashboard).
+ * refresh it from src/handlers/reconcile.ts): Ferry PRs opened, updated, merged or closed and
+ * drift issues opened or closed — Ferry's own doings included, as GitHub delivers an app's own
+ * events to it —, the dashboard reopened, and pushes to a config repo's default branch (merges,
+ * and ferry.yml becoming valid, which creates the dashboard).
  */
 export function registerDashboard(app: Pick<Probot, "on">, deps: AppDeps): void {
   app.on("issues.edited", (context) => onDashboardEdited(context, deps));
+  // A drift issue opened or closed, or the dashboard reopened (which turns it back on).
+  app.on(["issues.opened", "issues.closed", "issues.reopened"], async (context) => {
+    const labels = context.payload.issue.labels?.map((l) => l?.name) ?? [];
+    if (
+      labels.includes(driftLabel) ||
+      (labels.includes(dashboardLabel) && context.payload.action === "reopened")
+    )
+      deps.dashboards.refreshDashboard(context.octokit, context.repo());
+  });
   app.on(
     [
       "pull_request.opened",

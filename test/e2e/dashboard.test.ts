@@ -213,6 +213,52 @@ describe("the dashboard issue", () => {
     expect(dashboards()).toHaveLength(1);
   });
 
+  it("links the drift issue a drifted report opens", async () => {
+    const sha = stack.github.resolve("acme/deploy", "main") as string;
+    await post(
+      report({
+        cluster: "prod-eu-1",
+        environment: "production",
+        revision: sha,
+        sync: "OutOfSync",
+        phase: "drifted",
+        drifted: [{ group: "apps", kind: "Deployment", namespace: "shop", name: "api" }],
+      }),
+    );
+    const drift = await pollUntil(
+      () => stack.github.issues("acme/deploy").find((i) => i.title === "Drift in production"),
+      "the drift issue",
+      10_000,
+    );
+    const body = await waitBody((b) => b.includes(`⚠️ drift #${drift.number}`), "the drift issue linked");
+    expect(body).toContain("| ⚠️ [drifted](");
+    expect(body).toContain('  e1["production<br/>api 1.4.1"]:::bad\n');
+  });
+
+  it("leaves a closed dashboard alone, and resumes when it is reopened", async () => {
+    const [issue] = dashboards();
+    const number = issue?.number ?? 0;
+    await stack.user("alice").rest.issues.update({ ...repo, issue_number: number, state: "closed" });
+    await stack.github.idle();
+    const closedBody = issue?.body;
+    stack.github.resetRequests();
+    const next = stack.github.push("acme/deploy", { branch: "main", files: { "NOTES.md": "closed\n" } });
+    await stack.github.idle();
+    await pollUntil(
+      () => stack.github.requests.some((r) => r.graphqlOperation === "FerryDashboard"),
+      "a refresh after the push",
+      10_000,
+    );
+    await stack.github.idle();
+    expect(dashboards()).toHaveLength(1);
+    expect(writes("POST")).toHaveLength(0);
+    expect(dashboards()[0]?.body).toBe(closedBody);
+    await stack.user("alice").rest.issues.update({ ...repo, issue_number: number, state: "open" });
+    await stack.github.idle();
+    await waitBody((b) => b.includes(next.slice(0, 7)), "the reopened dashboard at the latest commit");
+    expect(dashboards().map((i) => [i.number, i.state])).toEqual([[number, "open"]]);
+  });
+
   it("stays within GitHub's 65,536 characters and says how many apps it leaves out", async () => {
     const apps = Array.from({ length: 700 }, (_, i) => `svc-${String(i).padStart(4, "0")}`);
     // Long tags (up to GitHub's 128 characters) make every row long.
@@ -259,7 +305,8 @@ describe("the dashboard issue", () => {
     const sha = (stack.github.resolve("acme/deploy", "main") as string).slice(0, 7);
     expect(stdout).toContain(`acme/deploy at ${sha} (default branch)`);
     expect(stdout).toMatch(/^ +staging +production$/m);
-    expect(stdout).toMatch(/^cluster +healthy · Synced · Healthy +no report yet$/m);
+    expect(stdout).toMatch(/^cluster +healthy · Synced · Healthy +drifted · OutOfSync · Healthy$/m);
+    expect(stdout).toMatch(/^ +soak until \d{4}-\d\d-\d\d \d\d:\d\d UTC +drift: issue #\d+$/m);
     expect(stdout).toMatch(/^api +1\.5\.0 @sha256:dddddddddddd +1\.4\.1$/m);
     expect(stdout).toMatch(new RegExp(`^ +\\S.* {2,}PR #${openPull("production")?.number} 1\\.5\\.0$`, "m"));
     expect(stdout).toMatch(/merged by alice$/m);

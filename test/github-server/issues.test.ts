@@ -19,7 +19,7 @@ const as = (login: string) =>
 const repo = { owner: "acme", repo: "deploy" };
 
 describe("issues on the GitHub test server", () => {
-  it("sends issues.edited with what the body and title were, for issues only", async () => {
+  it("sends issues.opened, closed, reopened, and edited with what the body and title were", async () => {
     receiver = await startReceiver("s");
     server = await startServer({ webhook: { url: receiver.url, secret: "s" } });
     server.createRepo("acme/deploy", { files: { "README.md": "x\n" } });
@@ -28,8 +28,12 @@ describe("issues on the GitHub test server", () => {
     await as("alice").rest.issues.update({ ...repo, issue_number: issue.number, body: "- [x] a" });
     await as("alice").rest.issues.update({ ...repo, issue_number: issue.number, title: "T2" });
     await as("alice").rest.issues.update({ ...repo, issue_number: issue.number, title: "T2" }); // no change
+    await as("alice").rest.issues.update({ ...repo, issue_number: issue.number, state: "closed" });
+    await as("alice").rest.issues.update({ ...repo, issue_number: issue.number, state: "open" });
     await server.idle();
-    const edits = receiver.received.filter((r) => r.event === "issues");
+    const events = receiver.received.filter((r) => r.event === "issues");
+    expect(events.map((e) => e.payload.action)).toEqual(["opened", "edited", "edited", "closed", "reopened"]);
+    const edits = events.filter((e) => e.payload.action === "edited");
     expect(edits.map((e) => [e.payload.action, e.payload.changes])).toEqual([
       ["edited", { body: { from: "- [ ] a" } }],
       ["edited", { title: { from: "T" } }],

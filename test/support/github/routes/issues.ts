@@ -72,6 +72,7 @@ export const issueRoutes = routes({
     };
     r.issues.set(issue.number, issue);
     ctx.state.addLabels(r, issue, labelNames({ labels: ctx.body.labels ?? [] }), ctx.actor);
+    ctx.state.events?.issues?.(r, "opened", issue, ctx.actor);
     return { status: 201, body: issueJson(ctx.state, r, issue) };
   },
 
@@ -119,6 +120,7 @@ export const issueRoutes = routes({
         issue.state = b.state;
         issue.closed_at = b.state === "closed" ? now() : null;
         issue.state_reason = b.state === "closed" ? (b.state_reason ?? "completed") : "reopened";
+        ctx.state.events?.issues?.(r, b.state === "closed" ? "closed" : "reopened", issue, ctx.actor);
       }
     }
     issue.updated_at = now();
