@@ -311,6 +311,37 @@ describe("the dashboard issue", () => {
     expect(stdout).toMatch(new RegExp(`^ +\\S.* {2,}PR #${openPull("production")?.number} 1\\.5\\.0$`, "m"));
     expect(stdout).toMatch(/merged by alice$/m);
   }, 120_000);
+
+  it("rolls back on a writer's tick, through the ChatOps rollback and its health evidence", async () => {
+    const dispatch = () => build(stack, "1.6.0", { digest: `sha256:${"e".repeat(64)}` });
+    await dispatch().catch(dispatch);
+    await stack.user("alice").rest.pulls.merge({ ...repo, pull_number: openPull("staging")?.number ?? 0 });
+    await stack.github.idle();
+    const before = await waitBody(
+      (b) => b.includes("<!-- ferry-action:rollback:api:staging -->"),
+      "the rollback offered for staging",
+    );
+    expect(before).toContain(
+      "- [ ] <!-- ferry-action:rollback:api:staging --> Roll back **api** in **staging** from `1.6.0` (to `1.5.0`, or the last earlier tag that ran healthy)",
+    );
+    const number = dashboards()[0]?.number ?? 0;
+    await stack.user("alice").rest.issues.update({
+      ...repo,
+      issue_number: number,
+      body: tick(before, "rollback", "api", "staging"),
+    });
+    await stack.github.idle();
+    const pr = await pollUntil(() => openPull("staging"), "the rollback PR", 10_000);
+    expect(pr.title).toBe("Roll back api to 1.5.0 in staging");
+    expect(pr.labels).toContain("ferry:rollback");
+    expect(pr.body).toContain("**Reason:** ticked on the dashboard (requested by @alice in #");
+    expect(stack.github.comments("acme/deploy", number).at(-1)?.body).toMatch(
+      new RegExp(
+        `^@alice Ferry opened http://\\S+/pull/${pr.number} to roll api back to 1\\.5\\.0 in staging\\.$`,
+      ),
+    );
+    await waitBody((b) => b.includes(`↩️ #${pr.number} \`1.5.0\``), "the rollback PR on the dashboard");
+  });
 });
 
 describe("the dashboard's pace", () => {
