@@ -33,9 +33,17 @@ export const issuesPayload = z.object({
  * The dashboard's webhooks: ticks on it, and what changes what it shows besides reports (those
  * refresh it from src/handlers/reconcile.ts): Ferry PRs opened, updated, merged or closed and
  * drift issues opened or closed — Ferry's own doings included, as GitHub delivers an app's own
- * events to it —, the dashboard reopened, and pushes to a config repo's default branch (merges,
- * and ferry.yml becoming valid, which creates the dashboard).
+ * events to it —, the dashboard reopened, pushes to a config repo's default branch (merges, and
+ * ferry.yml becoming valid, which creates the dashboard), and the app installed on a config repo.
  */
+const repoList = z.array(z.object({ full_name: z.string().regex(/^[\w.-]+\/[\w.-]+$/) })).max(1000);
+/** The repositories an installation event names (GitHub lists them for selected repositories). */
+const installedRepos = z.object({
+  installation: z.object({ id: z.number() }),
+  repositories: repoList.optional(),
+  repositories_added: repoList.optional(),
+});
+
 export function registerDashboard(app: Pick<Probot, "on">, deps: AppDeps): void {
   app.on("issues.edited", (context) => onDashboardEdited(context, deps));
   // A drift issue opened or closed, or the dashboard reopened (which turns it back on).
@@ -60,6 +68,19 @@ export function registerDashboard(app: Pick<Probot, "on">, deps: AppDeps): void 
         deps.dashboards.refreshDashboard(context.octokit, context.repo());
     },
   );
+  // Installed on a repo whose ferry.yml is valid already: no push will say so.
+  app.on(["installation.created", "installation_repositories.added"], async (context) => {
+    const parsed = installedRepos.safeParse(context.payload);
+    if (!parsed.success) return;
+    const { installation, repositories, repositories_added } = parsed.data;
+    // Handlers of one event run in no set order: the index must see the new repositories.
+    deps.configRepos.invalidate(installation.id);
+    for (const { full_name } of repositories ?? repositories_added ?? []) {
+      if (!(await deps.configRepos.isConfigRepo(context.octokit, installation.id, full_name))) continue;
+      const [owner = "", repo = ""] = full_name.split("/");
+      deps.dashboards.refreshDashboard(context.octokit, { owner, repo });
+    }
+  });
   app.on("push", async (context) => {
     const { payload } = context;
     if (payload.deleted || payload.ref !== `refs/heads/${payload.repository.default_branch}`) return;
@@ -95,7 +116,15 @@ export async function onDashboardEdited(context: Context<"issues.edited">, deps:
     return;
   }
   const loaded = await deps.configs.load(octokit, repo);
-  if (loaded === undefined) return;
+  if (loaded === undefined) {
+    await replyOnDashboard(
+      octokit,
+      repo,
+      issue.number,
+      `@${sender.login} this repository has no valid \`.github/ferry.yml\`.`,
+    );
+    return;
+  }
   const { model } = await readDashboard(octokit, repo, loaded.config, deps.clock());
   const answers: string[] = [];
   for (const id of ticked) {

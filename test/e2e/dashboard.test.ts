@@ -6,8 +6,9 @@ import type { Report } from "../../src/reports/report.js";
 import { signedHeaders } from "../../src/reports/signature.js";
 import { clusterSecretsEnv, configFiles, ferryYml, report, secrets } from "../reports/support.js";
 import { sharedBuild } from "../support/build.js";
-import { appId, type Stack, startStack } from "../support/ferry.js";
-import type { IssueRecord } from "../support/github/index.js";
+import { appId, type Stack, startStack, webhookSecret } from "../support/ferry.js";
+import { type IssueRecord, sendWebhook } from "../support/github/index.js";
+import { webhookExample } from "../support/payloads.js";
 import { pollUntil } from "../support/poll.js";
 import { build } from "./world.js";
 
@@ -257,6 +258,29 @@ describe("the dashboard issue", () => {
     await stack.github.idle();
     await waitBody((b) => b.includes(next.slice(0, 7)), "the reopened dashboard at the latest commit");
     expect(dashboards().map((i) => [i.number, i.state])).toEqual([[number, "open"]]);
+  });
+
+  it("is created when the app is installed on a repo whose ferry.yml is already valid", async () => {
+    stack.github.createRepo("acme/installed", {
+      files: { ...configFiles(), ".github/ferry.yml": ferryYml() },
+    });
+    const status = await sendWebhook(
+      stack.webhookUrl,
+      webhookSecret,
+      "installation_repositories",
+      webhookExample("installation_repositories", "added", {
+        installation: { id: stack.github.installationId },
+        repositories_added: [{ id: 1, name: "installed", full_name: "acme/installed", private: true }],
+      }),
+    );
+    expect(status).toBe(200);
+    const body = await waitBody(
+      (b) => b.includes("| **api** | `1.4.1` | `1.4.1` |"),
+      "its dashboard",
+      "acme/installed",
+    );
+    expect(body.startsWith("<!-- ferry:dashboard -->\n")).toBe(true);
+    expect(dashboards("acme/installed")).toHaveLength(1);
   });
 
   it("stays within GitHub's 65,536 characters and says how many apps it leaves out", async () => {
