@@ -11,8 +11,7 @@ import type { Octokit, RepoRef } from "./repo-client.js";
 export type DashboardOutcome =
   | { status: "created" | "edited" | "unchanged"; issue: number }
   /** Every dashboard issue is closed: someone turned it off. */
-  | { status: "closed"; issue: number }
-  | { status: "no-config" };
+  | { status: "closed"; issue: number };
 
 /** The facts and the model they give, for a handler that acts on a tick. */
 export async function readDashboard(
@@ -109,23 +108,17 @@ export class Dashboards {
     if (slot.timer === undefined && slot.running === undefined) this.#schedule(slot);
   }
 
-  /** Resolves once no refresh is running or waiting (for shutdown and tests). */
-  async idle(): Promise<void> {
-    for (;;) {
-      const busy = [...this.#slots.values()].filter((s) => s.running || s.timer);
-      if (busy.length === 0) return;
-      await Promise.all(busy.map((s) => s.running ?? new Promise((r) => setTimeout(r, 10))));
-    }
-  }
-
-  /** Drops waiting refreshes and waits for running ones, so a stopped replica writes nothing later. */
-  async close(): Promise<void> {
+  /**
+   * Drops waiting refreshes. A running one is not waited for: it may sit behind GitHub's pacing
+   * of issue creation (3 s apart), and holding a shutdown for a view is not worth it; should it
+   * create the issue while a new replica does too, the next refresh closes the duplicate.
+   */
+  close(): void {
     this.#closed = true;
     for (const slot of this.#slots.values()) {
       clearTimeout(slot.timer);
       slot.timer = undefined;
     }
-    await this.idle();
   }
 
   #schedule(slot: Slot): void {
