@@ -207,6 +207,8 @@ describe.skipIf(!redisServer)("Redis outage", () => {
   it("answers 503 at once naming Redis while it is down; /readyz says so, /healthz stays up", async () => {
     const health = watchHealth(ferry.url);
     await redis.stop();
+    // The closed connection reaches Ferry a moment after the server exits: from then on, 503.
+    await readyzBecomes(503);
     const webhook = await build("1.6.0");
     expect(webhook.status, webhook.text).toBe(503);
     expect(webhook.text).toMatch(/Redis/);
