@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { run as validateCommand } from "../../src/commands/validate.js";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord, PullRecord } from "../support/github/index.js";
-import { build, freshRepos, merge as mergePr } from "./world.js";
+import { build, freshRepos, merge as mergePr, openPr as openDeployPr } from "./world.js";
 
 const deployment = (image: string, extra = "") => `apiVersion: apps/v1
 kind: Deployment
@@ -34,24 +34,8 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       .checkRuns("acme/deploy", sha)
       .filter((r) => r.name === name)
       .at(-1);
-  const openPr = async (branch: string, files: Record<string, string | null>, title = "Change") => {
-    const head = stack.github.push("acme/deploy", {
-      branch,
-      files,
-      message: title,
-      author: { name: "Dev", email: "dev@acme.test", login: "dev" },
-    });
-    const developer = await stack.developer();
-    const { data } = await developer.rest.pulls.create({
-      owner: "acme",
-      repo: "deploy",
-      head: branch,
-      base: "main",
-      title,
-    });
-    await stack.github.idle();
-    return { head, number: data.number };
-  };
+  const openPr = (branch: string, files: Record<string, string | null>, title?: string) =>
+    openDeployPr(stack, branch, files, title);
   const ferryPr = (env: string): PullRecord | undefined =>
     stack.github.pulls("acme/deploy").find((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
   const dispatch = (tag: string) => build(stack, tag);

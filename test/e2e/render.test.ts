@@ -3,7 +3,7 @@ import { helmPath, kubectlPath } from "../../scripts/tools.js";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord } from "../support/github/index.js";
 import { configRepoFiles } from "./fixtures.js";
-import { build, freshRepos } from "./world.js";
+import { build, freshRepos, openPr as openDeployPr } from "./world.js";
 
 const chartFiles = {
   "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
@@ -45,23 +45,8 @@ describe("Ferry / render (<env>): the rendered diff of a PR", () => {
       .checkRuns("acme/deploy", sha)
       .filter((r) => r.name === name)
       .at(-1);
-  const openPr = async (branch: string, files: Record<string, string | null>) => {
-    const head = stack.github.push("acme/deploy", {
-      branch,
-      files,
-      message: "Change",
-      author: { name: "Dev", email: "dev@acme.test", login: "dev" },
-    });
-    await (await stack.developer()).rest.pulls.create({
-      owner: "acme",
-      repo: "deploy",
-      head: branch,
-      base: "main",
-      title: "Change",
-    });
-    await stack.github.idle();
-    return head;
-  };
+  const openPr = async (branch: string, files: Record<string, string | null>) =>
+    (await openDeployPr(stack, branch, files)).head;
 
   beforeAll(async () => {
     stack = await startStack({

@@ -6,7 +6,7 @@ import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord, PullRecord } from "../support/github/index.js";
 import { pollUntil } from "../support/poll.js";
 import { configRepoFiles, kustomization } from "./fixtures.js";
-import { build, freshRepos, merge } from "./world.js";
+import { build, freshRepos, merge, openPr } from "./world.js";
 
 /** Verdicts a reviewer trusts: Ferry's own updated PR, unknown order, empty tags, bad images, fan-in. */
 
@@ -45,23 +45,8 @@ describe("verdicts a reviewer can trust", () => {
     stack.github.pulls("acme/deploy").filter((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
   const read = (ref: string, path: string) => stack.github.readFile("acme/deploy", ref, path);
   /** A developer opens a PR from `branch` with `files`; returns its head. */
-  const humanPr = async (branch: string, files: Record<string, string>) => {
-    const head = stack.github.push("acme/deploy", {
-      branch,
-      files,
-      message: "Change by hand",
-      author: { name: "Dev", email: "dev@acme.test", login: "dev" },
-    });
-    await (await stack.developer()).rest.pulls.create({
-      owner: "acme",
-      repo: "deploy",
-      head: branch,
-      base: "main",
-      title: "Change by hand",
-    });
-    await stack.github.idle();
-    return head;
-  };
+  const humanPr = async (branch: string, files: Record<string, string>) =>
+    (await openPr(stack, branch, files, "Change by hand")).head;
   const post = async (report: Report) => {
     const body = JSON.stringify(report);
     const secret = secrets[report.cluster as keyof typeof secrets];

@@ -30,3 +30,27 @@ export async function merge(stack: Stack, number: number): Promise<void> {
   await (await stack.developer()).rest.pulls.merge({ owner: "acme", repo: "deploy", pull_number: number });
   await stack.github.idle();
 }
+
+/** A developer pushes `files` to `branch` of acme/deploy and opens a PR from it; waits until Ferry handled it. */
+export async function openPr(
+  stack: Stack,
+  branch: string,
+  files: Record<string, string | null>,
+  title = "Change",
+): Promise<{ head: string; number: number }> {
+  const head = stack.github.push("acme/deploy", {
+    branch,
+    files,
+    message: title,
+    author: { name: "Dev", email: "dev@acme.test", login: "dev" },
+  });
+  const { data } = await (await stack.developer()).rest.pulls.create({
+    owner: "acme",
+    repo: "deploy",
+    head: branch,
+    base: "main",
+    title,
+  });
+  await stack.github.idle();
+  return { head, number: data.number };
+}
