@@ -1,10 +1,12 @@
 import type { ApplicationFunction } from "probot";
 import { ConfigRepoIndex } from "./github/config-repos.js";
 import { ConfigSource } from "./github/config-source.js";
+import { Dashboards } from "./github/dashboard-store.js";
 import { onCheckSuiteCompleted } from "./handlers/auto-merge.js";
 import { registerBuildEvents } from "./handlers/build-events.js";
 import { onComment } from "./handlers/chatops.js";
 import { onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
+import { registerDashboard } from "./handlers/dashboard.js";
 import { registerGuard } from "./handlers/guard-events.js";
 import { registerReconcile } from "./handlers/merged.js";
 import { shapeCheckedApp } from "./handlers/webhook-shapes.js";
@@ -25,17 +27,21 @@ export interface AppDeps {
   replay: ReplayCache;
   /** kubectl and helm for the rendered diff; undefined: rendering is off (FERRY_RENDER=off). */
   render?: RenderTools | undefined;
+  /** The dashboard issue per config repo: `refreshDashboard(octokit, repo)` is its one trigger. */
+  dashboards: Dashboards;
 }
 
 export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
   const clock = overrides.clock ?? (() => new Date());
+  const configs = overrides.configs ?? new ConfigSource();
   return {
-    configs: new ConfigSource(),
+    configs,
     configRepos: new ConfigRepoIndex(),
     locks: new KeyedLock(),
     clock,
     reconcile: new ReconcileMemory(() => clock().getTime()),
     replay: new MemoryReplayCache(),
+    dashboards: new Dashboards({ configs, intervalMs: 5000, now: clock }),
     ...overrides,
   };
 }
@@ -56,5 +62,6 @@ export function ferryApp(deps: AppDeps): ApplicationFunction {
     app.on("check_suite.completed", (context) => onCheckSuiteCompleted(context, deps));
     app.on("issue_comment.created", (context) => onComment(context, deps));
     registerGuard(app, deps);
+    registerDashboard(app, deps);
   };
 }

@@ -39,6 +39,10 @@ const commands: Record<string, Entry> = {
     summary: "Show the rendered (kustomize, Helm) difference between two refs or a ref and the working tree",
     load: () => import("./commands/diff.js"),
   },
+  status: {
+    summary: "Print where every app of a config repo runs (apps × environments) from the GitHub API",
+    load: () => import("./commands/status.js"),
+  },
 };
 
 /** Exit codes shared by every command (docs/cli.md); `plan` adds 3 for "nothing to change". */

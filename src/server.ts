@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, type Logger, Probot, type ProbotOctokit } from "probot";
 import { createDeps, ferryApp } from "./app.js";
 import { ConfigSource } from "./github/config-source.js";
+import { Dashboards } from "./github/dashboard-store.js";
 import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, receiveReport, reportsPath } from "./handlers/reports.js";
@@ -58,8 +59,10 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
       throttle?.options,
     ),
   });
+  const configs = new ConfigSource({ maxAgeMs: settings.configMaxAgeMs });
   const deps = createDeps({
-    configs: new ConfigSource({ maxAgeMs: settings.configMaxAgeMs }),
+    configs,
+    dashboards: new Dashboards({ configs, intervalMs: settings.dashboardIntervalMs }),
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
     ...(settings.render ? { render: resolveTools(settings.render) } : {}),
   });
@@ -109,6 +112,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   probot.log.info(`Ferry listening on port ${port}${settings.baseUrl ? ` for ${settings.baseUrl}` : ""}`);
   const close = async () => {
     deps.reconcile.timers.clear();
+    deps.dashboards.close();
     await closeServer(server);
     // The link first, so closing its connection is not logged as an outage.
     redis?.close();

@@ -32,6 +32,8 @@ const envSchema = z
     GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
     /** How long a ferry.yml read is trusted before asking GitHub again (pushes refresh it at once). */
     FERRY_CONFIG_MAX_AGE_MS: z.coerce.number().int().min(0).default(300_000),
+    /** The least time between two refreshes of one repo's dashboard issue. */
+    FERRY_DASHBOARD_INTERVAL_MS: z.coerce.number().int().min(0).default(5000),
     /** Base of the retry back-off for 5xx answers and rate limits (seconds × this). */
     GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(0).default(1000),
     /**
@@ -89,6 +91,7 @@ export interface Settings {
   retryBaseMs: number;
   maxRetryWaitMs: number;
   configMaxAgeMs: number;
+  dashboardIntervalMs: number;
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Rendering settings, or undefined when FERRY_RENDER=off. */
   render: RenderSettings | undefined;
@@ -136,6 +139,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     retryBaseMs: e.GITHUB_RETRY_BASE_MS,
     maxRetryWaitMs: e.GITHUB_MAX_RETRY_WAIT_MS,
     configMaxAgeMs: e.FERRY_CONFIG_MAX_AGE_MS,
+    dashboardIntervalMs: e.FERRY_DASHBOARD_INTERVAL_MS,
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,

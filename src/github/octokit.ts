@@ -55,8 +55,9 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
       );
       return retry;
     };
-  // Probot's own write group (1 s apart, shared through Redis when REDIS_URL is set) is kept
-  // unless a different interval is asked for, e.g. against a local test server.
+  // Probot's own write group (1 s apart, shared through Redis when REDIS_URL is set) and its
+  // group for requests that notify people (issues, comments, PRs: 3 s apart) are kept unless a
+  // different interval is asked for, e.g. against a local test server; both scale with it.
   const write =
     tuning.writeIntervalMs === 1000
       ? {}
@@ -65,6 +66,11 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
             id: "ferry-write",
             maxConcurrent: 1,
             minTime: tuning.writeIntervalMs,
+          }),
+          notifications: new Bottleneck.Group({
+            id: "ferry-notifications",
+            maxConcurrent: 1,
+            minTime: tuning.writeIntervalMs * 3,
           }),
         };
   const serverErrorBase = Math.min(tuning.retryBaseMs, Math.floor(tuning.maxRetryWaitMs / retries ** 2));

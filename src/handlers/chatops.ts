@@ -41,12 +41,13 @@ export async function onComment(context: Context<"issue_comment.created">, deps:
     await Promise.all([react("confused"), reply(command.message)]);
     return;
   }
-  const answer = await run(context, deps, command);
+  const answer = await runCommand(context, deps, command);
   await Promise.all([react(answer.ok ? "+1" : "-1"), reply(answer.text)]);
 }
 
-async function run(
-  context: Context<"issue_comment.created">,
+/** Runs a promote or rollback for a writer; the dashboard's checkboxes come here too. */
+export async function runCommand(
+  context: Context<"issue_comment.created" | "issues.edited">,
   deps: AppDeps,
   command: Exclude<Command, { kind: "invalid" }>,
 ): Promise<{ ok: boolean; text: string }> {

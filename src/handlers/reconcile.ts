@@ -160,6 +160,7 @@ export function flushCheck(s: ReconcileScope, sha: string): Promise<void> {
       state.id = await writeReconcileCheck(s.octokit, s.repo, sha, shown, memo, existing);
       state.last = check;
       state.completedOnGitHub = check.status === "completed";
+      s.deps.dashboards.refreshDashboard(s.octokit, s.repo);
     } catch (error) {
       state.pending ??= check;
       throw error;

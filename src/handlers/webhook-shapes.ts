@@ -6,6 +6,7 @@ import {
   releasePayload,
   workflowRunPayload,
 } from "../promotion/build.js";
+import { issuesPayload } from "./dashboard.js";
 
 /**
  * The fields Ferry's handlers read from each webhook it handles, checked before any handler runs.
@@ -71,6 +72,7 @@ const shapes: Record<string, z.ZodType> = {
     sender: z.object({ login: z.string(), type: z.string() }),
     repository,
   }),
+  issues: issuesPayload,
   // Build events: the builders' own schemas, so that what passes here is what they read.
   workflow_run: workflowRunPayload,
   registry_package: registryPackagePayload,

@@ -34,7 +34,7 @@ async function ferry(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-const commands = ["serve", "agent", "validate", "plan"];
+const commands = ["serve", "agent", "validate", "plan", "status"];
 
 describe("ferry", () => {
   it("--help lists every command with a one-line description", async () => {
@@ -91,10 +91,19 @@ describe("ferry", () => {
     expect(stdout).toMatch(/^usage: ferry serve/);
   });
 
-  it.each(["validate", "plan"])("%s --help prints its usage and exits 0", async (command) => {
+  it.each(["validate", "plan", "status"])("%s --help prints its usage and exits 0", async (command) => {
     const { code, stdout } = await ferry([command, "--help"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^usage: ferry ${command}`));
+  });
+
+  it("status without a token or a repo is a usage error (2) that says what to set", async () => {
+    const noToken = await ferry(["status", "--repo", "acme/deploy"]);
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/^ferry status: set GITHUB_TOKEN \(or GH_TOKEN\)/);
+    const badRepo = await ferry(["status", "--repo", "acme"], { GITHUB_TOKEN: "t" });
+    expect(badRepo.code).toBe(2);
+    expect(badRepo.stderr).toMatch(/^ferry status: --repo must be owner\/name, not "acme"/);
   });
 
   it("docs/cli.md documents every command and the exit codes", async () => {

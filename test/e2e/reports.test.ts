@@ -482,7 +482,11 @@ describe("report authentication and ordering", () => {
     const drifted = [{ group: "apps", kind: "Deployment", namespace: "api", name: "api" }];
     const drift = report({ revision: sha, sequence: seq + 1, sync: "OutOfSync", phase: "drifted", drifted });
     expect((await world.post(drift)).status).toBe(200);
-    expect(world.stack.github.issues("acme/deploy").filter((i) => i.state === "open")).toHaveLength(1);
+    expect(
+      world.stack.github
+        .issues("acme/deploy")
+        .filter((i) => i.state === "open" && i.labels.includes("ferry:drift")),
+    ).toHaveLength(1);
 
     await world.stack.restart();
     world.stack.github.resetRequests();
@@ -495,6 +499,10 @@ describe("report authentication and ordering", () => {
 
     expect((await world.post(report({ revision: sha, sequence: seq + 2 }))).status).toBe(200);
     expect(statusOf(world, sha)).toBe("completed:success");
-    expect(world.stack.github.issues("acme/deploy").filter((i) => i.state === "open")).toHaveLength(0);
+    expect(
+      world.stack.github
+        .issues("acme/deploy")
+        .filter((i) => i.state === "open" && i.labels.includes("ferry:drift")),
+    ).toHaveLength(0);
   });
 });

@@ -140,8 +140,11 @@ describe("users and webhooks", () => {
         r.payload.action,
         (r.payload.sender as { login: string }).login,
       ]),
-    ).toEqual([["issue_comment", "created", "alice"]]);
-    expect(receiver.received[0]?.payload).toMatchObject({
+    ).toEqual([
+      ["issues", "opened", "alice"],
+      ["issue_comment", "created", "alice"],
+    ]);
+    expect(receiver.received[1]?.payload).toMatchObject({
       issue: { number: issue.number },
       comment: { body: "/ferry promote api 1.2.0 to production" },
     });

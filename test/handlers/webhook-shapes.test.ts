@@ -5,10 +5,20 @@ import { shapeProblems } from "../../src/handlers/webhook-shapes.js";
 /** The events and actions Ferry registers handlers for (src/app.ts and the register* functions). */
 const handled: Record<string, string[] | "any"> = {
   push: "any",
-  pull_request: ["opened", "synchronize", "reopened", "ready_for_review", "labeled", "unlabeled", "closed"],
+  pull_request: [
+    "opened",
+    "synchronize",
+    "reopened",
+    "ready_for_review",
+    "labeled",
+    "unlabeled",
+    "closed",
+    "edited",
+  ],
   check_suite: ["completed", "rerequested"],
   check_run: ["rerequested"],
   issue_comment: ["created"],
+  issues: "any",
   workflow_run: ["completed"],
   release: ["published"],
   repository_dispatch: "any",

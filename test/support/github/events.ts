@@ -143,6 +143,18 @@ export class WebhookEvents implements EventSink {
     });
   }
 
+  issues(
+    repo: RepoRecord,
+    action: string,
+    issue: IssueRecord,
+    sender: Actor,
+    extra: Record<string, unknown> = {},
+  ): void {
+    const payload = this.common(repo, sender, example("issues", action));
+    delete payload.changes;
+    this.queue.enqueue("issues", { ...payload, action, issue: issueJson(this.state, repo, issue), ...extra });
+  }
+
   /** Only re-requests are emitted: a check run the app itself creates needs no echo. */
   checkRun(repo: RepoRecord, action: string, run: CheckRunRecord, sender: Actor): void {
     const payload = this.common(repo, sender, example("check_run", action));

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { HttpError } from "./errors.js";
 import type { CommitObject, GitObject } from "./git-objects.js";
+import { repositoryIssues } from "./graphql-issues.js";
 import { appSlugOf, checkSuiteJson } from "./json.js";
 import type {
   Actor,
@@ -197,6 +198,7 @@ export class Nodes {
         const l = r.labels.get(name.toLowerCase());
         return l ? this.label(r, l) : null;
       },
+      ...repositoryIssues(this, r),
       labels: (args: PageArgs & { query?: string }, _: unknown, info: GraphQLResolveInfo) =>
         connection(
           [...r.labels.values()]

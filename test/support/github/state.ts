@@ -33,6 +33,14 @@ export interface EventSink {
     comment: CommentRecord,
     sender: Actor,
   ): void;
+  /** `issues` (issue-events.ts): an issue, not a PR, changed. */
+  issues?(
+    repo: RepoRecord,
+    action: string,
+    issue: IssueRecord,
+    sender: Actor,
+    extra?: Record<string, unknown>,
+  ): void;
   checkRun(repo: RepoRecord, action: string, run: CheckRunRecord, sender: Actor): void;
   checkSuite(repo: RepoRecord, action: string, suite: CheckSuiteRecord, sender: Actor): void;
 }

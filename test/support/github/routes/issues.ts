@@ -72,6 +72,7 @@ export const issueRoutes = routes({
     };
     r.issues.set(issue.number, issue);
     ctx.state.addLabels(r, issue, labelNames({ labels: ctx.body.labels ?? [] }), ctx.actor);
+    ctx.state.events?.issues?.(r, "opened", issue, ctx.actor);
     return { status: 201, body: issueJson(ctx.state, r, issue) };
   },
 
@@ -104,6 +105,7 @@ export const issueRoutes = routes({
     const r = ctx.repo();
     const issue = mustIssue(ctx, ctx.params.issue_number);
     const b = ctx.body;
+    const before = { title: issue.title, body: issue.body };
     if (b.title !== undefined && b.title !== null) issue.title = String(b.title);
     if (b.body !== undefined) issue.body = b.body;
     if (b.assignees !== undefined) issue.assignees = b.assignees.map(String);
@@ -118,9 +120,17 @@ export const issueRoutes = routes({
         issue.state = b.state;
         issue.closed_at = b.state === "closed" ? now() : null;
         issue.state_reason = b.state === "closed" ? (b.state_reason ?? "completed") : "reopened";
+        ctx.state.events?.issues?.(r, b.state === "closed" ? "closed" : "reopened", issue, ctx.actor);
       }
     }
     issue.updated_at = now();
+    // GitHub sends `issues.edited` (with what the title or body was) when either changed.
+    const changes = {
+      ...(issue.title !== before.title ? { title: { from: before.title } } : {}),
+      ...(issue.body !== before.body ? { body: { from: before.body ?? "" } } : {}),
+    };
+    if (issue.kind === "issue" && Object.keys(changes).length > 0)
+      ctx.state.events?.issues?.(r, "edited", issue, ctx.actor, { changes });
     return { body: issueJson(ctx.state, r, issue) };
   },
 
@@ -206,6 +216,19 @@ export const issueRoutes = routes({
     const list = issueReactions.get(issue) ?? [];
     issueReactions.set(issue, list);
     return react(ctx, list, ctx.body.content);
+  },
+
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions": (ctx) => {
+    const page = paginate(ctx, issueReactions.get(mustIssue(ctx, ctx.params.issue_number)) ?? []);
+    return {
+      body: page.items.map((x) => ({
+        id: x.id,
+        content: x.content,
+        user: userJson(ctx.state, x.user),
+        created_at: x.created_at,
+      })),
+      headers: page.headers,
+    };
   },
 
   "GET /repos/{owner}/{repo}/issues/{issue_number}/events": (ctx) => {
