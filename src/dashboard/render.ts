@@ -22,13 +22,19 @@ export function isDashboardBody(body: string | null | undefined): boolean {
 }
 
 /**
+ * GitHub's 65,536 for an issue body, held in bytes of UTF-8: the body's icons and arrows take 3 to
+ * 4 bytes a character, and a body that fits in bytes fits however the limit is counted.
+ */
+export const dashboardLimit: SizeLimit = { max: githubLimits.body.max, unit: "bytes" };
+
+/**
  * The dashboard issue's body: the environment chain as a mermaid flowchart, the apps ×
  * environments matrix, the actions as checkboxes and the last promotions. Every value read from
  * the repository (tags, digests) is a code span; names are plain text. Absolute times only, so the
- * same facts render the same body and an unchanged dashboard costs no edit. When GitHub's limit
- * would be passed, the matrix lists as many apps as fit and says how many more there are.
+ * same facts render the same body and an unchanged dashboard costs no edit. When `limit` would be
+ * passed, the matrix lists as many apps as fit and says how many more there are.
  */
-export function renderDashboard(model: DashboardModel, limit: SizeLimit = githubLimits.body): string {
+export function renderDashboard(model: DashboardModel, limit: SizeLimit = dashboardLimit): string {
   const fits = (text: string) => sizeIn(text, limit.unit) <= limit.max;
   const all = compose(model, model.apps.length, limit);
   if (fits(all)) return all;
@@ -68,7 +74,7 @@ function compose(model: DashboardModel, shown: number, limit: SizeLimit): string
   if (hidden > 0) {
     lines.push(
       "",
-      `**… ${count(hidden)} more ${hidden === 1 ? "app" : "apps"} not shown**: an issue body holds at most ${count(limit.max)} ${limit.unit}. ${codeSpan(`ferry status --repo ${model.repo.owner}/${model.repo.repo}`)} lists them all.`,
+      `**… ${count(hidden)} more ${hidden === 1 ? "app" : "apps"} not shown** to keep this issue within ${count(limit.max)} ${limit.unit}, GitHub's limit. ${codeSpan(`ferry status --repo ${model.repo.owner}/${model.repo.repo}`)} lists them all.`,
     );
   }
   lines.push("", "## Promote or roll back", "", ...actions(model.actions.filter((a) => names.has(a.app))));

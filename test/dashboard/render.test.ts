@@ -122,7 +122,8 @@ describe("dashboard body", () => {
   });
 
   describe("GitHub's limit", () => {
-    const many = (n: number) => {
+    /** `n` apps with long tags; with `openPrs`, each has an open Ferry PR to production (an icon in its row). */
+    const many = (n: number, { openPrs = false } = {}) => {
       const apps = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(4, "0")}`);
       const cfg = config(apps.map((name) => ({ name, image: `ghcr.io/acme/${name}` })));
       const files = apps.flatMap((name) =>
@@ -131,7 +132,15 @@ describe("dashboard body", () => {
           path: f.path.replace("kustomization.yaml", `${name}/kustomization.yaml`),
         })),
       );
-      return dashboardModel(cfg, facts({ files, pairs: [], checks: [run({ env: "staging" })] }), now);
+      const pairs = openPrs
+        ? apps.map((app, i) => ({
+            env: "production",
+            app,
+            open: { number: 1000 + i, url: `${repoUrl}/pull/${1000 + i}`, body: "Promote" },
+            merged: [],
+          }))
+        : [];
+      return dashboardModel(cfg, facts({ files, pairs, checks: [run({ env: "staging" })] }), now);
     };
 
     it("shows every app while they fit", () => {
@@ -140,14 +149,14 @@ describe("dashboard body", () => {
       expect(text.match(/^\| \*\*svc-/gm)).toHaveLength(3);
     });
 
-    it("lists as many apps as fit in 65,536 characters and says how many more there are", () => {
+    it("lists as many apps as fit in 65,536 bytes and says how many more there are", () => {
       const text = renderDashboard(many(600));
-      const size = sizeIn(text, "characters");
+      const size = sizeIn(text, "bytes");
       expect(size).toBeLessThanOrEqual(65_536);
       const shown = text.match(/^\| \*\*svc-/gm)?.length ?? 0;
       expect(shown).toBeGreaterThan(50);
       expect(text).toContain(
-        `**… ${600 - shown} more apps not shown**: an issue body holds at most 65,536 characters.`,
+        `**… ${600 - shown} more apps not shown** to keep this issue within 65,536 bytes, GitHub's limit.`,
       );
       // One more app would not have fitted.
       expect(size + 250).toBeGreaterThan(65_536);
@@ -156,12 +165,20 @@ describe("dashboard body", () => {
       expect(text.endsWith("</sub>\n")).toBe(true);
     });
 
+    it("holds 65,536 in bytes, not characters, when every row carries an icon", () => {
+      const text = renderDashboard(many(600, { openPrs: true }));
+      expect(text).toContain("➡️ #1000");
+      expect(sizeIn(text, "bytes")).toBeLessThanOrEqual(65_536);
+      // Counted in characters the same body is shorter: characters alone would let it pass 65,536 bytes.
+      expect(sizeIn(text, "characters")).toBeLessThan(sizeIn(text, "bytes"));
+    });
+
     it("measures in the unit of the limit: bytes count the icons and arrows several times", () => {
       const limit = { max: 20_000, unit: "bytes" as const };
       const text = renderDashboard(many(200), limit);
       expect(sizeIn(text, "bytes")).toBeLessThanOrEqual(20_000);
       expect(sizeIn(text, "characters")).toBeLessThan(sizeIn(text, "bytes"));
-      expect(text).toContain("an issue body holds at most 20,000 bytes");
+      expect(text).toContain("to keep this issue within 20,000 bytes, GitHub's limit.");
     });
   });
 });
