@@ -20,3 +20,23 @@ export function ownAppId(octokit: Octokit): Promise<number> {
   }
   return id;
 }
+
+const logins = new Map<number, Promise<string>>();
+
+/**
+ * The login of the app's bot user (`<slug>[bot]`), the author of every issue Ferry opens: one
+ * `GET /app` (signed with the app's JWT) per app and process, asked again after a failure.
+ */
+export async function ownBotLogin(octokit: Octokit): Promise<string> {
+  const appId = await ownAppId(octokit);
+  let login = logins.get(appId);
+  if (login === undefined) {
+    login = octokit.rest.apps.getAuthenticated().then(({ data }) => {
+      if (!data?.slug) throw new Error("GitHub did not say this app's slug (GET /app)");
+      return `${data.slug}[bot]`;
+    });
+    logins.set(appId, login);
+    login.catch(() => logins.delete(appId));
+  }
+  return login;
+}

@@ -1,8 +1,8 @@
 import type { FerryConfig } from "../config/schema.js";
-import type { DashboardFacts } from "../dashboard/facts.js";
+import type { DashboardFacts, DashboardIssue } from "../dashboard/facts.js";
 import { type DashboardModel, dashboardModel } from "../dashboard/model.js";
 import { dashboardLabel, dashboardTitle, isDashboardBody, renderDashboard } from "../dashboard/render.js";
-import { ownAppId } from "./app-identity.js";
+import { ownAppId, ownBotLogin } from "./app-identity.js";
 import type { ConfigSource } from "./config-source.js";
 import { readDashboardFacts } from "./dashboard-facts.js";
 import { fitBody } from "./limits.js";
@@ -30,7 +30,8 @@ export async function readDashboard(
  * among them, found by label and hidden marker, written by a GitHub App), renders, and then
  * creates the issue when there is none, edits it only when its body differs, and leaves it alone
  * when it was closed. Open duplicates (two replicas racing to create it) are closed, the oldest
- * kept. Requests: the facts (two GraphQL queries at most) and one write when something changed.
+ * kept. Requests: the facts (two GraphQL queries at most) and one write when something changed;
+ * with no labelled dashboard, the search by marker first (one or two).
  */
 export async function syncDashboard(
   octokit: Octokit,
@@ -44,7 +45,19 @@ export async function syncDashboard(
   signal?.throwIfAborted();
   const request = signal ? { request: { signal } } : {};
   const body = renderDashboard(model);
-  const ours = facts.dashboards.filter((d) => d.byBot && isDashboardBody(d.body));
+  let ours = facts.dashboards.filter((d) => d.byBot && isDashboardBody(d.body));
+  // None by its label: before creating one, look for Ferry's own issue by its hidden marker, in
+  // case someone removed the label (the first refresh of a repo pays these requests too).
+  if (ours.length === 0) {
+    ours = await findUnlabelledDashboards(octokit, repo, signal);
+    for (const found of ours)
+      await octokit.rest.issues.addLabels({
+        ...repo,
+        issue_number: found.number,
+        labels: [dashboardLabel],
+        ...request,
+      });
+  }
   const [open, ...duplicates] = ours.filter((d) => d.state === "open");
   if (open === undefined && ours[0] !== undefined) return { status: "closed", issue: ours[0].number };
   if (open === undefined) {
@@ -69,6 +82,36 @@ export async function syncDashboard(
   if (open.body === body) return { status: "unchanged", issue: open.number };
   await octokit.rest.issues.update({ ...repo, issue_number: open.number, body: fitBody(body), ...request });
   return { status: "edited", issue: open.number };
+}
+
+/**
+ * Dashboards Ferry opened that lost their label: its issues whose body starts with the hidden
+ * marker, oldest first. Two requests the first time in a process (the app's login, then the
+ * list), one after; the first 100 issues Ferry opened in the repo are searched.
+ */
+async function findUnlabelledDashboards(
+  octokit: Octokit,
+  repo: RepoRef,
+  signal: AbortSignal | undefined,
+): Promise<DashboardIssue[]> {
+  const creator = await ownBotLogin(octokit);
+  const { data } = await octokit.rest.issues.listForRepo({
+    ...repo,
+    creator,
+    state: "all",
+    sort: "created",
+    direction: "asc",
+    per_page: 100,
+    ...(signal ? { request: { signal } } : {}),
+  });
+  return data
+    .filter((i) => !i.pull_request && i.user?.type === "Bot" && isDashboardBody(i.body))
+    .map((i) => ({
+      number: i.number,
+      state: i.state === "open" ? "open" : "closed",
+      body: i.body ?? "",
+      byBot: true,
+    }));
 }
 
 interface Slot {

@@ -236,6 +236,23 @@ describe("the dashboard issue", () => {
     expect(body).toContain('  e1["production<br/>api 1.4.1"]:::bad\n');
   });
 
+  it("is found again by its hidden marker when someone removed its label: labelled again, not re-posted", async () => {
+    const [issue] = dashboards();
+    const number = issue?.number ?? 0;
+    await stack.user("alice").rest.issues.removeLabel({ ...repo, issue_number: number, name: label });
+    await stack.github.idle();
+    expect(dashboards()).toHaveLength(0);
+    stack.github.resetRequests();
+    const next = stack.github.push("acme/deploy", { branch: "main", files: { "NOTES.md": "unlabelled\n" } });
+    await waitBody((b) => b.includes(next.slice(0, 7)), "the dashboard at the next commit, labelled again");
+    expect(dashboards().map((i) => i.number)).toEqual([number]);
+    const marked = stack.github
+      .issues("acme/deploy")
+      .filter((i) => i.body?.startsWith("<!-- ferry:dashboard -->"));
+    expect(marked.map((i) => i.number)).toEqual([number]);
+    expect(writes("POST")).toHaveLength(0);
+  });
+
   it("leaves a closed dashboard alone, and resumes when it is reopened", async () => {
     const [issue] = dashboards();
     const number = issue?.number ?? 0;
