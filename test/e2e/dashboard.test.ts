@@ -105,6 +105,15 @@ describe("the dashboard issue", () => {
     expect(body).toContain("| **api** | `1.4.1` | `1.4.1` |");
     expect(body).toContain("| *cluster* | no report yet | no report yet |");
     expect(body).toContain("No Ferry pull request has been merged yet.");
+    // Opened at the valid ferry.yml, not at the invalid one before it.
+    const opened = stack.github.deliveries.flatMap((d) => {
+      const issue = (d.payload as { issue?: { body?: string; labels?: { name: string }[] } }).issue;
+      return d.event === "issues" && d.action === "opened" && issue?.labels?.some((l) => l.name === label)
+        ? [issue.body ?? ""]
+        : [];
+    });
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toContain(valid.slice(0, 7));
 
     // Another push: the same issue, edited.
     const next = stack.github.push("acme/deploy", { branch: "main", files: { "README.md": "# deploy\n" } });
