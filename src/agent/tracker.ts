@@ -22,6 +22,8 @@ import { isArtifactKind, type WatchedKind } from "./resources.js";
 export const environmentAnnotation = "ferry.dev/environment";
 /** COMPARISON_ERROR_GRACE's default. */
 export const defaultComparisonErrorGraceMs = 120_000;
+/** PROGRESSING_GRACE's default. */
+export const defaultProgressingGraceMs = 120_000;
 export const configRepoAnnotation = "ferry.dev/config-repo";
 /** Artifact revisions remembered per Flux source. */
 const artifactsKept = 16;
@@ -52,6 +54,11 @@ export interface TrackerOptions {
    * once and `failed`, with the controller's message, once the error has held this long.
    */
   comparisonErrorGraceMs?: number;
+  /**
+   * A healthy object that turns Progressing (or Unknown) at the same revision — an autoscaler
+   * adding pods, a pod restart — is reported only once that has held this long: a blip is not news.
+   */
+  progressingGraceMs?: number;
   clock: Clock;
   emit(report: Report): void;
   /** Called once per object that cannot be attributed to an environment. */
@@ -315,10 +322,21 @@ export class Tracker {
       };
       this.#options.emit(target.last);
     };
-    if (state.phase === "healthy" && this.#options.healthyHoldMs > 0) {
+    const hold = this.#holdMs(entry, state);
+    if (hold > 0) {
       entry.holdKey = key;
-      entry.holdTimer = this.#options.clock.setTimeout(emit, this.#options.healthyHoldMs);
+      entry.holdTimer = this.#options.clock.setTimeout(emit, hold);
     } else emit();
+  }
+
+  /** How long `state` must hold before it is reported: healthy, and unsettled after healthy, wait. */
+  #holdMs(entry: Entry, state: ObjectState): number {
+    if (state.phase === "healthy") return this.#options.healthyHoldMs;
+    const settled = entry.last?.phase === "healthy" && entry.last.revision === state.revision;
+    if (settled && state.revision !== undefined && (state.phase === "syncing" || state.phase === "unknown")) {
+      return this.#options.progressingGraceMs ?? defaultProgressingGraceMs;
+    }
+    return 0;
   }
 
   /**
