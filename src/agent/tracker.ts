@@ -1,3 +1,4 @@
+import { formatDuration } from "../reports/duration.js";
 import type { Report, ReportedKind } from "../reports/report.js";
 import type { Clock } from "./clock.js";
 import {
@@ -393,10 +394,4 @@ function sourceKey(k: FluxKustomization): string | undefined {
 function annotation(obj: TrackedObject, name: string): string | undefined {
   const value = obj.metadata?.annotations?.[name];
   return value === undefined || value === "" ? undefined : value;
-}
-
-function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }
