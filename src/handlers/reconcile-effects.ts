@@ -116,7 +116,10 @@ async function syncIssue(s: ReconcileScope, kind: IssueKind, sha: string): Promi
       open = await upsertEnvironmentIssue(s.octokit, s.repo, name, body, open ?? undefined);
       s.log.info({ env, issue: open }, `${kind} issue opened or updated`);
     } else if (open !== null) {
-      const body = kind === "drift" ? driftResolvedBody(env, sha) : healthResolvedBody(env, sha);
+      const body =
+        kind === "drift"
+          ? driftResolvedBody(env, sha)
+          : healthResolvedBody(env, sha, healthyAt(mem.records.get(envKey(s)), sha));
       await closeEnvironmentIssue(s.octokit, s.repo, open, body);
       s.log.info({ env, issue: open }, `${kind} resolved; issue closed`);
       open = null;
@@ -132,7 +135,6 @@ export async function startSoak(s: ReconcileScope, sha: string): Promise<void> {
   if (state === undefined) return;
   const soak = parseDuration(s.env.soak) ?? 0;
   state.soak = { state: "running", dueAt: s.deps.clock().getTime() + soak };
-  state.note = undefined; // a failed soak's note belongs to the failed run
   if (soak === 0) return endSoak(s, sha);
   armTimers(s, sha);
 }
@@ -146,7 +148,11 @@ export function changeSoak(
 ): void {
   const mem = s.deps.reconcile;
   const state = mem.checks.get(checkKey(s, sha));
-  if (state === undefined || change === undefined || change === "start") return;
+  if (state === undefined || change === undefined) return;
+  if (change === "start") {
+    state.note = undefined; // a new success: the last run's soak or chain note is not about it
+    return;
+  }
   const now = s.deps.clock().getTime();
   const environment = s.env.name;
   mem.timers.cancel(`soak:${checkKey(s, sha)}`);

@@ -49,9 +49,13 @@ export function healthIssueBody(environment: string, objects: ObjectRecord[]): s
   return lines.join("\n");
 }
 
-/** The body the issue is closed with. */
-export function healthResolvedBody(environment: string, revision: string | undefined): string {
-  return `**${environment}** is healthy again${revision ? ` at ${codeSpan(revision.slice(0, 7))}` : ""}. Ferry closed this issue; it opens a new one if the environment turns unhealthy again.`;
+/** The body the issue is closed with: healthy again at `revision`, or moved on to it (its own check reports it). */
+export function healthResolvedBody(environment: string, revision: string, healthy: boolean): string {
+  const at = codeSpan(revision.slice(0, 7));
+  const what = healthy
+    ? `**${environment}** is healthy again at ${at}.`
+    : `**${environment}** has moved on to ${at}, whose own reconcile check reports it.`;
+  return `${what} Ferry closed this issue; it opens a new one if a verified commit turns unhealthy again.`;
 }
 
 function key(o: ObjectRecord): string {

@@ -77,6 +77,12 @@ describe("during the soak", () => {
     await sleep(600);
     await world.stack.github.idle();
     expect(productionPrs(world)).toHaveLength(0);
+
+    // healthy again: a new success, and a new soak of its own
+    await world.post(at(sha));
+    expect(verdicts(world, sha)).toEqual(["completed:success", "completed:failure", "completed:success"]);
+    expect(world.check(sha)?.output.summary).not.toContain("Soak failed");
+    await until(() => productionPrs(world).length === 1, "the production PR after the new soak");
   });
 
   it("a Progressing blip shorter than PROGRESSING_GRACE does not interrupt it", async () => {
