@@ -129,13 +129,11 @@ async function syncIssue(s: ReconcileScope, kind: IssueKind, sha: string): Promi
   });
 }
 
-/** The check on `sha` turned success: its soak starts (ferry.yml `soak`, default 0). */
+/** The check on `sha` turned success and is written: its soak (ferry.yml `soak`, default 0) runs, or ends at once. */
 export async function startSoak(s: ReconcileScope, sha: string): Promise<void> {
   const state = s.deps.reconcile.checks.get(checkKey(s, sha));
-  if (state === undefined) return;
-  const soak = parseDuration(s.env.soak) ?? 0;
-  state.soak = { state: "running", dueAt: s.deps.clock().getTime() + soak };
-  if (soak === 0) return endSoak(s, sha);
+  if (state?.soak?.state !== "running") return;
+  if (state.soak.dueAt <= s.deps.clock().getTime()) return endSoak(s, sha);
   armTimers(s, sha);
 }
 
@@ -149,11 +147,13 @@ export function changeSoak(
   const mem = s.deps.reconcile;
   const state = mem.checks.get(checkKey(s, sha));
   if (state === undefined || change === undefined) return;
+  const now = s.deps.clock().getTime();
   if (change === "start") {
+    // Set before the success is written, so the memo carries it across a restart.
+    state.soak = { state: "running", dueAt: now + (parseDuration(s.env.soak) ?? 0) };
     state.note = undefined; // a new success: the last run's soak or chain note is not about it
     return;
   }
-  const now = s.deps.clock().getTime();
   const environment = s.env.name;
   mem.timers.cancel(`soak:${checkKey(s, sha)}`);
   if (change === "pause" && state.soak?.state === "running") {

@@ -128,6 +128,25 @@ describe("during the soak", () => {
   });
 });
 
+describe("a restart during the soak", () => {
+  it("goes on from the check's memo: the next report re-arms the soak, which then promotes", async () => {
+    world = await startWorld(ferryYml({ soak: "700ms" }));
+    const sha = await world.mergeStaging();
+    const healthy = at(sha);
+    await world.post(healthy);
+    await world.stack.restart(); // the in-memory soak timer is gone
+    // the agent resends its state (e.g. a new leader): no change for the check
+    const again = await world.post({
+      ...healthy,
+      sequence: ++sequence,
+      observedAt: new Date().toISOString(),
+    });
+    expect(await again.json()).toMatchObject({ outcome: "no change for Application argocd/api" });
+    await until(() => productionPrs(world).length === 1, "the production PR after the soak");
+    expect(verdicts(world, sha)).toEqual(["completed:success"]);
+  });
+});
+
 describe("after the soak", () => {
   it("Degraded and Progressing go to the 'Unhealthy in <env>' issue; the verified check stands", async () => {
     world = await startWorld(ferryYml({ soak: "0s" }));
