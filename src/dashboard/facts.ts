@@ -18,6 +18,8 @@ export interface DashboardFacts {
   checks: ReconcileRun[];
   /** Open issues labelled `ferry:drift`, written by a bot. */
   driftIssues: { number: number; title: string; url: string }[];
+  /** Open issues labelled `ferry:health` ("Unhealthy in <env>": a failure after the soak), written by a bot. */
+  healthIssues: { number: number; title: string; url: string }[];
   /** Issues labelled `ferry:dashboard`, oldest first (candidates for the one dashboard). */
   dashboards: DashboardIssue[];
 }

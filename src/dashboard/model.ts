@@ -13,6 +13,7 @@ import { parseMarker } from "../promotion/marker.js";
 import { rollbackCandidates } from "../promotion/rollback.js";
 import { driftTitle } from "../reports/drift.js";
 import { parseDuration } from "../reports/duration.js";
+import { healthTitle } from "../reports/health.js";
 import type { ObjectRecord } from "../reports/reconcile-check.js";
 import type { DashboardFacts, MergedPull, PairFacts, ReconcileRun } from "./facts.js";
 
@@ -52,6 +53,8 @@ export interface EnvironmentView {
   /** Healthy, but promotion onward waits for the soak until then (ISO time). */
   soakUntil?: string;
   drift?: { number: number; url: string };
+  /** The open "Unhealthy in <env>" issue: objects failed after the soak verified the check. */
+  unhealthy?: { number: number; url: string };
 }
 
 export interface CellView {
@@ -175,11 +178,13 @@ function environmentView(
 ): EnvironmentView {
   const run = facts.checks.find((c) => c.env === env.name);
   const drift = facts.driftIssues.find((i) => i.title === driftTitle(env.name));
+  const unhealthy = facts.healthIssues.find((i) => i.title === healthTitle(env.name));
   const view: EnvironmentView = {
     name: env.name,
     after: env.after ?? [],
     reporting: config.clusters.some((c) => c.environment === env.name),
     ...(drift ? { drift: { number: drift.number, url: drift.url } } : {}),
+    ...(unhealthy ? { unhealthy: { number: unhealthy.number, url: unhealthy.url } } : {}),
   };
   if (run === undefined) return view;
   const objects = objectsAt(run);
@@ -264,8 +269,8 @@ function cellView(pins: Pin[], pair: PairFacts | undefined): CellView {
 }
 
 /**
- * Offered when every upstream environment runs one and the same tag, each is healthy (or has no
- * cluster reporting), this environment runs something else, and no open Ferry PR carries it yet.
+ * Offered when every upstream environment runs one and the same tag, each is healthy with no open
+ * "Unhealthy in <env>" issue (or has no cluster reporting), this environment runs something else, and no open Ferry PR carries it yet.
  */
 function promoteAction(
   config: FerryConfig,
@@ -289,7 +294,7 @@ function promoteAction(
     return undefined;
   const verified = upstreams.every((u) => {
     const view = environments.find((e) => e.name === u.name);
-    return !view?.reporting || view.health?.phase === "healthy";
+    return !view?.reporting || (view.health?.phase === "healthy" && view.unhealthy === undefined);
   });
   const here = single(pinsOf(env, app));
   const openTag = pair?.open ? parseMarker(pair.open.body)?.tag : undefined;

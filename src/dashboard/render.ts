@@ -123,7 +123,9 @@ function flowchart(environments: readonly EnvironmentView[], apps: readonly AppV
     const shown = running.slice(0, appsPerNode);
     if (running.length > shown.length) shown.push(`+${running.length - shown.length} more`);
     const label = [env.name, ...shown].map(mermaidText).join("<br/>");
-    lines.push(`  ${id.get(env.name)}["${label}"]:::${phaseClass[env.health?.phase ?? "unknown"]}`);
+    // A failure after the soak leaves the verified check as it was; the open health issue says it.
+    const state = env.unhealthy ? "bad" : phaseClass[env.health?.phase ?? "unknown"];
+    lines.push(`  ${id.get(env.name)}["${label}"]:::${state}`);
   }
   for (const env of environments)
     for (const upstream of env.after)
@@ -189,6 +191,7 @@ function environmentCell(env: EnvironmentView, origin: string): string {
   }
   if (env.soakUntil) parts.push(`⏳ soak until ${time(env.soakUntil)}`);
   if (env.drift) parts.push(`⚠️ drift #${env.drift.number}`);
+  if (env.unhealthy) parts.push(`❌ unhealthy #${env.unhealthy.number}`);
   return parts.join("<br>");
 }
 

@@ -61,6 +61,7 @@ function environmentLines(env: EnvironmentView): string[] {
   }
   if (env.soakUntil) lines.push(`soak until ${time(env.soakUntil)}`);
   if (env.drift) lines.push(`drift: issue #${env.drift.number}`);
+  if (env.unhealthy) lines.push(`unhealthy: issue #${env.unhealthy.number}`);
   return lines;
 }
 

@@ -4,6 +4,7 @@ import { dashboardLabel } from "../dashboard/render.js";
 import { appEnvironments } from "../promotion/environments.js";
 import { ferryBranch } from "../promotion/promote.js";
 import { driftLabel } from "../reports/drift.js";
+import { healthLabel } from "../reports/health.js";
 import { checkName } from "../reports/reconcile-check.js";
 import { parseMemo } from "../reports/record-block.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
@@ -59,7 +60,7 @@ interface Issue {
  * Everything the dashboard shows, in one GraphQL query of a fixed shape whatever the number of
  * apps: every environment's files at the default-branch head, the open and last merged PRs (the
  * Ferry ones picked by branch), the last commits' check runs by Ferry's own app, and the
- * dashboard and drift issues. A second query reads the memo (sync and health per object) of each
+ * dashboard, drift and health issues. A second query reads the memo (sync and health per object) of each
  * environment's latest reconcile run, when there is one. Deeper trees or huge files cost a REST
  * request each (rare).
  *
@@ -92,6 +93,7 @@ export async function readDashboardFacts(
     merged: pullRequests(states: [MERGED], first: ${pullsRead}, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { ${pullFields} mergedAt mergedBy { login } mergeCommit { oid url } } }
     dashboards: issues(labels: [${JSON.stringify(dashboardLabel)}], first: 20, orderBy: {field: CREATED_AT, direction: ASC}) { nodes { number title state body url author { __typename } } }
     drift: issues(labels: [${JSON.stringify(driftLabel)}], states: [OPEN], first: 50) { nodes { number title url author { __typename } } }
+    health: issues(labels: [${JSON.stringify(healthLabel)}], states: [OPEN], first: 50) { nodes { number title url author { __typename } } }
   }
 }
 ${treeFragments()}`;
@@ -109,6 +111,7 @@ ${treeFragments()}`;
     merged: Node<Pull>;
     dashboards: Node<Issue>;
     drift: Node<Issue>;
+    health: Node<Issue>;
   };
   const head = r.defaultBranchRef.target;
   const files = await subtreeFiles(octokit, repo, head.oid, roots, head, (i) => `r${i}`);
@@ -147,6 +150,9 @@ ${treeFragments()}`;
       return memo ? { ...run, memo } : run;
     }),
     driftIssues: nodes(r.drift)
+      .filter(byBot)
+      .map((i) => ({ number: i.number, title: i.title, url: i.url })),
+    healthIssues: nodes(r.health)
       .filter(byBot)
       .map((i) => ({ number: i.number, title: i.title, url: i.url })),
     dashboards: nodes(r.dashboards).map(

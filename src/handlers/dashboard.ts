@@ -12,6 +12,7 @@ import {
 } from "../github/dashboard-store.js";
 import type { Command } from "../promotion/chatops.js";
 import { driftLabel } from "../reports/drift.js";
+import { healthLabel } from "../reports/health.js";
 import { runCommand } from "./chatops.js";
 import { touchesConfig } from "./config-check.js";
 
@@ -32,7 +33,7 @@ export const issuesPayload = z.object({
 /**
  * The dashboard's webhooks: ticks on it, and what changes what it shows besides reports (those
  * refresh it from src/handlers/reconcile.ts): Ferry PRs opened, updated, merged or closed and
- * drift issues opened or closed — Ferry's own doings included, as GitHub delivers an app's own
+ * drift and health issues opened or closed — Ferry's own doings included, as GitHub delivers an app's own
  * events to it —, the dashboard reopened, pushes to a config repo's default branch (merges, and
  * ferry.yml becoming valid, which creates the dashboard), and the app installed on a config repo.
  */
@@ -46,11 +47,12 @@ const installedRepos = z.object({
 
 export function registerDashboard(app: Pick<Probot, "on">, deps: AppDeps): void {
   app.on("issues.edited", (context) => onDashboardEdited(context, deps));
-  // A drift issue opened or closed, or the dashboard reopened (which turns it back on).
+  // A drift or health issue opened or closed, or the dashboard reopened (which turns it back on).
   app.on(["issues.opened", "issues.closed", "issues.reopened"], async (context) => {
     const labels = context.payload.issue.labels?.map((l) => l?.name) ?? [];
     if (
       labels.includes(driftLabel) ||
+      labels.includes(healthLabel) ||
       (labels.includes(dashboardLabel) && context.payload.action === "reopened")
     )
       deps.dashboards.refreshDashboard(context.octokit, context.repo());

@@ -152,6 +152,19 @@ describe("dashboard model", () => {
       ]);
     });
 
+    it("offers nothing from an environment whose 'Unhealthy in <env>' issue is open, though its check passed", () => {
+      const unhealthy = dashboardModel(
+        config(),
+        facts({
+          checks: [run({ env: "staging" })],
+          healthIssues: [{ number: 8, title: "Unhealthy in staging", url: "h" }],
+        }),
+        now,
+      );
+      expect(unhealthy.environments.map((e) => e.unhealthy)).toEqual([{ number: 8, url: "h" }, undefined]);
+      expect(unhealthy.actions).toEqual([]);
+    });
+
     it("offers it without a report where no cluster reports, with the digest the upstream pins", () => {
       const digest = `sha256:${"d".repeat(64)}`;
       const files = [

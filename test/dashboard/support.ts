@@ -78,6 +78,7 @@ export function facts(over: Partial<DashboardFacts> & { pairs?: PairFacts[] } = 
     ],
     checks: [],
     driftIssues: [],
+    healthIssues: [],
     dashboards: [],
     ...over,
   };

@@ -309,6 +309,33 @@ describe("the dashboard issue", () => {
     expect(dashboards("acme/installed")).toHaveLength(1);
   });
 
+  it("links the 'Unhealthy in <env>' issue a failure after the soak opens", async () => {
+    // acme/installed soaks 0s: a healthy report verifies staging, a degraded one then opens the issue.
+    const sha = stack.github.resolve("acme/installed", "main") as string;
+    await post(report({ configRepo: "acme/installed", revision: sha }));
+    await waitBody((b) => b.includes("✅ [healthy]("), "staging healthy", "acme/installed");
+    await post(
+      report({
+        configRepo: "acme/installed",
+        revision: sha,
+        health: "Degraded",
+        phase: "degraded",
+        sequence: Date.now() + 1,
+      }),
+    );
+    const unhealthy = await pollUntil(
+      () => stack.github.issues("acme/installed").find((i) => i.title === "Unhealthy in staging"),
+      "the health issue",
+      10_000,
+    );
+    const body = await waitBody(
+      (b) => b.includes(`❌ unhealthy #${unhealthy.number}`),
+      "the health issue linked",
+      "acme/installed",
+    );
+    expect(body).toMatch(/ {2}e0\["staging<br\/>api 1\.4\.1"\]:::bad\n/);
+  });
+
   it("stays within 65,536 bytes and says how many apps it leaves out", async () => {
     const apps = Array.from({ length: 700 }, (_, i) => `svc-${String(i).padStart(4, "0")}`);
     // Long tags (up to GitHub's 128 characters) make every row long.
