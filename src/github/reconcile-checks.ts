@@ -33,9 +33,10 @@ export async function findReconcileCheck(
 }
 
 /**
- * Writes the check with the memo hidden in its text: one request. A completed run that must go
- * back to queued or in progress gets a new run of the same name (GitHub shows the latest), since
- * reopening a completed run is not something to rely on.
+ * Writes the check with the memo hidden in its text: one request. A run still open is updated;
+ * so is a completed one whose verdict stands (a new summary, the same conclusion). Any other
+ * verdict gets a new run of the same name: GitHub never changes a completed run's status or
+ * conclusion, and shows the latest run per name, so the older runs remain as the history.
  */
 export async function writeReconcileCheck(
   octokit: Octokit,
@@ -43,21 +44,19 @@ export async function writeReconcileCheck(
   sha: string,
   check: ReconcileCheck,
   memo: CheckMemo,
-  existing?: { id: number; completed: boolean },
+  existing?: { id: number; completedAs?: string },
 ): Promise<number> {
-  const completed = check.status === "completed";
+  const conclusion = check.status === "completed" ? (check.conclusion ?? ("neutral" as const)) : undefined;
   const body = {
     ...repo,
-    ...(check.status === "completed"
-      ? { status: "completed" as const, conclusion: check.conclusion ?? ("neutral" as const) }
-      : { status: check.status }),
+    ...(conclusion ? { status: "completed" as const, conclusion } : { status: check.status }),
     output: {
       title: clipText(check.title, githubLimits.checkTitle),
       summary: fitText(check.summary, githubLimits.checkSummary),
       text: renderMemo(memo),
     },
   };
-  if (existing !== undefined && !(existing.completed && !completed)) {
+  if (existing !== undefined && (existing.completedAs === undefined || existing.completedAs === conclusion)) {
     return (await octokit.rest.checks.update({ ...body, check_run_id: existing.id })).data.id;
   }
   const { data } = await octokit.rest.checks.create({

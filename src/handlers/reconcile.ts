@@ -134,7 +134,7 @@ export async function checkState(s: ReconcileScope, sha: string): Promise<CheckS
           : {}),
         startedAt: found.startedAt,
         ...(found.memo?.timedOut ? { timedOut: true } : {}),
-        completedOnGitHub: found.status === "completed",
+        ...(found.status === "completed" ? { completedOnGitHub: found.conclusion ?? "neutral" } : {}),
       }
     : { status: "queued", startedAt: s.deps.clock().getTime() };
   mem.checks.set(key, state);
@@ -156,10 +156,12 @@ export function flushCheck(s: ReconcileScope, sha: string): Promise<void> {
     const shown = state.note ? { ...check, summary: `${check.summary}\n\n${state.note}` } : check;
     try {
       const existing =
-        state.id === undefined ? undefined : { id: state.id, completed: !!state.completedOnGitHub };
+        state.id === undefined
+          ? undefined
+          : { id: state.id, ...(state.completedOnGitHub ? { completedAs: state.completedOnGitHub } : {}) };
       state.id = await writeReconcileCheck(s.octokit, s.repo, sha, shown, memo, existing);
       state.last = check;
-      state.completedOnGitHub = check.status === "completed";
+      state.completedOnGitHub = check.status === "completed" ? (check.conclusion ?? "neutral") : undefined;
     } catch (error) {
       state.pending ??= check;
       throw error;

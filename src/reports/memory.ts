@@ -52,8 +52,8 @@ export interface CheckState {
   conclusion?: CheckConclusion;
   startedAt: number;
   timedOut?: boolean;
-  /** GitHub's run is completed (going back to queued/in_progress then takes a new run). */
-  completedOnGitHub?: boolean;
+  /** The conclusion GitHub's run completed with; final there, so another verdict takes a new run. */
+  completedOnGitHub?: string;
   /** The last check decided for this commit; written by the coalescing writer. */
   pending?: ReconcileCheck;
   /** The check as last written (to rewrite it with a note). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { PullRecord } from "../support/github/index.js";
-import { build, freshRepos, merge } from "./world.js";
+import { build, eventually, freshRepos, merge } from "./world.js";
 
 describe("ChatOps: /ferry promote and /ferry rollback", () => {
   let stack: Stack;
@@ -12,14 +12,20 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     const { data } = await stack
       .user(login)
       .rest.issues.createComment({ owner: "acme", repo: "deploy", issue_number: issue, body });
-    await stack.github.idle();
-    const replies = stack.github.comments("acme/deploy", issue).filter((c) => c.id > data.id);
-    const reactions =
-      stack.github.comments("acme/deploy", issue).find((c) => c.id === data.id)?.reactions ?? [];
-    return {
-      reply: replies.at(-1)?.body ?? "",
-      reactions: reactions.map((r: { content: string }) => r.content),
-    };
+    // Ferry answers every command with a reply and a reaction: wait for both.
+    const comments = () => stack.github.comments("acme/deploy", issue);
+    const reply = await eventually(
+      () =>
+        comments()
+          .filter((c) => c.id > data.id && c.user.login === "ferry[bot]")
+          .at(-1),
+      "Ferry's reply",
+    );
+    const reactions = await eventually(() => {
+      const mine = comments().find((c) => c.id === data.id)?.reactions ?? [];
+      return mine.length > 0 && mine;
+    }, "Ferry's reaction");
+    return { reply: reply.body, reactions: reactions.map((r: { content: string }) => r.content) };
   };
   const dispatch = (tag: string) => build(stack, tag);
   const mergeOpen = async () => {
@@ -30,14 +36,13 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     stack = await startStack();
   });
   beforeEach(async () => {
-    freshRepos(stack);
+    await freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
     stack.github.setPermission("acme/deploy", "bob", "read");
     const { data } = await stack
       .user("alice")
       .rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
     issue = data.number;
-    await stack.github.idle();
   });
   afterAll(() => stack?.close());
 
