@@ -73,11 +73,13 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
           }),
         };
   const serverErrorBase = Math.min(tuning.retryBaseMs, Math.floor(tuning.maxRetryWaitMs / retries ** 2));
-  // Request bodies (check output, PR bodies, file contents) are never logged: src/github/request-log.ts.
-  // A token GitHub refuses is dropped and minted anew: src/github/token-refresh.ts.
+  // A token GitHub refuses is dropped and minted anew (src/github/token-refresh.ts); request
+  // bodies (check output, PR bodies, file contents) are never logged (src/github/request-log.ts).
+  // In this order: the refresh reads the refused request's authorization header, which the log
+  // plugin strips from every error that passes it.
   const Plugged = ProbotOctokit.plugin(
-    requestBodiesNeverLogged as never,
     refreshRevokedToken as never,
+    requestBodiesNeverLogged as never,
   ) as typeof ProbotOctokit;
   return Plugged.defaults((options: Record<string, unknown>) => ({
     ...options,

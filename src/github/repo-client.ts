@@ -177,7 +177,7 @@ const pullFilesCap = 3000;
  * changed files, and the head commit's message. One compare request; from 300 files on (compare's
  * cap) the trees of the merge base and the head are compared instead (two requests, no cap). Only
  * if GitHub truncates a tree are the PR's file pages read, and past their 3,000 files `unlisted`
- * says what was left out.
+ * says what was left out (plain text: the check renders it escaped).
  */
 export async function pullDiff(
   octokit: Octokit,
@@ -206,6 +206,6 @@ export async function pullDiff(
   return {
     ...base,
     files,
-    unlisted: `GitHub lists only the first ${pullFilesCap} files of a PR and this repository's tree is too large to compare, so changed files after \`${files.at(-1)?.path}\` were not checked; split the PR`,
+    unlisted: `GitHub lists only the first ${pullFilesCap} files of a PR and this repository's tree is too large to compare, so changed files after ${files.at(-1)?.path} were not checked; split the PR`,
   };
 }

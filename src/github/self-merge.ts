@@ -21,7 +21,12 @@ export async function checksOn(octokit: Octokit, repo: RepoRef, sha: string): Pr
     filter: "latest",
     per_page: 100,
   });
-  return runs.map((r) => ({ name: r.name, status: r.status, conclusion: r.conclusion }));
+  return runs.map((r) => ({
+    name: r.name,
+    appId: r.app?.id ?? 0,
+    status: r.status,
+    conclusion: r.conclusion,
+  }));
 }
 
 /**

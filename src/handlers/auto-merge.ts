@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import type { AppDeps } from "../app.js";
+import { ownAppId } from "../github/app-identity.js";
 import { checksOn, mergeOrSayWhy, protectedChecks } from "../github/self-merge.js";
 import { validateCheckName } from "../policy/render-check.js";
 import { parseMarker } from "../promotion/marker.js";
@@ -29,10 +30,12 @@ export async function onCheckSuiteCompleted(
       const { data: pr } = await octokit.rest.pulls.get({ ...repo, pull_number: ref.number });
       const env = loaded?.config.environments.find((e) => e.name === parseMarker(pr.body)?.env);
       if (pr.state !== "open" || pr.auto_merge || !env?.autoMerge || pr.head.sha !== suite.head_sha) return;
+      // Ferry's own checks count only as Ferry's runs; another app may post under their names.
+      const appId = await ownAppId(octokit);
       const required = [
-        validateCheckName,
-        promotionCheckName,
-        ...(await protectedChecks(octokit, repo, pr.base.ref)),
+        { name: validateCheckName, appId },
+        { name: promotionCheckName, appId },
+        ...(await protectedChecks(octokit, repo, pr.base.ref)).map((name) => ({ name })),
       ];
       const readiness = mergeReadiness(await checksOn(octokit, repo, pr.head.sha), required);
       if (!readiness.ready) {

@@ -108,7 +108,8 @@ spec:
         column: 1,
         rule: "yaml",
         severity: "error",
-        message: expect.stringContaining("in spec.source.helm.values: Flow sequence"),
+        // (the yaml parser's own wording of the error varies between its versions; the place does not)
+        message: expect.stringMatching(/^in spec\.source\.helm\.values: /),
       },
     ]);
   });
