@@ -328,6 +328,8 @@ describe("reconcile checks from the real agent", () => {
     world = await startWorld(ferryYml({ reconcileTimeout: "5m" }));
     const sha = await world.mergeStaging();
     const queued = await waitStatus(world, sha, "queued");
+    const queuedAt = queued.started_at;
+    expect(queuedAt).toBeTruthy();
     await world.stack.restart(); // the in-memory timer is gone
     // GitHub is the database: say in the check's memo that the merge was six minutes ago
     const memo = /<!-- ferry:reconcile (\{.*\}) -->/s.exec(queued.output.text ?? "")?.[1] ?? "{}";
@@ -338,6 +340,9 @@ describe("reconcile checks from the real agent", () => {
     // counted from the memo's start, the 5 minutes are over: it fails now, not 5 minutes from the restart
     const timedOut = await waitStatus(world, sha, "completed:failure");
     expect(timedOut.output.title).toBe("Not healthy after 5m");
+    // the run Ferry started at the merge, concluded: not a new one from the restart
+    expect(timedOut.id).toBe(queued.id);
+    expect(timedOut.started_at).toBe(queuedAt);
   });
 
   it("a revision the config repo does not have shows on the latest merged Ferry commit, never as success", async () => {

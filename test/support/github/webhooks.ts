@@ -40,6 +40,8 @@ export interface HookHeaders {
   /** `X-GitHub-Hook-Installation-Target-ID`: the app's id for an app's webhook. */
   appId?: number;
   hookId?: number;
+  /** Send this exact body instead of the JSON of `payload` (still signed). */
+  raw?: string;
 }
 
 /** Signs and POSTs one delivery with the headers GitHub sends; resolves to the receiver's HTTP status. */
@@ -50,7 +52,7 @@ export async function sendWebhook(
   payload: unknown,
   opts: HookHeaders = {},
 ): Promise<number> {
-  const body = JSON.stringify(payload);
+  const body = opts.raw ?? JSON.stringify(payload);
   const res = await fetch(url, {
     method: "POST",
     headers: {
