@@ -2,6 +2,7 @@ import { Octokit } from "@octokit/rest";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { githubGraphqlSchema } from "../support/github/graphql.js";
 import type { GitHubServer } from "../support/github/server.js";
+import { DEFAULT_EVENTS } from "../support/github/state.js";
 import { installationOctokit, quiet, startReceiver, startServer } from "./helpers.js";
 
 let server: GitHubServer;
@@ -21,7 +22,11 @@ const repo = { owner: "acme", repo: "deploy" };
 describe("issues on the GitHub test server", () => {
   it("sends issues.opened, closed, reopened, and edited with what the body and title were", async () => {
     receiver = await startReceiver("s");
-    server = await startServer({ webhook: { url: receiver.url, secret: "s" } });
+    // An app subscribed to `issues`, as Ferry's app.yml is.
+    server = await startServer({
+      webhook: { url: receiver.url, secret: "s" },
+      events: [...DEFAULT_EVENTS, "issues"],
+    });
     server.createRepo("acme/deploy", { files: { "README.md": "x\n" } });
     const app = await installationOctokit(server);
     const { data: issue } = await app.rest.issues.create({ ...repo, title: "T", body: "- [ ] a" });

@@ -20,6 +20,7 @@ interface IssuesArgs {
 export function repositoryIssues(nodes: Nodes, r: RepoRecord): Record<string, unknown> {
   return {
     issues: (args: IssuesArgs, _: unknown, info: GraphQLResolveInfo) => {
+      nodes.need("read", "issues");
       const labels = args.labels?.map((l) => l.toLowerCase());
       const sign = args.orderBy?.direction === "DESC" ? -1 : 1;
       const key = (i: { created_at: string; updated_at: string; number: number }) =>
