@@ -10,11 +10,11 @@ import {
   isSeq,
   Lexer,
   type LineCounter,
-  Parser,
   Scalar,
   YAMLParseError,
 } from "yaml";
 import { safeMessage } from "./safe-messages.js";
+import { Parser } from "./yaml-parser.js";
 
 /**
  * Bounds that keep a hostile or accidental file from crashing or stalling the process. Each is
