@@ -5,6 +5,7 @@ import { scanArgoApplication } from "./argocd.js";
 import { type FieldRef, scanFields } from "./fields.js";
 import { scanValues } from "./helm-values.js";
 import { isKustomizationPath, scanImageEntries, scanKustomization } from "./kustomize.js";
+import { mayNameImage } from "./prefilter.js";
 import { yamlTextProblem } from "./safe-text.js";
 import type { ImageSite, Site, Source, SourceFile } from "./sites.js";
 import { childMap, childSeq, childString, joinPath, type ScanContext, topLevelSource } from "./walk.js";
@@ -54,9 +55,10 @@ export function scanFile(file: SourceFile, options: ScanOptions): FileScan {
     const findings = yamlLike ? [unreadableFinding(file.path, unreadable)] : [];
     return { path: file.path, sites: [], findings };
   }
-  // Cheap pre-filter: every layout spells at least the last path component of the name.
-  const needle = image.slice(image.lastIndexOf("/") + 1);
-  if (fields.length === 0 && !file.text.includes(needle)) return { path: file.path, sites: [], findings: [] };
+  // Cheap pre-filter: a file that cannot name the image is not parsed (explicit fields always are).
+  if (fields.length === 0 && !mayNameImage(file.text, parsed.value)) {
+    return { path: file.path, sites: [], findings: [] };
+  }
 
   const yaml = parseYamlFile(file.path, file.text, limits);
   if (yaml.findings.some((f) => f.severity === "error")) {
