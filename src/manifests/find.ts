@@ -41,7 +41,7 @@ export interface FileScan {
  * never edited).
  */
 export function scanFile(file: SourceFile, options: ScanOptions): FileScan {
-  const parsed = parseImageReference(options.image);
+  const parsed = imageReference(options.image);
   if (!parsed.ok) {
     return { path: file.path, sites: [], findings: [finding(file.path, "image-reference", parsed.errors)] };
   }
@@ -88,6 +88,14 @@ export function scanFile(file: SourceFile, options: ScanOptions): FileScan {
   const order = (site: Site) => site.info.line * 1e6 + site.info.column;
   ctx.sites.sort((a, b) => order(a) - order(b));
   return { path: file.path, yaml, sites: ctx.sites, findings: ctx.findings };
+}
+
+/** The last image parsed: a scan of many files asks for the same one per file. */
+let lastImage: { text: string; parsed: ReturnType<typeof parseImageReference> } | undefined;
+
+function imageReference(text: string): ReturnType<typeof parseImageReference> {
+  if (lastImage?.text !== text) lastImage = { text, parsed: parseImageReference(text) };
+  return lastImage.parsed;
 }
 
 /** Dispatch on what the object is; unknown kinds are left alone. */
