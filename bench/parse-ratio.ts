@@ -36,6 +36,8 @@ else await main(Number(positionals[0] ?? 10_000), Number(values.threads), Number
 
 interface Sample {
   ms: number;
+  /** CPU time (user + system) of the whole process, every thread. */
+  cpuMs: number;
   rssMb: number;
   note: string;
 }
@@ -75,6 +77,7 @@ async function main(count: number, threads: number, rounds: number): Promise<voi
         name,
         `${Math.round(s.ms)} ms`,
         name.startsWith("validate, empty") ? "" : `${(s.ms / base.ms).toFixed(2)}×`,
+        `${Math.round(s.cpuMs)} ms`,
         `${Math.round(s.rssMb)} MB`,
         all,
         s.note,
@@ -83,17 +86,17 @@ async function main(count: number, threads: number, rounds: number): Promise<voi
     process.stdout.write(
       `${machineNote()}\n${count} files (${(repo.bytes / 1e6).toFixed(1)} MB) in ${environments.length} environments; ` +
         `FERRY_WORKER_THREADS=${threads}; median of ${rounds} rounds\n\n` +
-        `${table(["measure", "wall", "÷ baseline", "peak RSS", "each round (ms)", "result"], rows)}\n`,
+        `${table(["measure", "wall", "÷ baseline", "CPU", "peak RSS", "each round (ms)", "result"], rows)}\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Runs the compiled CLI: wall time from spawn to exit, peak RSS from GNU time. */
+/** Runs the compiled CLI: wall time from spawn to exit, CPU and peak RSS from GNU time. */
 function timed(args: string[], env: NodeJS.ProcessEnv): Sample {
   const started = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, ...args], {
+  const result = spawnSync("/usr/bin/time", ["-f", "%M %U %S", process.execPath, ...args], {
     env,
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
@@ -102,8 +105,15 @@ function timed(args: string[], env: NodeJS.ProcessEnv): Sample {
   if (result.status !== 0 && result.status !== 1) {
     throw new Error(`${args.slice(1, 2).join(" ")} exited ${result.status}: ${result.stderr.slice(-2000)}`);
   }
-  const rssKb = Number(result.stderr.trim().split("\n").at(-1));
-  return { ms, rssMb: rssKb / 1024, note: summary(args[1] ?? "", result.stdout) };
+  const [rssKb = 0, user = 0, system = 0] = (result.stderr.trim().split("\n").at(-1) ?? "")
+    .split(" ")
+    .map(Number);
+  return {
+    ms,
+    cpuMs: (user + system) * 1000,
+    rssMb: rssKb / 1024,
+    note: summary(args[1] ?? "", result.stdout),
+  };
 }
 
 /** What a CLI run found, so a run that did nothing cannot pass for a fast one. */
@@ -137,13 +147,15 @@ function readAll(dir: string): { path: string; text: string }[] {
 async function baselineRun(dir: string): Promise<Sample> {
   const { parseAllDocuments } = await import("yaml");
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let documents = 0;
   for (const file of readAll(dir)) {
     const parsed = parseAllDocuments(file.text);
     documents += Array.isArray(parsed) ? parsed.length : 0;
   }
   const ms = performance.now() - started;
-  return { ms, rssMb: process.resourceUsage().maxRSS / 1024, note: `${documents} documents` };
+  const cpuMs = cpuSince(cpu);
+  return { ms, cpuMs, rssMb: process.resourceUsage().maxRSS / 1024, note: `${documents} documents` };
 }
 
 function baseline(dir: string): void {
@@ -172,8 +184,15 @@ async function guard(dir: string): Promise<void> {
       : f,
   );
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const changes = imageChanges(loaded.value, base, head);
   const ms = performance.now() - started;
+  const cpuMs = cpuSince(cpu);
   const note = changes.map((c) => `${c.app.name}@${c.env.name}: ${c.sites.length} sites`).join("; ");
-  process.stdout.write(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, note }));
+  process.stdout.write(JSON.stringify({ ms, cpuMs, rssMb: process.resourceUsage().maxRSS / 1024, note }));
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }
