@@ -47,6 +47,7 @@ interface Options {
 class UsageError extends Error {}
 
 const skippedDirectories = new Set([".git", "node_modules"]);
+const readConcurrency = 32;
 
 /** `ferry plan`: see `usage` for options and exit codes. */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
@@ -229,16 +230,20 @@ async function readEnvironmentFiles(
   await walk(dir);
   paths.sort();
   const files: SourceFile[] = [];
-  for (const full of paths) {
-    const path = relative(dir, full).split(sep).join("/");
-    const { size } = await stat(full);
-    // Exact bytes in, exact bytes out: a BOM is kept, and text that is not UTF-8 is not touched.
-    // A file that cannot be read is marked so; the scan reports it when it is YAML.
-    const decoded =
-      size > defaultYamlLimits.maxBytes
-        ? tooLarge(size, defaultYamlLimits.maxBytes)
-        : decodeYamlBytes(await readFile(full), defaultYamlLimits.maxBytes);
-    files.push("text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded });
+  // Several reads in flight: one at a time, each waits its turn in libuv's thread pool.
+  for (let i = 0; i < paths.length; i += readConcurrency) {
+    const batch = paths.slice(i, i + readConcurrency).map(async (full): Promise<SourceFile> => {
+      const path = relative(dir, full).split(sep).join("/");
+      const { size } = await stat(full);
+      // Exact bytes in, exact bytes out: a BOM is kept, and text that is not UTF-8 is not touched.
+      // A file that cannot be read is marked so; the scan reports it when it is YAML.
+      const decoded =
+        size > defaultYamlLimits.maxBytes
+          ? tooLarge(size, defaultYamlLimits.maxBytes)
+          : decodeYamlBytes(await readFile(full), defaultYamlLimits.maxBytes);
+      return "text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded };
+    });
+    files.push(...(await Promise.all(batch)));
   }
   return { files, findings: [] };
 }
