@@ -49,6 +49,11 @@ export interface RewriteOptions extends Omit<ScanOptions, "fields"> {
   addToKustomization?: boolean;
   /** The explicit ferry.yml fields that apply to a file (their `file` glob matched). */
   fieldsFor?: (path: string) => readonly FieldRef[];
+  /**
+   * The root kustomizations (`rootKustomizations`) of the whole environment, when `files` is only
+   * a share of it (a worker's); by default they are found among `files`.
+   */
+  kustomizationRoots?: readonly string[];
 }
 
 export interface RewriteResult {
@@ -66,7 +71,9 @@ export interface RewriteResult {
  */
 export function rewriteImageReferences(files: readonly SourceFile[], options: RewriteOptions): RewriteResult {
   const result: RewriteResult = { changes: [], references: [], findings: [] };
-  const roots = options.addToKustomization ? rootKustomizations(files.map((f) => f.path)) : new Set<string>();
+  const roots = options.addToKustomization
+    ? new Set(options.kustomizationRoots ?? rootKustomizations(files.map((f) => f.path)))
+    : new Set<string>();
   for (const file of files) {
     const scanOptions: ScanOptions = { ...options, fields: options.fieldsFor?.(file.path) ?? [] };
     const scan = scanFile(file, scanOptions);
