@@ -1,6 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
 import picomatch from "picomatch";
@@ -214,10 +213,14 @@ async function plannedOnThreads(input: PlanUpdateInput, threads: number): Promis
   }
 }
 
-/** FERRY_WORKER_THREADS, else the cores up to 4 (as `ferry validate` reads it). */
+/**
+ * FERRY_WORKER_THREADS, else none: unlike validation, a plan's per-file work (0.3 ms) is too
+ * small for workers to repay their start and the copies of every text; on 2 cores they made
+ * `ferry plan` slower even with 5,000 files naming the image (docs/benchmarks.md).
+ */
 function workerThreads(): number {
   const text = process.env.FERRY_WORKER_THREADS;
-  const threads = text === undefined ? Math.min(4, availableParallelism()) : Number(text);
+  const threads = text === undefined ? 0 : Number(text);
   if (!Number.isInteger(threads) || threads < 0 || threads > 64)
     throw new UsageError(`FERRY_WORKER_THREADS must be a whole number from 0 to 64, got "${text}"`);
   return threads;
