@@ -9,6 +9,7 @@ import { parseImageReference, sameImage } from "../images/reference.js";
 import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { defaultYamlLimits } from "../manifests/yaml-file.js";
+import { plural } from "../plural.js";
 import { findingLine, renderPlanText, unifiedDiff } from "../promotion/plan-render.js";
 import { planUpdate, type UpdatePlan } from "../promotion/plan-update.js";
 import { type Io, processIo } from "./io.js";
@@ -138,7 +139,7 @@ async function plan(options: Options, io: Io): Promise<number> {
     const heading = `Plan: ${app.name} (${app.image}) → ${target} in ${environment.name} [${environment.paths.join(", ")}]`;
     io.stdout(renderPlanText(planResult, heading, tag));
     if (options.write && planResult.changes.length > 0)
-      io.stdout(`Wrote ${planResult.changes.length} file(s).\n`);
+      io.stdout(`Wrote ${plural(planResult.changes.length, "file")}.\n`);
   }
   if (planResult.findings.some((f) => f.severity === "error")) return exitCodes.errors;
   return planResult.changes.length > 0 ? exitCodes.planned : exitCodes.current;

@@ -7,6 +7,7 @@ import type { Finding } from "../findings.js";
 import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
 import { isKustomizationPath } from "../manifests/validate-kustomization.js";
 import { defaultYamlLimits } from "../manifests/yaml-file.js";
+import { plural } from "../plural.js";
 import {
   type ManifestFile,
   UnknownEnvironmentError,
@@ -185,7 +186,7 @@ export function renderText(report: ValidationReport, note: string): string {
   const count = (severity: Finding["severity"]) =>
     report.findings.filter((f) => f.severity === severity).length;
   lines.push(
-    `${report.filesChecked} files checked, ${count("error")} errors, ${count("warning")} warnings, ${count("notice")} notices (${note})`,
+    `${plural(report.filesChecked, "file")} checked, ${plural(count("error"), "error")}, ${plural(count("warning"), "warning")}, ${plural(count("notice"), "notice")} (${note})`,
   );
   return `${lines.join("\n")}\n`;
 }

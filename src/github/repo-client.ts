@@ -59,7 +59,7 @@ export async function publishCheckRun(
   existingId?: number,
 ): Promise<number> {
   const output = fitCheckOutput(checkOutput);
-  const id = existingId ?? (await findCheckRun(octokit, repo, headSha, output.name));
+  const id = existingId ?? (await findOpenCheckRun(octokit, repo, headSha, output.name));
   const [first = [], ...rest] = annotationBatches(output.annotations);
   const body = {
     ...repo,
@@ -106,7 +106,11 @@ export async function startCheckRuns(
   });
   const ids = new Map<string, number>();
   for (const name of names) {
-    const existing = data.check_runs.find((r) => r.name === name && r.app?.id === appId)?.id;
+    // A completed run is a verdict a reviewer has seen: a re-run is a new verdict, so a new run
+    // (GitHub shows the latest), never the old run whose annotations would stay on it.
+    const existing = data.check_runs.find(
+      (r) => r.name === name && r.app?.id === appId && r.status !== "completed",
+    )?.id;
     const id =
       existing === undefined
         ? (await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: "in_progress" })).data
@@ -137,13 +141,15 @@ export async function latestCheckRun(octokit: Octokit, repo: RepoRef, ref: strin
   return run?.app?.id === appId ? run : undefined;
 }
 
-async function findCheckRun(
+/** The latest run named `name` on `ref` if it is still open (not completed). */
+async function findOpenCheckRun(
   octokit: Octokit,
   repo: RepoRef,
   ref: string,
   name: string,
 ): Promise<number | undefined> {
-  return (await latestCheckRun(octokit, repo, ref, name))?.id;
+  const run = await latestCheckRun(octokit, repo, ref, name);
+  return run?.status === "completed" ? undefined : run?.id;
 }
 
 /** Files a pull request changes (GitHub lists at most 3,000), and whether each was removed. */

@@ -2,6 +2,7 @@ import { unverifiedUpstreams } from "../github/evidence.js";
 import { compareCommits } from "../github/reconcile-checks.js";
 import { closeDriftIssue, findDriftIssue, upsertDriftIssue } from "../github/reconcile-issues.js";
 import { readEnvironmentAt } from "../github/reconcile-snapshot.js";
+import { repoWebUrl } from "../github/web.js";
 import { nextEnvironments } from "../promotion/environments.js";
 import { parseMarker } from "../promotion/marker.js";
 import { ferryBranch } from "../promotion/promote.js";
@@ -13,7 +14,7 @@ import {
   healthyAt,
   runningPin,
 } from "../reports/chain.js";
-import { driftedObjects, driftIssueBody, driftResolvedBody } from "../reports/drift.js";
+import { driftChangeLine, driftedObjects, driftIssueBody, driftResolvedLine } from "../reports/drift.js";
 import { parseDuration } from "../reports/duration.js";
 import { type EnvironmentRecord, timeoutCheck } from "../reports/reconcile-check.js";
 import { objectKey, type Report } from "../reports/report.js";
@@ -46,17 +47,24 @@ export async function syncDriftIssue(s: ReconcileScope, sha: string): Promise<vo
     let open = mem.driftIssues.get(key);
     if (open === undefined) open = (await findDriftIssue(s.octokit, s.repo, s.env.name)) ?? null;
     const drifted = driftedObjects(mem.records.get(key));
+    const repoUrl = repoWebUrl(s.octokit, s.repo);
+    const checkId = mem.checks.get(checkKey(s, sha))?.id;
+    const now = s.deps.clock();
     if (drifted.length > 0) {
       open = await upsertDriftIssue(
         s.octokit,
         s.repo,
         s.env.name,
-        driftIssueBody(s.env.name, drifted),
+        driftIssueBody(s.env.name, drifted, {
+          repoUrl,
+          ...(checkId !== undefined ? { checkUrl: `${repoUrl}/runs/${checkId}` } : {}),
+        }),
+        driftChangeLine(drifted, now, repoUrl),
         open ?? undefined,
       );
       s.log.info({ env: s.env.name, issue: open }, "drift issue opened or updated");
     } else if (open !== null) {
-      await closeDriftIssue(s.octokit, s.repo, open, driftResolvedBody(s.env.name, sha));
+      await closeDriftIssue(s.octokit, s.repo, open, driftResolvedLine(s.env.name, sha, now, repoUrl));
       s.log.info({ env: s.env.name, issue: open }, "drift resolved; issue closed");
       open = null;
     }
@@ -68,10 +76,11 @@ export async function syncDriftIssue(s: ReconcileScope, sha: string): Promise<vo
 /** Healthy at `sha`: after the environment's soak (default 0) and if still healthy, promote onward. */
 export async function afterHealthy(s: ReconcileScope, sha: string): Promise<void> {
   const soak = parseDuration(s.env.soak) ?? 0;
+  const since = s.deps.clock().getTime();
   const go = async () => {
     if (!healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) return;
     // The check is already right; a failed promotion is logged, not turned into a retried report.
-    await chainFrom(s, sha).catch((error) =>
+    await chainFrom(s, sha, since).catch((error) =>
       s.log.error({ err: error, env: s.env.name, sha }, "promotion to the next environment failed"),
     );
   };
@@ -92,7 +101,7 @@ export function cancelSoak(s: ReconcileScope, sha: string): void {
  * there (read from git at that commit) goes to `promote` — which is idempotent, so a repeated
  * healthy report opens nothing new.
  */
-async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
+async function chainFrom(s: ReconcileScope, sha: string, healthySince: number): Promise<void> {
   const apps = chainedApps(s.config, s.env.name);
   if (apps.length === 0) return;
   const branches = apps.map((a) => ferryBranch(s.env.name, a.name));
@@ -108,6 +117,18 @@ async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
       continue;
     }
     const t = chainTarget(pin, parseMarker(at.mergedBodies[i]), at.committedDate);
+    // The next PR leads with this evidence: the healthy check, the commit and the PR that brought the tag.
+    const repoUrl = repoWebUrl(s.octokit, s.repo);
+    const checkId = s.deps.reconcile.checks.get(checkKey(s, sha))?.id;
+    const deployedBy = t.deployedBy ? at.mergedNumbers[i] : undefined;
+    const verified = {
+      env: s.env.name,
+      kind: "reconcile" as const,
+      sha,
+      ...(deployedBy !== undefined ? { pr: deployedBy } : {}),
+      ...(checkId !== undefined ? { url: `${repoUrl}/runs/${checkId}` } : {}),
+      healthyForMs: s.deps.clock().getTime() - healthySince,
+    };
     for (const next of nextEnvironments(s.config, app, s.env.name)) {
       // Fan-in: the next environment opens only once all its upstream environments verified the tag.
       const step = { app, env: next, from: s.env.name, tag: t.tag, sha };
@@ -127,8 +148,11 @@ async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
           tag: t.tag,
           ...(t.digest ? { digest: t.digest } : {}),
           ...(t.sha ? { sha: t.sha } : {}),
+          ...(t.sourceUrl ? { sourceUrl: t.sourceUrl } : {}),
+          ...(t.buildUrl ? { url: t.buildUrl, label: t.buildLabel } : {}),
           builtAt: t.builtAt,
         },
+        context: { repoUrl, verified: [verified] },
       });
       const reason = "reason" in outcome ? outcome.reason : undefined;
       s.log.info(
@@ -174,6 +198,7 @@ async function onTimeout(s: ReconcileScope, sha: string): Promise<void> {
       startedAt: state.startedAt,
       now: s.deps.clock().getTime(),
       timeout: s.env.reconcileTimeout,
+      ...(state.subject ? { subject: state.subject } : {}),
     });
     if ("skip" in check) return check.dueAt ?? false;
     Object.assign(state, { pending: check, status: "completed", conclusion: "failure", timedOut: true });

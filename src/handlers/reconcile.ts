@@ -8,9 +8,16 @@ import {
   writeReconcileCheck,
 } from "../github/reconcile-checks.js";
 import type { Octokit, RepoRef } from "../github/repo-client.js";
+import { repoWebUrl } from "../github/web.js";
 import { driftFingerprint } from "../reports/drift.js";
 import { type CheckState, shared } from "../reports/memory.js";
-import { checkName, type EnvironmentRecord, reconcileCheck } from "../reports/reconcile-check.js";
+import {
+  type CheckSubject,
+  checkName,
+  type EnvironmentRecord,
+  queuedCheck,
+  reconcileCheck,
+} from "../reports/reconcile-check.js";
 import type { Report } from "../reports/report.js";
 import { afterHealthy, armTimeout, cancelSoak, prefetchOrder, syncDriftIssue } from "./reconcile-effects.js";
 
@@ -56,21 +63,20 @@ export async function onReport(s: ReconcileScope, report: Report): Promise<strin
 }
 
 /** A Ferry PR merged: the environment's check starts queued on the merge commit, unless a report beat us. */
-export async function queueReconcile(s: ReconcileScope, sha: string): Promise<void> {
+export async function queueReconcile(s: ReconcileScope, sha: string, subject?: CheckSubject): Promise<void> {
   const mem = s.deps.reconcile;
   const queued = await s.deps.locks.run(`reconcile:${envKey(s)}`, async () => {
     mem.latestMerged.set(envKey(s), sha);
     // A report may have got there first (known here, or already on GitHub): it is newer than "queued".
-    if (mem.checks.has(checkKey(s, sha))) return false;
+    const known = mem.checks.get(checkKey(s, sha));
+    if (known) {
+      known.subject ??= subject;
+      return false;
+    }
     const state = await checkState(s, sha);
+    state.subject ??= subject;
     if (state.id !== undefined) return false;
-    state.pending = {
-      name: checkName(s.env.name),
-      headSha: sha,
-      status: "queued",
-      title: `Waiting for ${s.env.name} to sync ${sha.slice(0, 7)}`,
-      summary: `Merged. Ferry reports here once a cluster agent for **${s.env.name}** sees the commit.`,
-    };
+    state.pending = queuedCheck(s.env.name, sha, state.subject);
     return true;
   });
   if (!queued) return;
@@ -93,6 +99,9 @@ async function decide(s: ReconcileScope, report: Report, sha: string): Promise<S
   const decision = reconcileCheck(report, previous, {
     compareRevisions: (a, b) => mem.order.get(`${s.repo.owner}/${s.repo.repo}@${a}..${b}`) ?? undefined,
     target: { repo: `${s.repo.owner}/${s.repo.repo}`, sha },
+    // The merged PR's app and tag describe this commit only: a report about another revision is not them.
+    ...(state.subject && report.revision === sha ? { subject: state.subject } : {}),
+    repoUrl: repoWebUrl(s.octokit, s.repo),
   });
   if ("skip" in decision) return decision;
   mem.records.set(envKey(s), decision.record);
@@ -134,6 +143,7 @@ export async function checkState(s: ReconcileScope, sha: string): Promise<CheckS
           : {}),
         startedAt: found.startedAt,
         ...(found.memo?.timedOut ? { timedOut: true } : {}),
+        ...(found.memo?.subject ? { subject: found.memo.subject } : {}),
         completedOnGitHub: found.status === "completed",
       }
     : { status: "queued", startedAt: s.deps.clock().getTime() };
@@ -152,8 +162,17 @@ export function flushCheck(s: ReconcileScope, sha: string): Promise<void> {
     if (!state || !check) return;
     state.pending = undefined;
     const record: EnvironmentRecord = mem.records.get(envKey(s)) ?? { objects: {} };
-    const memo = { startedAt: state.startedAt, ...(state.timedOut ? { timedOut: true } : {}), record };
-    const shown = state.note ? { ...check, summary: `${check.summary}\n\n${state.note}` } : check;
+    const memo = {
+      startedAt: state.startedAt,
+      ...(state.timedOut ? { timedOut: true } : {}),
+      record,
+      ...(state.subject ? { subject: state.subject } : {}),
+    };
+    // What the chain did is said only while the environment is healthy: information, not a verdict.
+    const shown =
+      state.note && check.conclusion === "success"
+        ? { ...check, summary: `${check.summary}\n\n${state.note}` }
+        : check;
     try {
       const existing =
         state.id === undefined ? undefined : { id: state.id, completed: !!state.completedOnGitHub };

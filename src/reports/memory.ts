@@ -1,5 +1,11 @@
 import type { FerryConfig } from "../config/schema.js";
-import type { CheckConclusion, CheckStatus, EnvironmentRecord, ReconcileCheck } from "./reconcile-check.js";
+import type {
+  CheckConclusion,
+  CheckStatus,
+  CheckSubject,
+  EnvironmentRecord,
+  ReconcileCheck,
+} from "./reconcile-check.js";
 
 /** A bounded map that forgets the least recently used entry first. */
 export class Lru<K, V> {
@@ -58,8 +64,10 @@ export interface CheckState {
   pending?: ReconcileCheck;
   /** The check as last written (to rewrite it with a note). */
   last?: ReconcileCheck;
-  /** Markdown appended to every write of this check's summary (what the chain did). */
+  /** Markdown appended to the summary while the check is a success (what the chain did). */
   note?: string;
+  /** The app and tag the merged Ferry PR brought to the commit, for the title. */
+  subject?: CheckSubject;
 }
 
 /**

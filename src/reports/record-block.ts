@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { githubLimits, sizeIn } from "../github/limits.js";
-import type { EnvironmentRecord } from "./reconcile-check.js";
+import type { CheckSubject, EnvironmentRecord } from "./reconcile-check.js";
 import { driftedResourceSchema, healthStatuses, phases, reportedKinds, syncStatuses } from "./report.js";
 
 /**
@@ -14,6 +14,8 @@ export interface CheckMemo {
   timedOut?: boolean;
   /** The environment's record as of this write: the latest accepted state of each object. */
   record: EnvironmentRecord;
+  /** The app and tag the merged Ferry PR brought to this commit (the check's title names them). */
+  subject?: CheckSubject;
 }
 
 const objectSchema = z.object({
@@ -26,12 +28,14 @@ const objectSchema = z.object({
   drifted: z.array(driftedResourceSchema),
   observedAt: z.string(),
   sequence: z.number(),
+  url: z.string().optional(),
 });
 
 const memoSchema = z.object({
   startedAt: z.number(),
   timedOut: z.boolean().optional(),
   record: z.object({ objects: z.record(z.string(), objectSchema) }),
+  subject: z.object({ app: z.string().max(253), tag: z.string().max(128) }).optional(),
 });
 
 const pattern = /<!-- ferry:reconcile (\{.*?\}) -->/s;
