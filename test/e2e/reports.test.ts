@@ -304,7 +304,9 @@ describe("reconcile checks from the real agent", () => {
     await agent.idle();
     const shown = world.check(sha);
     expect(shown?.status).toBe("in_progress");
-    expect(shown?.output.title).toBe("Not verified in staging (staging-1): sync failed, no revision of acme/deploy reported");
+    expect(shown?.output.title).toBe(
+      "Not verified in staging (staging-1): sync failed, no revision of acme/deploy reported",
+    );
     // the check ends by the reconcile timeout, never on a state that was not about this commit
     const timedOut = await waitStatus(world, sha, "completed:failure");
     expect(timedOut.output.title).toBe("api 1.5.0 not healthy in staging after 1500ms");
@@ -332,7 +334,9 @@ describe("reconcile checks from the real agent", () => {
     await unsure.idle();
     await world.stack.github.idle();
     expect(statusOf(world, sha)).toBe("in_progress");
-    expect(world.check(sha)?.output.title).toBe("Not verified in staging (staging-1): healthy, no revision of acme/deploy reported");
+    expect(world.check(sha)?.output.title).toBe(
+      "Not verified in staging (staging-1): healthy, no revision of acme/deploy reported",
+    );
     expect(world.check(sha)?.output.summary).toContain("ferry.dev/config-repo");
     expect(ferryPrs(world, "production")).toHaveLength(0);
 

@@ -107,8 +107,16 @@ describe("reconcileCheck", () => {
   });
 
   it.each([
-    ["no revision", undefined, "Not verified in staging (stg-1): healthy, no revision of acme/deploy reported"],
-    ["another repo's revision", B, "Not verified in staging (stg-1): healthy at bbbbbbb, which acme/deploy does not have"],
+    [
+      "no revision",
+      undefined,
+      "Not verified in staging (stg-1): healthy, no revision of acme/deploy reported",
+    ],
+    [
+      "another repo's revision",
+      B,
+      "Not verified in staging (stg-1): healthy at bbbbbbb, which acme/deploy does not have",
+    ],
   ] as const)(
     "never concludes a check on a commit the report is not about (%s)",
     (_name, revision, title) => {
