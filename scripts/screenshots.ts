@@ -197,6 +197,7 @@ function healthy(revision: string): Report {
     environment: "staging",
     object: { kind: "Application", namespace: "argocd", name: "api" },
     revision,
+    url: "https://argocd.acme.test/applications/argocd/api",
     sync: "Synced",
     health: "Healthy",
     phase: "healthy",
@@ -296,7 +297,8 @@ function runOf(stack: Stack, sha: string, name: string): CheckRunRecord {
     .filter((r) => r.name === name)
     .at(-1);
   if (!run) throw new Error(`no ${name} on ${sha.slice(0, 7)}`);
-  return run;
+  // A copy: the test server updates a reconcile run in place, and the picture shows this moment.
+  return structuredClone(run);
 }
 
 function readTree(dir: string): Record<string, string> {

@@ -112,7 +112,7 @@ async function chainFrom(s: ReconcileScope, sha: string, healthySince: number): 
     if (pin === undefined) {
       s.log.info({ app: app.name, env: s.env.name, sha }, "no single tag of the app found; nothing to chain");
       lines.push(
-        `- ${app.name}: no single tag found under ${s.env.name}'s paths at this commit; not promoted`,
+        `- ${app.name}: no new PR; no single tag of it was found under ${s.env.name}'s paths at this commit.`,
       );
       continue;
     }

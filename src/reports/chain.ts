@@ -97,9 +97,9 @@ export function chainLine(
     case "current":
       return `${what}: ${next} already runs it.`;
     case "skipped":
-      return outcome.already && pr
-        ? `${what}: ${pr} already proposes it.`
-        : `${what}: not proposed: ${reason}.`;
+      if (outcome.already && pr) return `${what}: ${pr} already proposes it.`;
+      // Why no PR was opened, as information: the open PR it left alone is linked.
+      return `${what}: no new PR; ${pr ? reason.replace(/^the open PR /, `the open PR ${pr} `) : reason}.`;
     default:
       return `${what}: Ferry could not open the PR: ${reason}.`;
   }

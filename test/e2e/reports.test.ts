@@ -154,7 +154,7 @@ describe("reconcile checks from the real agent", () => {
       () => world.check(sha)?.output.summary?.split("### Promotion")[1],
       "promotion note",
     );
-    expect(note).toContain("- api `1.5.0-rc.1` → **production**: not proposed: ");
+    expect(note).toContain("- api `1.5.0-rc.1` → **production**: no new PR; ");
     expect(note).toContain("prerelease");
 
     world.kube.patchStatus(ks, "flux-system", "apps", flux.healthCheckFailed(sha));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFerryConfig } from "../../src/config/load.js";
 import type { FerryConfig } from "../../src/config/schema.js";
-import { chainedApps, chainTarget, healthyAt, runningPin } from "../../src/reports/chain.js";
+import { chainedApps, chainLine, chainTarget, healthyAt, runningPin } from "../../src/reports/chain.js";
 import {
   appendHistory,
   driftedObjects,
@@ -164,6 +164,32 @@ describe("chain", () => {
       builtAt: "2026-02-02T00:00:00Z",
       deployedBy: false,
     });
+  });
+
+  it("words what the chain did not do as information, linking the open PR it left alone", () => {
+    const pr = { number: 4, url: "https://github.com/acme/deploy/pull/4" };
+    expect(
+      chainLine("api", "production", "1.6.0", {
+        status: "skipped",
+        reason: "the open PR promotes 1.7.0, which is not older than 1.6.0",
+        pr,
+      }),
+    ).toBe(
+      "- api `1.6.0` → **production**: no new PR; the open PR [#4](https://github.com/acme/deploy/pull/4) promotes 1.7.0, which is not older than 1.6.0.",
+    );
+    expect(
+      chainLine("api", "production", "1.5.0", { status: "skipped", reason: "x", pr, already: true }),
+    ).toBe(
+      "- api `1.5.0` → **production**: [#4](https://github.com/acme/deploy/pull/4) already proposes it.",
+    );
+    expect(
+      chainLine("api", "production", "1.5.0-rc.1", {
+        status: "skipped",
+        reason: 'tag "1.5.0-rc.1" is a prerelease, and this environment does not allow prereleases.',
+      }),
+    ).toBe(
+      '- api `1.5.0-rc.1` → **production**: no new PR; tag "1.5.0-rc.1" is a prerelease, and this environment does not allow prereleases.',
+    );
   });
 
   it("is healthy at a revision only when every object there is healthy", () => {
