@@ -217,7 +217,7 @@ describe("reconcile checks from the real agent", () => {
       apps,
       argoApplication({ name: "api", environment: "staging", status: argo.healthy(sha) }),
     );
-    world.agent();
+    world.agent("staging-1", { argoCdUrl: "https://argocd.acme.test/" });
     await waitStatus(world, sha, "completed:success");
     const driftIssues = () =>
       world.stack.github.issues("acme/deploy").filter((i) => i.title === "Drift in staging");
@@ -233,7 +233,7 @@ describe("reconcile checks from the real agent", () => {
     );
     expect(issue?.body).toMatch(
       new RegExp(
-        `Detected \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC · \\[Ferry / reconcile \\(staging\\)\\]\\(${web}/runs/\\d+\\)`,
+        `Detected \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC · \\[Ferry / reconcile \\(staging\\)\\]\\(${web}/runs/\\d+\\) · \\[Open in Argo CD\\]\\(https://argocd\\.acme\\.test/applications/argocd/api\\)`,
       ),
     );
     const drifted = await waitStatus(world, sha, "completed:failure");
