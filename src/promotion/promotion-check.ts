@@ -251,11 +251,10 @@ function describe(e: Evidence, env: string, repoUrl?: string): string {
   const pr = e.pr === undefined ? undefined : to(`#${e.pr}`, `pull/${e.pr}`);
   if (e.kind === "merged")
     return `merged in ${env} by ${pr ?? commit} (no cluster reports for ${env}: a merged Ferry PR counts)`;
-  const check =
-    repoUrl !== undefined && e.url !== undefined
-      ? link("Ferry / reconcile", e.url, repoUrl)
-      : "Ferry / reconcile";
-  return `verified healthy in ${env}: ${check} passed on ${commit}${pr ? `, brought by ${pr}` : ""}`;
+  // The same words as the PR body's evidence line: the check by its full name, the PR that deployed the tag.
+  const name = `Ferry / reconcile (${env})`;
+  const check = repoUrl !== undefined && e.url !== undefined ? link(name, e.url, repoUrl) : name;
+  return `verified healthy in ${env}: ${check} passed on ${commit}${pr ? `, deployed by ${pr}` : ""}`;
 }
 
 function capitalise(text: string): string {

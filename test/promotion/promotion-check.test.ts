@@ -109,7 +109,7 @@ describe("Ferry / promotion: fan-in", () => {
     expect(out.conclusion).toBe(conclusion);
     expect(out.summary).toContain(note);
     for (const e of envs)
-      expect(out.summary).toContain(`verified healthy in ${e}: Ferry / reconcile passed on`);
+      expect(out.summary).toContain(`verified healthy in ${e}: Ferry / reconcile (${e}) passed on`);
   });
 
   it("names evidence found on the commit itself without a PR number", () => {
@@ -119,7 +119,9 @@ describe("Ferry / promotion: fan-in", () => {
         evidence: (e) => ({ kind: "reconcile", sha: e === "staging-eu" ? "a".repeat(40) : "b".repeat(40) }),
       }),
     );
-    expect(out.summary).toContain("verified healthy in staging-eu: Ferry / reconcile passed on aaaaaaa");
+    expect(out.summary).toContain(
+      "verified healthy in staging-eu: Ferry / reconcile (staging-eu) passed on aaaaaaa",
+    );
   });
 });
 
@@ -182,7 +184,7 @@ describe("Ferry / promotion: what the reviewer reads", () => {
       }),
     );
     expect(out.summary).toContain(
-      `verified healthy in staging-eu: [Ferry / reconcile](https://github.com/acme/deploy/runs/42) passed on [aaaaaaa](https://github.com/acme/deploy/commit/${sha}), brought by [#7](https://github.com/acme/deploy/pull/7)`,
+      `verified healthy in staging-eu: [Ferry / reconcile (staging-eu)](https://github.com/acme/deploy/runs/42) passed on [aaaaaaa](https://github.com/acme/deploy/commit/${sha}), deployed by [#7](https://github.com/acme/deploy/pull/7)`,
     );
     expect(out.title).toBe("api 1.5.0 verified healthy in staging-eu and staging-us");
   });
