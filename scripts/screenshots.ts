@@ -10,7 +10,16 @@
  *   npm run screenshots                      # all pictures
  *   CHROMIUM=/path/to/chrome npm run screenshots
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import MarkdownIt from "markdown-it";
@@ -393,7 +402,7 @@ async function render(shots: Shot[]): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), "ferry-screenshots-"));
   // A profile of its own, thrown away after: nothing of the machine's browser state is read or kept.
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    executablePath: browser,
     headless: true,
     args: [
       "--no-sandbox",
@@ -421,6 +430,14 @@ async function render(shots: Shot[]): Promise<void> {
   }
 }
 
+const browser = process.env.CHROMIUM ?? "/usr/bin/chromium";
+if (!existsSync(browser)) {
+  // Said before the story runs: nothing is downloaded, the machine's package is used.
+  console.error(
+    `No Chromium at ${browser}: install Debian's package (apt-get install chromium) or set CHROMIUM.`,
+  );
+  process.exit(1);
+}
 const shots = await collect();
 writeFileSync(join(tmpdir(), "ferry-screenshots.json"), JSON.stringify(shots, null, 2));
 await render(shots);
