@@ -378,7 +378,7 @@ describe("reconcile checks from the real agent", () => {
     expect((await world.post(syncing)).status).toBe(200);
     expect(statusOf(world, sha)).toBe("in_progress");
     await waitStatus(world, sha, "completed:failure");
-    expect(world.check(sha)?.output.title).toBe("Not healthy after 800ms");
+    expect(world.check(sha)?.output.title).toBe("api 1.5.0 not healthy in staging after 800ms");
     // counted from the merge (the memo's startedAt, which the check carries), not from the restart
     expect(world.check(sha)?.started_at).toBe(queuedAt);
   });
