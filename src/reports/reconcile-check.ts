@@ -227,7 +227,7 @@ function aggregate(
         ...base,
         status: "completed",
         conclusion: "failure",
-        title: `Drift ${where}: ${plural(drifted.length, "resource")} ${agree(drifted.length, "differs", "differ")} from git`,
+        title: `${options.subject ? `${options.subject.app} ${options.subject.tag} drifted` : "Drift"} ${where}: ${plural(drifted.length, "resource")} ${agree(drifted.length, "differs", "differ")} from git`,
         summary,
       };
     case "syncing":

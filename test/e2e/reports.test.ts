@@ -237,7 +237,7 @@ describe("reconcile checks from the real agent", () => {
       ),
     );
     const drifted = await waitStatus(world, sha, "completed:failure");
-    expect(drifted.output.title).toBe("Drift in staging (staging-1): 1 resource differs from git");
+    expect(drifted.output.title).toBe("api 1.5.0 drifted in staging (staging-1): 1 resource differs from git");
     expect(drifted.output.summary).toContain("- apps/Deployment api/api");
 
     world.kube.patchStatus(

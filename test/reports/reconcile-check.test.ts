@@ -106,6 +106,18 @@ describe("reconcileCheck", () => {
     expect(decision).toMatchObject({ title });
   });
 
+  it("names the app and tag of a drifted commit when the merged PR says them", () => {
+    const drifted = [{ group: "apps", kind: "Deployment", namespace: "api", name: "api" }];
+    const decision = reconcileCheck(
+      report({ sequence: 101, phase: "drifted", sync: "OutOfSync", drifted }),
+      recordOf(report()),
+      { subject },
+    );
+    expect(decision).toMatchObject({
+      title: `${subject.app} ${subject.tag} drifted in staging (stg-1): 1 resource differs from git`,
+    });
+  });
+
   it.each([
     [
       "no revision",
