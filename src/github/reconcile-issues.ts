@@ -1,30 +1,36 @@
-import { appendHistory, driftLabel, driftTitle, withHistory } from "../reports/drift.js";
+import { appendHistory, withHistory } from "../reports/issue-history.js";
 import { fitBody } from "./limits.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
 
-/** The open "Drift in <env>" issue, found by label and exact title: one request. */
-export async function findDriftIssue(
+/** One of Ferry's per-environment issues ("Drift in <env>", "Unhealthy in <env>"): found by label and exact title. */
+export interface IssueName {
+  label: string;
+  title: string;
+}
+
+/** The open issue, found by label and exact title: one request. */
+export async function findEnvironmentIssue(
   octokit: Octokit,
   repo: RepoRef,
-  env: string,
+  name: IssueName,
 ): Promise<number | undefined> {
   const { data } = await octokit.rest.issues.listForRepo({
     ...repo,
     state: "open",
-    labels: driftLabel,
+    labels: name.label,
     per_page: 100,
   });
-  return data.find((i) => i.title === driftTitle(env) && !i.pull_request)?.number;
+  return data.find((i) => i.title === name.title && !i.pull_request)?.number;
 }
 
 /**
- * Opens the drift issue with `current` and a first history line, or brings the open one up to
- * date: its current part replaced, its history kept and `line` added (a read, then an update).
+ * Opens the issue with `current` and a first history line, or brings the open one up to date:
+ * its current part replaced, its history kept and `line` added (a read, then an update).
  */
-export async function upsertDriftIssue(
+export async function upsertEnvironmentIssue(
   octokit: Octokit,
   repo: RepoRef,
-  env: string,
+  name: IssueName,
   current: string,
   line: string,
   open: number | undefined,
@@ -40,18 +46,18 @@ export async function upsertDriftIssue(
   }
   const { data } = await octokit.rest.issues.create({
     ...repo,
-    title: driftTitle(env),
+    title: name.title,
     body: fitBody(withHistory(current, undefined, line)),
-    labels: [driftLabel],
+    labels: [name.label],
   });
   return data.number;
 }
 
 /**
- * Closes the issue with `line` added to its history; the list of what drifted stays, so the
- * closed issue still says what happened. No comment: that would cost a second, rate-limited write.
+ * Closes the issue with `line` added to its history; what it listed stays, so the closed issue
+ * still says what happened. No comment: that would cost a second, rate-limited write.
  */
-export async function closeDriftIssue(
+export async function closeEnvironmentIssue(
   octokit: Octokit,
   repo: RepoRef,
   number: number,

@@ -122,7 +122,7 @@ function lead(t: PromotionText): string[] {
   return evidence.length > 0 ? [...evidence, ""] : [];
 }
 
-/** `**1.5.0 ran healthy in staging for 10 m**: [Ferry / reconcile (staging)](…) passed on [abc1234](…), deployed by [#1](…).` */
+/** `**1.5.0 ran healthy in staging for 10m**: [Ferry / reconcile (staging)](…) passed on [abc1234](…), deployed by [#1](…).` */
 function verifiedLine(t: PromotionText, v: VerifiedIn): string {
   const tag = plainText(t.marker.tag);
   const to = (text: string, path: string) =>

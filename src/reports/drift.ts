@@ -91,30 +91,6 @@ export function driftResolvedLine(
   return `- ${utc(now.toISOString())}: ✅ **${environment}** is back in sync with git${revision ? ` at ${commitLink(revision, repoUrl)}` : ""}. Ferry closed this issue; it opens a new one if ${environment} drifts again.`;
 }
 
-const historyMarker = "<!-- ferry:drift-history -->";
-
-/** The history lines of an issue body Ferry wrote (lines under its history marker). */
-function historyOf(body: string | undefined): string[] {
-  const at = body?.indexOf(historyMarker) ?? -1;
-  if (body === undefined || at < 0) return [];
-  return body
-    .slice(at + historyMarker.length)
-    .split("\n")
-    .filter((l) => l.startsWith("- "));
-}
-
-/** `current`, then the history of `previous` (the issue's body so far) and `line`: the list of changes is never lost. */
-export function withHistory(current: string, previous: string | undefined, line: string): string {
-  return `${current}\n\n${historyMarker}\n### History\n\n${[...historyOf(previous), line].join("\n")}`;
-}
-
-/** `body` with `line` added to its history, everything else kept (the resolved line on close). */
-export function appendHistory(body: string, line: string): string {
-  return body.includes(historyMarker)
-    ? `${body}\n${line}`
-    : `${body}\n\n${historyMarker}\n### History\n\n${line}`;
-}
-
 function commitLink(revision: string | undefined, repoUrl: string | undefined): string {
   if (revision === undefined) return "an unknown revision";
   const text = revision.slice(0, 7);

@@ -169,16 +169,21 @@ export function clusterOf(key: string): string {
   return key.slice(0, key.indexOf("/"));
 }
 
+/** The object whose phase decides the check: the most severe (failed, degraded, drifted, unknown, syncing, healthy). */
+export function worstObject(objects: ObjectRecord[]): ObjectRecord | undefined {
+  return objects.reduce<ObjectRecord | undefined>(
+    (w, o) => (w === undefined || severity[o.phase] > severity[w.phase] ? o : w),
+    undefined,
+  );
+}
+
 function aggregate(
   environment: string,
   revision: string | undefined,
   objects: ClusterObject[],
   options: ReconcileOptions,
 ): ReconcileCheck {
-  const worst = objects.reduce<ObjectRecord | undefined>(
-    (w, o) => (w === undefined || severity[o.phase] > severity[w.phase] ? o : w),
-    undefined,
-  );
+  const worst = worstObject(objects);
   const phase: Phase = worst?.phase ?? "unknown";
   const drifted = objects.flatMap((o) => o.drifted);
   const base = { name: checkName(environment), headSha: revision };
@@ -256,10 +261,7 @@ function unverified(
   target: { repo: string; sha: string },
   objects: ClusterObject[],
 ): ReconcileCheck {
-  const worst = objects.reduce<ObjectRecord | undefined>(
-    (w, o) => (w === undefined || severity[o.phase] > severity[w.phase] ? o : w),
-    undefined,
-  );
+  const worst = worstObject(objects);
   const words = phaseWords[worst?.phase ?? "unknown"];
   const where = `${environment} (${clusterList(objects)})`;
   const title =

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Marker } from "../../src/promotion/marker.js";
 import { type PromotionText, promotionBody } from "../../src/promotion/pr-body.js";
-import { formatDuration } from "../../src/reports/duration.js";
 import { render } from "../support/markdown.js";
 
 const sha = "a".repeat(40);
@@ -38,7 +37,7 @@ describe("the promotion PR body", () => {
   it("leads with the evidence: the tag ran healthy upstream, linking the check, the commit and the PR", () => {
     const body = promotionBody(text({ verified: [verified] }));
     expect(body.split("\n")[0]).toBe(
-      `✅ **1.5.0 ran healthy in staging for 10 m**: [Ferry / reconcile (staging)](${repoUrl}/runs/42) passed on [bbbbbbb](${repoUrl}/commit/${mergeSha}), deployed by [#1](${repoUrl}/pull/1).`,
+      `✅ **1.5.0 ran healthy in staging for 10m**: [Ferry / reconcile (staging)](${repoUrl}/runs/42) passed on [bbbbbbb](${repoUrl}/commit/${mergeSha}), deployed by [#1](${repoUrl}/pull/1).`,
     );
     expect(render(body).links).toBeGreaterThanOrEqual(3);
   });
@@ -115,17 +114,5 @@ describe("the promotion PR body", () => {
     );
     expect(body.length).toBeLessThan(30_000);
     expect(body).toContain("[the full release notes](https://github.com/acme/api/releases/tag/1.5.0)");
-  });
-});
-
-describe("formatDuration", () => {
-  it.each([
-    [999, "1 s"],
-    [45_000, "45 s"],
-    [10 * 60_000, "10 m"],
-    [65 * 60_000, "1 h 5 m"],
-    [26 * 3_600_000, "1 d 2 h"],
-  ])("%i ms → %s", (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
   });
 });

@@ -2,14 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseFerryConfig } from "../../src/config/load.js";
 import type { FerryConfig } from "../../src/config/schema.js";
 import { chainedApps, chainLine, chainTarget, healthyAt, runningPin } from "../../src/reports/chain.js";
-import {
-  appendHistory,
-  driftedObjects,
-  driftFingerprint,
-  driftIssueBody,
-  driftTitle,
-  withHistory,
-} from "../../src/reports/drift.js";
+import { driftedObjects, driftFingerprint, driftIssueBody, driftTitle } from "../../src/reports/drift.js";
+import { appendHistory, withHistory } from "../../src/reports/issue-history.js";
 import { CoalescingWriter, Lru, shared } from "../../src/reports/memory.js";
 import type { EnvironmentRecord, ObjectRecord } from "../../src/reports/reconcile-check.js";
 import { parseMemo, renderMemo } from "../../src/reports/record-block.js";
