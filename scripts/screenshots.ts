@@ -53,7 +53,10 @@ async function collect(): Promise<Shot[]> {
     const goodConfig = files[".github/ferry.yml"] as string;
     github.createRepo("acme/deploy", {
       files,
-      settings: { allowAutoMerge: true, requiredChecks: ["Ferry / validate", "Ferry / promotion"] },
+      settings: { allowAutoMerge: true },
+    });
+    github.protectBranch("acme/deploy", "main", {
+      requiredChecks: ["Ferry / validate", "Ferry / promotion"],
     });
     github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
     github.setPermission("acme/deploy", "alice", "write");

@@ -40,7 +40,7 @@ describe("what the reviewer sees", () => {
     stack = await startStack();
   });
   beforeEach(async () => {
-    freshRepos(stack);
+    await freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
     await stack.user("alice").rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
     await stack.github.idle();
