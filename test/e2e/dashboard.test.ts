@@ -412,7 +412,8 @@ describe("the dashboard issue", () => {
     const pr = await pollUntil(() => openPull("staging"), "the rollback PR", 10_000);
     expect(pr.title).toBe("Roll back api to 1.5.0 in staging");
     expect(pr.labels).toContain("ferry:rollback");
-    expect(pr.body).toContain("**Reason:** ticked on the dashboard (requested by @alice in #");
+    expect(pr.body).toContain(`@alice asked for it through ChatOps in #${number}.`);
+    expect(pr.body).toContain("> **Reason:** ticked on the dashboard\n");
     expect(stack.github.comments("acme/deploy", number).at(-1)?.body).toMatch(
       new RegExp(
         `^@alice Ferry opened http://\\S+/pull/${pr.number} to roll api back to 1\\.5\\.0 in staging\\.$`,
