@@ -2,7 +2,13 @@ import { Octokit } from "@octokit/rest";
 import type { Logger } from "probot";
 import { type RunningFerry, startFerry, webhookPath } from "../../src/server.js";
 import { parseSettings } from "../../src/settings.js";
-import { type GitHubServer, generateAppKeyPair, signAppJwt, startGitHubServer } from "./github/index.js";
+import {
+  type GitHubServer,
+  type GitHubServerOptions,
+  generateAppKeyPair,
+  signAppJwt,
+  startGitHubServer,
+} from "./github/index.js";
 
 export const webhookSecret = "test-webhook-secret";
 export const appId = 1234;
@@ -32,9 +38,20 @@ export interface Stack {
  * settings, against the in-memory GitHub; the GitHub server delivers webhooks back to it.
  */
 export async function startStack(
-  options: { env?: Record<string, string>; webhooks?: boolean; log?: Logger } = {},
+  options: {
+    env?: Record<string, string>;
+    webhooks?: boolean;
+    log?: Logger;
+    /** e.g. `{ enterprise: "3.15.0" }` to answer as GitHub Enterprise Server. */
+    github?: Pick<GitHubServerOptions, "enterprise">;
+  } = {},
 ): Promise<Stack> {
-  const github = await startGitHubServer({ appId, privateKey: keys.privateKey, account: "acme" });
+  const github = await startGitHubServer({
+    appId,
+    privateKey: keys.privateKey,
+    account: "acme",
+    ...options.github,
+  });
   const settings = parseSettings({
     APP_ID: String(appId),
     PRIVATE_KEY: keys.privateKey,

@@ -20,6 +20,7 @@ import type {
 } from "./model.js";
 import { type Ctx, type Reply, type Route, Router } from "./router.js";
 import { appRoutes, JWT_ROUTES } from "./routes/app.js";
+import { AttestationStore, attestationRoutes, bundlePathPrefix } from "./routes/attestations.js";
 import { checkRoutes, suiteFor } from "./routes/checks.js";
 import { gitRoutes } from "./routes/git.js";
 import { issueRoutes } from "./routes/issues.js";
@@ -41,6 +42,11 @@ export interface GitHubServerOptions {
   webhook?: WebhookTarget;
   /** Lifetime of installation tokens (GitHub: 1 hour). */
   tokenTtlSeconds?: number;
+  /**
+   * Answer as GitHub Enterprise Server of this version: every answer carries
+   * `x-github-enterprise-version`, and there are no artifact attestations.
+   */
+  enterprise?: string;
 }
 
 export interface RequestLogEntry {
@@ -118,6 +124,13 @@ export interface GitHubServer {
   rerequestCheckRun(fullName: string, checkRunId: number, user?: string): void;
   /** A user clicks "Re-run all checks": emits `check_suite.rerequested` for the suite of `headSha`. */
   rerequestCheckSuite(fullName: string, headSha: string, user?: string): void;
+  /**
+   * A build's attest step ran: GitHub stores the Sigstore bundle for the digest under the repo.
+   * `inline: false` lists it with a `bundle_url` only.
+   */
+  attest(fullName: string, digest: string, bundle: object, options?: { inline?: boolean }): void;
+  /** The attestations and every `bundle_url` download (with the Authorization it carried). */
+  attestations: AttestationStore;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -173,6 +186,8 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
   router.add(pullRoutes);
   router.add(issueRoutes);
   router.add(manifestRoutes);
+  const attestations = new AttestationStore();
+  if (options.enterprise === undefined) router.add(attestationRoutes(attestations));
   const requests: RequestLogEntry[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -182,6 +197,14 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     const path =
       url.pathname.replace(/^\/api\/v3(?=\/|$)/, "").replace(/^\/api\/graphql$/, "/graphql") || "/";
     const text = await readBody(req);
+    if (options.enterprise !== undefined) res.setHeader("x-github-enterprise-version", options.enterprise);
+    // Bundle storage is not the API: no route, no token, no request log entry.
+    if (url.pathname.startsWith(bundlePathPrefix) && method === "GET" && options.enterprise === undefined) {
+      const auth = req.headers.authorization;
+      const bytes = attestations.download(Number(url.pathname.slice(bundlePathPrefix.length)), auth);
+      if (!bytes) return send(res, 404, { message: "Not Found" });
+      return send(res, 200, bytes, {}, "application/octet-stream");
+    }
     const entry: RequestLogEntry = { method, path, query: url.search, route: undefined, status: 0 };
     requests.push(entry);
     let parsed: Record<string, unknown> = {};
@@ -358,6 +381,17 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       if (!run) throw new Error(`test server: no check run ${checkRunId} in ${fullName}`);
       state.events?.checkRun(r, "rerequested", run, state.user(user));
     },
+    attest: (fullName, digest, bundle, opts) => {
+      const r = repoOf(fullName);
+      attestations.add({
+        repo: r.fullName.toLowerCase(),
+        repositoryId: r.id,
+        digest,
+        bundle,
+        inline: opts?.inline ?? true,
+      });
+    },
+    attestations,
     rerequestCheckSuite: (fullName, headSha, user = "octocat") => {
       const r = repoOf(fullName);
       const sha = state.resolve(r, headSha) ?? headSha;
