@@ -9,8 +9,11 @@ import { registerGuard } from "./handlers/guard-events.js";
 import { registerReconcile } from "./handlers/merged.js";
 import { shapeCheckedApp } from "./handlers/webhook-shapes.js";
 import { KeyedLock } from "./keyed-lock.js";
+import { ProvenanceChecker } from "./provenance/provenance-checker.js";
+import { TrustedRootFile } from "./provenance/root-source.js";
+import { MemoryVerdictCache } from "./provenance/verdict-cache.js";
 import type { RenderTools } from "./render/render.js";
-import { ReconcileMemory } from "./reports/memory.js";
+import { KeyedTimers, ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
 
 /** What the handlers share; built once at start-up and passed in, never imported as singletons. */
@@ -25,6 +28,30 @@ export interface AppDeps {
   replay: ReplayCache;
   /** kubectl and helm for the rendered diff; undefined: rendering is off (FERRY_RENDER=off). */
   render?: RenderTools | undefined;
+  /** Build provenance: attestations verified per digest, with cached verdicts. */
+  provenance: ProvenanceChecker;
+  /** When a digest is not attested yet: how often to look again, and for how long after the build. */
+  provenanceRetry: { retryMs: number; waitMs: number };
+  /** Work to run later (a build waiting for its attestation); the seam a durable queue replaces. */
+  delayed: DelayedWork;
+}
+
+/**
+ * Work to run at a time: one pending run per key, an earlier one kept. In process today
+ * (KeyedTimers); a durable queue with delayed jobs fits the same shape.
+ */
+export interface DelayedWork {
+  schedule(key: string, at: number, run: () => Promise<void>): void;
+  clear(): void;
+}
+
+/** DelayedWork on in-process timers: lost on restart, so a build's redelivery or re-run is the fallback. */
+export function inProcessDelays(now: () => number): DelayedWork {
+  const timers = new KeyedTimers(now);
+  return {
+    schedule: (key, at, run) => timers.schedule(key, at, () => void run().catch(() => {})),
+    clear: () => timers.clear(),
+  };
 }
 
 export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
@@ -36,6 +63,12 @@ export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     clock,
     reconcile: new ReconcileMemory(() => clock().getTime()),
     replay: new MemoryReplayCache(),
+    provenance: new ProvenanceChecker({
+      roots: new TrustedRootFile(undefined),
+      cache: new MemoryVerdictCache(() => clock().getTime()),
+    }),
+    provenanceRetry: { retryMs: 60_000, waitMs: 300_000 },
+    delayed: inProcessDelays(() => clock().getTime()),
     ...overrides,
   };
 }

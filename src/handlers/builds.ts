@@ -11,6 +11,9 @@ import { appsForBuild, type Build } from "../promotion/build.js";
 import { firstEnvironments } from "../promotion/environments.js";
 import { type PromoteOutcome, promote } from "../promotion/promote.js";
 import { needsGitTag, renderTag } from "../promotion/tag-template.js";
+import type { VerifiedProvenance } from "../provenance/evidence-text.js";
+import { type GateDecision, gateBuild } from "../provenance/gate.js";
+import { resolvePolicy } from "../provenance/resolve-policy.js";
 
 type Log = Context["log"];
 
@@ -26,6 +29,8 @@ export async function handleBuild(
   build: Build,
   deps: AppDeps,
   log: Log,
+  /** Set on a delayed retry: when Ferry first saw the build, to bound the wait for its attestation. */
+  retry?: { since: number },
 ): Promise<PromoteOutcome[]> {
   let repos: string[];
   try {
@@ -41,7 +46,9 @@ export async function handleBuild(
   const outcomes: PromoteOutcome[] = [];
   for (const fullName of repos) {
     try {
-      outcomes.push(...(await promoteInConfigRepo(octokit, fullName, build, deps, log)));
+      const since = retry?.since ?? deps.clock().getTime();
+      const context = { octokit, installationId, deps, log, since };
+      outcomes.push(...(await promoteInConfigRepo(context, fullName, build)));
     } catch (error) {
       await reportGiveUp(octokit, build, error, log);
     }
@@ -49,13 +56,20 @@ export async function handleBuild(
   return outcomes;
 }
 
+interface BuildContext {
+  octokit: Octokit;
+  installationId: number;
+  deps: AppDeps;
+  log: Log;
+  since: number;
+}
+
 async function promoteInConfigRepo(
-  octokit: Octokit,
+  c: BuildContext,
   fullName: string,
   build: Build,
-  deps: AppDeps,
-  log: Log,
 ): Promise<PromoteOutcome[]> {
+  const { octokit, deps, log } = c;
   const [owner = "", repo = ""] = fullName.split("/");
   const configRepo = { owner, repo };
   const loaded = await deps.configs.load(octokit, configRepo);
@@ -78,13 +92,20 @@ async function promoteInConfigRepo(
       continue;
     }
     for (const env of firstEnvironments(loaded.config, app)) {
-      const outcome = await promoteLocked(octokit, deps, {
-        configRepo,
-        config: loaded.config,
-        app,
-        env,
-        build: { ...build, tag },
-      }).catch((error: unknown) => gaveUp(error, log));
+      const gate = await provenanceGate(c, app, env, { ...build, tag });
+      const outcome: PromoteOutcome =
+        gate.action === "promote"
+          ? await promoteLocked(octokit, deps, {
+              configRepo,
+              config: loaded.config,
+              app,
+              env,
+              build: { ...build, tag },
+              ...(gate.provenance ? { provenance: gate.provenance } : {}),
+            }).catch((error: unknown) => gaveUp(error, log))
+          : gate.action === "wait"
+            ? { status: "skipped", reason: "waiting for the digest's build provenance attestation" }
+            : { status: "failed", reason: gate.reason, findings: [] };
       logOutcome(log, fullName, app.name, env.name, outcome);
       if (outcome.status === "failed")
         await reportFailure(octokit, configRepo, { ...build, tag }, env, outcome, log);
@@ -113,6 +134,44 @@ export interface PromoteArgs {
   env: EnvironmentConfig;
   build: Build & { tag: string };
   rollbackReason?: string;
+  provenance?: VerifiedProvenance;
+}
+
+/**
+ * The digest's provenance under the (app, env) policy. Not attested yet: the whole build is
+ * handled again later (a delayed job), until FERRY_PROVENANCE_WAIT_MS after Ferry first saw it.
+ */
+async function provenanceGate(
+  c: BuildContext,
+  app: AppConfig,
+  env: EnvironmentConfig,
+  build: Build & { tag: string },
+): Promise<GateDecision> {
+  const policy = resolvePolicy(app, env);
+  if (policy.mode === "off") return { action: "promote" };
+  // The build event's own repository id pins the source when ferry.yml does not.
+  const pinned = { ...policy, repositoryId: policy.repositoryId ?? build.sourceId };
+  const verdict = build.digest ? await c.deps.provenance.check(c.octokit, build.digest, pinned) : undefined;
+  const waitedMs = c.deps.clock().getTime() - c.since;
+  const gate = gateBuild({
+    policy: pinned,
+    digest: build.digest,
+    verdict,
+    waitedMs,
+    maxWaitMs: c.deps.provenanceRetry.waitMs,
+  });
+  if (gate.action === "wait") {
+    const at = c.deps.clock().getTime() + c.deps.provenanceRetry.retryMs;
+    const key = `provenance:${c.installationId}:${build.source}:${build.digest}`;
+    c.log.info(
+      { app: app.name, env: env.name, digest: build.digest },
+      "digest not attested yet; looking again later",
+    );
+    c.deps.delayed.schedule(key, at, async () => {
+      await handleBuild(c.octokit, c.installationId, build, c.deps, c.log, { since: c.since });
+    });
+  }
+  return gate;
 }
 
 /** `promote` under the per-(repo, env, app) lock, against GitHub. */
@@ -131,6 +190,7 @@ export function promoteLocked(octokit: Octokit, deps: AppDeps, a: PromoteArgs): 
         ...(a.rollbackReason !== undefined ? { rollback: true } : {}),
       },
       build: a.build,
+      ...(a.provenance ? { provenance: a.provenance } : {}),
       ...(a.build.sourceUrl ? { sourceUrl: a.build.sourceUrl } : {}),
       ...(a.rollbackReason !== undefined ? { rollbackReason: a.rollbackReason } : {}),
     }),

@@ -1,4 +1,5 @@
 import { codeSpan, httpsHost, link, tableCell } from "../markdown.js";
+import { provenanceLine, type VerifiedProvenance } from "../provenance/evidence-text.js";
 import type { Build } from "./build.js";
 import { commitTrailers, type Marker, renderMarker } from "./marker.js";
 
@@ -23,6 +24,8 @@ export interface PromotionText {
   /** Markdown: the caller escapes whatever part of it a person wrote. */
   rollbackReason?: string;
   autoMerge?: boolean;
+  /** The attestation that proves who built the digest, when the policy checks provenance. */
+  provenance?: VerifiedProvenance;
 }
 
 /** A commit SHA as Git writes it; anything else (an edited marker, say) gets no link. */
@@ -66,6 +69,7 @@ export function promotionBody(t: PromotionText): string {
     // Only GitHub's own pages on the source's host are linked; any other URL is not shown at all.
     lines.push(`Build: ${link(what, t.build.url, host)}`);
   }
+  if (t.provenance) lines.push(`Provenance: ✅ ${provenanceLine(t.provenance)}`);
   if (t.autoMerge) lines.push("", "Auto-merge is on: this PR merges once the required checks pass.");
   lines.push(
     "",

@@ -2,6 +2,7 @@ import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema
 import type { Finding } from "../findings.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { codeSpan, plainText } from "../markdown.js";
+import type { VerifiedProvenance } from "../provenance/evidence-text.js";
 import type { Build } from "./build.js";
 import { decide, type PairState, type Target } from "./decide.js";
 import { isFerryCommit, type Marker, parseCommitMarker, parseMarker } from "./marker.js";
@@ -62,6 +63,8 @@ export interface PromoteRequest {
   /** Web URL of the app repo, for the compare link. */
   sourceUrl?: string;
   rollbackReason?: string;
+  /** The verified attestation of the target digest, shown in the PR body. */
+  provenance?: VerifiedProvenance;
 }
 
 export type PromoteOutcome =
@@ -206,6 +209,7 @@ async function promoteOnce(
     ...(req.sourceUrl ? { sourceUrl: req.sourceUrl } : {}),
     ...(lastMerged?.sha ? { previousSha: lastMerged.sha } : {}),
     ...(req.rollbackReason ? { rollbackReason: req.rollbackReason } : {}),
+    ...(req.provenance ? { provenance: req.provenance } : {}),
     autoMerge: env.autoMerge,
   };
   const change: Change = {

@@ -19,6 +19,8 @@ export interface ProvenanceCheckerDeps {
   cache: VerdictCache;
   /** For bundle_url downloads; never carries a token. */
   fetch?: typeof fetch;
+  /** How long "not attested yet" and "fails the policy" are believed (default 2 minutes). */
+  missingTtlMs?: number;
 }
 
 /**
@@ -59,7 +61,7 @@ export class ProvenanceChecker {
       const list = lists?.get(digest) ?? (await listAttestations(octokit, { owner, repo }, digest));
       const verdict = await this.#judge(list, digest, policy, roots.roots);
       verdicts.set(digest, verdict);
-      await this.deps.cache.set(keyOf(digest), verdict, verdictTtlMs(verdict));
+      await this.deps.cache.set(keyOf(digest), verdict, verdictTtlMs(verdict, this.deps.missingTtlMs));
     }
     return verdicts;
   }

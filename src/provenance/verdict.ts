@@ -11,8 +11,8 @@ export type ProvenanceVerdict =
   | { status: "unavailable"; reason: string };
 
 /** How long a verdict may be reused: a digest is immutable, so a pass holds; the rest may change soon. */
-export function verdictTtlMs(verdict: ProvenanceVerdict): number {
+export function verdictTtlMs(verdict: ProvenanceVerdict, missingTtlMs = 2 * 60_000): number {
   if (verdict.status === "verified") return 30 * 24 * 3_600_000;
   if (verdict.status === "unavailable") return 0;
-  return 2 * 60_000;
+  return missingTtlMs;
 }

@@ -1,0 +1,133 @@
+/**
+ * Provenance-verified promotion end to end: the real app, the GitHub test server's attestation
+ * routes, and bundles signed on the spot under a generated GitHub-instance root.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "../support/ferry.js";
+import { repositoryId } from "../support/payloads.js";
+import { pollUntil } from "../support/poll.js";
+import { githubInstance, randomDigest, type TestInstance, trustedRootLines } from "../support/provenance.js";
+import { configRepoFiles, ferryYml } from "./fixtures.js";
+import { build, freshRepos, openPr } from "./world.js";
+
+const requiredYml = ferryYml.replace(
+  "    trigger: { workflow: build.yml, branch: main }\n",
+  (line) => `${line}    provenance: required\n`,
+);
+
+let instance: TestInstance;
+let rootsFile: string;
+
+beforeAll(async () => {
+  instance = await githubInstance();
+  rootsFile = join(mkdtempSync(join(tmpdir(), "ferry-roots-")), "roots.jsonl");
+  writeFileSync(rootsFile, trustedRootLines(instance));
+});
+
+/** A bundle for acme/api's build of `digest`, as its attest step would store it. */
+function attestation(digest: string, claims: Parameters<TestInstance["bundle"]>[0]["claims"] = {}) {
+  return instance.bundle({
+    digest,
+    claims: { repo: "acme/api", repoId: repositoryId("acme/api"), ...claims },
+  });
+}
+
+const env = (extra: Record<string, string> = {}) => ({
+  FERRY_TRUSTED_ROOTS: rootsFile,
+  FERRY_PROVENANCE_RETRY_MS: "50",
+  FERRY_PROVENANCE_WAIT_MS: "600000",
+  ...extra,
+});
+
+function files(yml = requiredYml) {
+  return { ...configRepoFiles(), ".github/ferry.yml": yml };
+}
+
+describe("propose with provenance: required", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: env() });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => freshRepos(stack, files()));
+
+  const ferryPrs = () => stack.github.pulls("acme/deploy").filter((p) => p.head.ref.startsWith("ferry/"));
+
+  it("waits for a digest that is not attested yet, then opens the PR with the evidence once it is", async () => {
+    const digest = randomDigest();
+    const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v2" } });
+    await build(stack, "1.5.0", { digest, sha });
+    expect(ferryPrs()).toHaveLength(0);
+    stack.github.attest("acme/api", digest, await attestation(digest, { sha }));
+    const pr = await pollUntil(() => ferryPrs()[0], "the promotion PR", 10_000);
+    expect(pr.body).toContain(
+      `Provenance: ✅ built by \`acme/api/.github/workflows/build.yml@refs/heads/main\` from \`${sha.slice(0, 7)}\` on \`refs/heads/main\``,
+    );
+    expect(pr.body).toContain("[attestation](https://github.com/acme/api/attestations)");
+    expect(stack.github.checkRuns("acme/api", sha)).toEqual([]);
+  });
+
+  it("refuses a digest whose attestation breaks the policy, on the build's commit", async () => {
+    const digest = randomDigest();
+    const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v3" } });
+    stack.github.attest("acme/api", digest, await attestation(digest, { ref: "refs/heads/experiment" }));
+    await build(stack, "1.5.0", { digest, sha });
+    expect(ferryPrs()).toHaveLength(0);
+    const [run] = stack.github.checkRuns("acme/api", sha);
+    expect(run).toMatchObject({ name: "Ferry / propose (staging)", conclusion: "failure" });
+    expect(run?.output.summary).toContain(
+      "its build provenance does not satisfy ferry.yml: built from refs/heads/experiment, not from refs/heads/main",
+    );
+  });
+
+  it("refuses a build that names no digest", async () => {
+    const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v4" } });
+    await build(stack, "1.5.0", { sha });
+    expect(ferryPrs()).toHaveLength(0);
+    const [run] = stack.github.checkRuns("acme/api", sha);
+    expect(run?.output.summary).toContain("provenance is required, but the build names no image digest");
+  });
+});
+
+describe("propose: a digest never attested", () => {
+  it("gives up after FERRY_PROVENANCE_WAIT_MS with a failed check on the build's commit", async () => {
+    const stack = await startStack({ env: env({ FERRY_PROVENANCE_WAIT_MS: "200" }) });
+    try {
+      freshRepos(stack, files());
+      const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v5" } });
+      const digest = randomDigest();
+      await build(stack, "1.5.0", { digest, sha });
+      const run = await pollUntil(
+        () => stack.github.checkRuns("acme/api", sha)[0],
+        "the failed check",
+        10_000,
+      );
+      expect(run).toMatchObject({ name: "Ferry / propose (staging)", conclusion: "failure" });
+      expect(run.output.summary).toContain(`GitHub has no build provenance attestation for ${digest} (yet)`);
+      expect(run.output.summary).toContain("add actions/attest-build-provenance to the build");
+      expect(stack.github.pulls("acme/deploy")).toHaveLength(0);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe("propose on GitHub Enterprise Server", () => {
+  it("fails the build with the reason: GHES has no attestations", async () => {
+    const stack = await startStack({ env: env(), github: { enterprise: "3.15.0" } });
+    try {
+      freshRepos(stack, files());
+      const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v6" } });
+      await build(stack, "1.5.0", { digest: randomDigest(), sha });
+      const [run] = stack.github.checkRuns("acme/api", sha);
+      expect(run?.conclusion).toBe("failure");
+      expect(run?.output.summary).toContain("GitHub Enterprise Server has no artifact attestations API");
+      expect(stack.github.pulls("acme/deploy")).toHaveLength(0);
+    } finally {
+      await stack.close();
+    }
+  });
+});
