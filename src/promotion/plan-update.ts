@@ -6,6 +6,7 @@ import { checkTagRules } from "../images/tags.js";
 import type { FieldRef } from "../manifests/fields.js";
 import { type PlannedSite, rewriteImageReferences } from "../manifests/rewrite.js";
 import type { ReferenceKind, SourceFile } from "../manifests/sites.js";
+import { resolvePolicy } from "../provenance/resolve-policy.js";
 import { environmentMatcher } from "./environments.js";
 
 export interface PlanUpdateInput {
@@ -90,7 +91,11 @@ export function planUpdate(input: PlanUpdateInput): UpdatePlan {
   const rewrite = rewriteImageReferences(files, {
     image: app.image,
     target,
-    pinDigest: environment.digest === "required" && !refusedEarly,
+    // Provenance is checked on the digest, so where it is required the digest is pinned too.
+    pinDigest:
+      (environment.digest === "required" ||
+        (target.digest !== undefined && resolvePolicy(app, environment).mode === "required")) &&
+      !refusedEarly,
     addToKustomization: app.addToKustomization,
     fieldsFor,
   });

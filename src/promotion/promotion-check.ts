@@ -1,13 +1,23 @@
 import type { CheckOutput } from "../checks/check-output.js";
 import { isImageTag } from "../images/reference.js";
 import { checkTagRules, compareTags } from "../images/tags.js";
-import { codeSpan, tableCell } from "../markdown.js";
+import { codeSpan, plainText, tableCell } from "../markdown.js";
+import { provenanceLine } from "../provenance/evidence-text.js";
+import type { ProvenanceVerdict } from "../provenance/verdict.js";
 import { upstreamEnvironments } from "./environments.js";
 import type { ImageChange } from "./image-changes.js";
 import type { Marker } from "./marker.js";
 
 export const promotionCheckName = "Ferry / promotion";
 export const rollbackLabel = "ferry:rollback";
+export const provenanceRule = "provenance-verified";
+
+/** What the `provenance-verified` rule knows of one change: its policy's mode and the digest's verdict. */
+export interface ProvenanceFact {
+  mode: "required" | "optional";
+  /** Absent when the change pins no digest. */
+  verdict?: ProvenanceVerdict;
+}
 
 /** Proof that a tag ran in an environment: a green reconcile check, or (no cluster reports) a merged Ferry PR. */
 export interface Evidence {
@@ -26,6 +36,8 @@ export interface PromotionFacts {
   /** Set when the PR comes from a Ferry branch `ferry/<env>/<app>`. */
   ferry?: { marker?: Marker; unexpected: string[] };
   rollback?: { by: string };
+  /** `(env, app)` → the provenance fact of that change; undefined where provenance is off. */
+  provenance?(env: string, app: string): ProvenanceFact | undefined;
 }
 
 /** ok: nothing to say against it; unknown: Ferry cannot tell the order (neutral); fail: a rule is broken. */
@@ -128,6 +140,7 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
   const broken = tag ? checkTagRules(tag, env.tags) : undefined;
   if (broken) fail(broken);
   if (env.digest === "required" && !pin.digest) fail(`${env.name} requires a digest`);
+  judgeProvenance(facts.provenance?.(env.name, app.name), pin.digest, line);
   const upstream = upstreamEnvironments(env, app);
   if (upstream.length > 0 && tag) {
     const missing: string[] = [];
@@ -161,6 +174,31 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
     }
   }
   return done(line);
+}
+
+/** The `provenance-verified` rule: the digest a change introduces carries a passing attestation. */
+function judgeProvenance(fact: ProvenanceFact | undefined, digest: string | undefined, line: Line): void {
+  if (!fact) return;
+  const required = fact.mode === "required";
+  const say = (failing: boolean, note: string) => {
+    line.notes.push(`${provenanceRule}: ${note}`);
+    if (failing) line.verdict = "fail";
+  };
+  if (!digest || !fact.verdict) {
+    if (required)
+      say(true, "provenance is required, and a tag-only reference cannot be verified; pin the digest");
+    return;
+  }
+  const verdict = fact.verdict;
+  if (verdict.status === "verified") say(false, `✅ ${tableCell(provenanceLine(verdict))}`);
+  else if (verdict.status === "failed") say(true, plainReason(verdict.reason));
+  else if (verdict.status === "missing") say(required, plainReason(verdict.reason));
+  else say(required, plainReason(verdict.reason));
+}
+
+/** Reasons quote certificate claims and digests: plain text, so nothing in them is markup. */
+function plainReason(reason: string): string {
+  return plainText(reason);
 }
 
 function done(line: Line): Line {

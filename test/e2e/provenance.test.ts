@@ -42,6 +42,9 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+const promotionCheck = (stack: Stack, sha: string) =>
+  stack.github.checkRuns("acme/deploy", sha).find((r) => r.name === "Ferry / promotion");
+
 function files(yml = requiredYml) {
   return { ...configRepoFiles(), ".github/ferry.yml": yml };
 }
@@ -68,6 +71,11 @@ describe("propose with provenance: required", () => {
     );
     expect(pr.body).toContain("[attestation](https://github.com/acme/api/attestations)");
     expect(stack.github.checkRuns("acme/api", sha)).toEqual([]);
+    // The guard checks Ferry's own PR like any other.
+    await stack.github.idle();
+    const check = promotionCheck(stack, pr.head.sha);
+    expect(check).toMatchObject({ conclusion: "success" });
+    expect(check?.output.summary).toContain("provenance-verified: ✅ built by");
   });
 
   it("refuses a digest whose attestation breaks the policy, on the build's commit", async () => {
@@ -89,6 +97,85 @@ describe("propose with provenance: required", () => {
     expect(ferryPrs()).toHaveLength(0);
     const [run] = stack.github.checkRuns("acme/api", sha);
     expect(run?.output.summary).toContain("provenance is required, but the build names no image digest");
+  });
+});
+
+/** Staging's kustomization pinned to `1.5.0@digest` (or the tag alone). */
+function pinned(digest?: string) {
+  return {
+    "overlays/staging/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base
+images:
+  - name: ghcr.io/acme/api
+    newTag: "1.5.0"
+${digest ? `    digest: ${digest}\n` : ""}`,
+  };
+}
+
+describe("the guard's provenance-verified rule", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: env() });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => freshRepos(stack, files()));
+
+  it("passes a developer's PR that pins an attested digest, and shows who built it", async () => {
+    const digest = randomDigest();
+    stack.github.attest("acme/api", digest, await attestation(digest));
+    const { head } = await openPr(stack, "bump", pinned(digest));
+    const check = promotionCheck(stack, head);
+    expect(check?.conclusion).toBe("success");
+    expect(check?.output.summary).toContain(
+      "provenance-verified: ✅ built by `acme/api/.github/workflows/build.yml@refs/heads/main` from `aaaaaaa` on `refs/heads/main` (`push`, `github-hosted` runner)",
+    );
+  });
+
+  it("fails a PR that pins a digest GitHub has no attestation of, on the line", async () => {
+    const digest = randomDigest();
+    const { head } = await openPr(stack, "bump", pinned(digest));
+    const check = promotionCheck(stack, head);
+    expect(check?.conclusion).toBe("failure");
+    expect(check?.output.summary).toContain(
+      `provenance-verified: GitHub has no build provenance attestation for ${digest} (yet)`,
+    );
+    expect(check?.output.annotations).toEqual([
+      expect.objectContaining({ path: "overlays/staging/kustomization.yaml", annotation_level: "failure" }),
+    ]);
+  });
+
+  it("fails a PR whose digest was built by another repository's workflow", async () => {
+    const digest = randomDigest();
+    stack.github.attest(
+      "acme/api",
+      digest,
+      await attestation(digest, { signer: "mallory/tools/.github/workflows/x.yml" }),
+    );
+    const { head } = await openPr(stack, "bump", pinned(digest));
+    expect(promotionCheck(stack, head)?.output.summary).toContain(
+      "provenance-verified: signed by workflow mallory/tools/.github/workflows/x.yml",
+    );
+  });
+
+  it("fails a tag-only reference where provenance is required", async () => {
+    const { head } = await openPr(stack, "bump", pinned());
+    const check = promotionCheck(stack, head);
+    expect(check?.conclusion).toBe("failure");
+    expect(check?.output.summary).toContain(
+      "provenance-verified: provenance is required, and a tag-only reference cannot be verified; pin the digest",
+    );
+  });
+
+  it("leaves a tag-only reference alone where the environment makes provenance optional", async () => {
+    const optional = requiredYml.replace(
+      "  - name: staging\n    paths: [overlays/staging/**]\n",
+      "  - name: staging\n    paths: [overlays/staging/**]\n    provenance: optional\n",
+    );
+    freshRepos(stack, files(optional));
+    const { head } = await openPr(stack, "bump", pinned());
+    expect(promotionCheck(stack, head)?.conclusion).toBe("success");
   });
 });
 
@@ -126,6 +213,11 @@ describe("propose on GitHub Enterprise Server", () => {
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("GitHub Enterprise Server has no artifact attestations API");
       expect(stack.github.pulls("acme/deploy")).toHaveLength(0);
+      // The guard says the same on a developer's PR.
+      const { head } = await openPr(stack, "bump", pinned(randomDigest()));
+      expect(promotionCheck(stack, head)?.output.summary).toContain(
+        "provenance-verified: GitHub Enterprise Server has no artifact attestations API",
+      );
     } finally {
       await stack.close();
     }
