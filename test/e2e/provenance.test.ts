@@ -6,10 +6,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../support/ferry.js";
+import { type Stack, startStack, webhookSecret } from "../support/ferry.js";
 import { repositoryId } from "../support/payloads.js";
 import { pollUntil } from "../support/poll.js";
 import { githubInstance, randomDigest, type TestInstance, trustedRootLines } from "../support/provenance.js";
+import { RedisServer, redisServer } from "../support/redis-server.js";
 import { configRepoFiles, ferryYml } from "./fixtures.js";
 import { build, freshRepos, openPr } from "./world.js";
 
@@ -220,6 +221,33 @@ describe("propose on GitHub Enterprise Server", () => {
       );
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe.skipIf(!redisServer)("verdicts shared in Redis", () => {
+  it("a second replica reuses the first one's pass: no attestation request on a re-run", async () => {
+    const redis = await RedisServer.start();
+    const stack = await startStack({ env: env({ REDIS_URL: redis.url }) });
+    const second = await stack.replica();
+    try {
+      freshRepos(stack, files());
+      const digest = randomDigest();
+      stack.github.attest("acme/api", digest, await attestation(digest));
+      const { head } = await openPr(stack, "bump", pinned(digest));
+      expect(promotionCheck(stack, head)?.conclusion).toBe("success");
+      const lookups = () => stack.github.requests.filter((r) => r.route?.includes("/attestations")).length;
+      expect(lookups()).toBe(1);
+      stack.github.setWebhook({ url: `${second.url}/api/github/webhooks`, secret: webhookSecret });
+      stack.github.rerequestCheckSuite("acme/deploy", head);
+      await stack.github.idle();
+      expect(promotionCheck(stack, head)?.conclusion).toBe("success");
+      expect(promotionCheck(stack, head)?.output.summary).toContain("provenance-verified: ✅");
+      expect(lookups()).toBe(1);
+    } finally {
+      await second.close();
+      await stack.close();
+      await redis.stop();
     }
   });
 });
