@@ -149,16 +149,17 @@ async function provenanceGate(
 ): Promise<GateDecision> {
   const policy = resolvePolicy(app, env);
   if (policy.mode === "off") return { action: "promote" };
-  // The build event's own repository id pins the source when ferry.yml does not.
-  const pinned = { ...policy, repositoryId: policy.repositoryId ?? build.sourceId };
-  const verdict = build.digest ? await c.deps.provenance.check(c.octokit, build.digest, pinned) : undefined;
+  // The same policy (and cache key) as the guard's; the event's repository id is compared below.
+  const verdict = build.digest ? await c.deps.provenance.check(c.octokit, build.digest, policy) : undefined;
   const waitedMs = c.deps.clock().getTime() - c.since;
+  const maxWaitMs = c.deps.provenanceRetry.waitMs;
   const gate = gateBuild({
-    policy: pinned,
+    policy,
     digest: build.digest,
     verdict,
     waitedMs,
-    maxWaitMs: c.deps.provenanceRetry.waitMs,
+    maxWaitMs,
+    sourceId: build.sourceId,
   });
   if (gate.action === "wait") {
     const at = c.deps.clock().getTime() + c.deps.provenanceRetry.retryMs;

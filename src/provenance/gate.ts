@@ -18,6 +18,8 @@ export function gateBuild(args: {
   verdict: ProvenanceVerdict | undefined;
   waitedMs: number;
   maxWaitMs: number;
+  /** The id of the repository the build event came from, which the certificate must name too. */
+  sourceId?: number | undefined;
 }): GateDecision {
   const { policy, digest, verdict } = args;
   const required = policy.mode === "required";
@@ -31,8 +33,15 @@ export function gateBuild(args: {
         }
       : { action: "promote" };
   switch (verdict.status) {
-    case "verified":
+    case "verified": {
+      const id = verdict.evidence.repositoryId;
+      if (args.sourceId !== undefined && id !== args.sourceId)
+        return {
+          action: "refuse",
+          reason: `the attestation names repository id ${id ?? "none"}, not ${args.sourceId}, the id of ${policy.repository} that announced the build`,
+        };
       return { action: "promote", provenance: verdict };
+    }
     case "missing":
       if (!required) return { action: "promote" };
       if (args.waitedMs < args.maxWaitMs) return { action: "wait" };

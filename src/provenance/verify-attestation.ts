@@ -10,6 +10,8 @@ const inTotoStatement = "https://in-toto.io/Statement/v1";
 /** What a verified attestation shows a reviewer: who built the digest, from what. */
 export interface ProvenanceEvidence {
   repository: string;
+  /** GitHub's id of that repository, from the certificate. */
+  repositoryId?: number | undefined;
   workflow: string;
   ref: string;
   commit: string;
@@ -107,6 +109,7 @@ export function checkClaims(c: BuildClaims, policy: ProvenancePolicy): string | 
 function evidenceOf(c: BuildClaims): ProvenanceEvidence {
   return {
     repository: c.repository,
+    repositoryId: c.repositoryId,
     workflow: `${c.workflow}@${c.workflowRef}`,
     ref: c.ref,
     commit: c.commit,

@@ -92,6 +92,18 @@ describe("propose with provenance: required", () => {
     );
   });
 
+  it("refuses a digest attested by a namesake repository (another id than the event's)", async () => {
+    const digest = randomDigest();
+    const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v7" } });
+    stack.github.attest("acme/api", digest, await attestation(digest, { repoId: 99 }));
+    await build(stack, "1.5.0", { digest, sha });
+    expect(ferryPrs()).toHaveLength(0);
+    const [run] = stack.github.checkRuns("acme/api", sha);
+    expect(run?.output.summary).toContain(
+      `the attestation names repository id 99, not ${repositoryId("acme/api")}, the id of acme/api that announced the build`,
+    );
+  });
+
   it("refuses a build that names no digest", async () => {
     const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v4" } });
     await build(stack, "1.5.0", { sha });
