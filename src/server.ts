@@ -6,6 +6,7 @@ import { ConfigSource } from "./github/config-source.js";
 import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { type ReportsDeps, receiveReport, reportsPath } from "./handlers/reports.js";
+import { envelopeProblem } from "./handlers/webhook-shapes.js";
 import { readBody, refuseBody, respond } from "./http-body.js";
 import { ferryLog } from "./log.js";
 import { answer503DuringOutage } from "./outage.js";
@@ -165,13 +166,23 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
   const signed =
     typeof signature === "string" &&
     (await d.probot.webhooks.verify(read.body, signature).catch(() => false));
+  const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
   if (!signed) {
-    const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
     d.probot.log.warn(
       { event: header("x-github-event"), delivery: header("x-github-delivery"), status: 400 },
       "webhook refused: its signature does not match WEBHOOK_SECRET (check the secret in the app's settings)",
     );
     respond(res, 400, { message: "signature does not match the payload and the webhook secret" });
+    return true;
+  }
+  const problem = envelopeProblem(read.body);
+  if (problem !== undefined) {
+    const event = header("x-github-event") ?? "(unnamed)";
+    d.probot.log.warn(
+      { event, delivery: header("x-github-delivery"), problems: [problem] },
+      `ignored a ${event} webhook of unexpected shape: ${problem}`,
+    );
+    respond(res, 200, { message: "ignored: unexpected payload shape" });
     return true;
   }
   const reason = d.unavailable();

@@ -89,6 +89,26 @@ export function shapeProblems(event: string, payload: unknown): string[] | undef
   return parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`);
 }
 
+/**
+ * What Probot itself reads of every delivery before any handler runs: a JSON object whose
+ * `installation`, when present, has a numeric id (it becomes a token request). Anything else
+ * would fail inside Probot with a 500; undefined when fine.
+ */
+export function envelopeProblem(body: string): string | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    return "(payload): not JSON";
+  }
+  return envelope.safeParse(payload).success
+    ? undefined
+    : Array.isArray(payload) || typeof payload !== "object" || payload === null
+      ? "(payload): not a JSON object"
+      : "installation.id: expected a number";
+}
+const envelope = z.object({ installation: installation.optional() });
+
 /** Each delivery is checked once, however many handlers its event has. */
 const checked = new WeakMap<object, boolean>();
 
