@@ -22,9 +22,7 @@ function policies(text: string) {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const [app] = parsed.value.apps;
   if (!app) throw new Error("no app");
-  return Object.fromEntries(
-    parsed.value.environments.map((env) => [env.name, resolvePolicy(app, env)]),
-  );
+  return Object.fromEntries(parsed.value.environments.map((env) => [env.name, resolvePolicy(app, env)]));
 }
 
 describe("provenance in ferry.yml", () => {
