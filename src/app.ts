@@ -1,4 +1,5 @@
 import type { ApplicationFunction } from "probot";
+import { type BuildRetries, InProcessBuildRetries } from "./build-retries.js";
 import { ConfigRepoIndex } from "./github/config-repos.js";
 import { ConfigSource } from "./github/config-source.js";
 import { onCheckSuiteCompleted } from "./handlers/auto-merge.js";
@@ -13,7 +14,7 @@ import { ProvenanceChecker } from "./provenance/provenance-checker.js";
 import { TrustedRootFile } from "./provenance/root-source.js";
 import { MemoryVerdictCache } from "./provenance/verdict-cache.js";
 import type { RenderTools } from "./render/render.js";
-import { KeyedTimers, ReconcileMemory } from "./reports/memory.js";
+import { ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
 
 /** What the handlers share; built once at start-up and passed in, never imported as singletons. */
@@ -32,26 +33,8 @@ export interface AppDeps {
   provenance: ProvenanceChecker;
   /** When a digest is not attested yet: how often to look again, and for how long after the build. */
   provenanceRetry: { retryMs: number; waitMs: number };
-  /** Work to run later (a build waiting for its attestation); the seam a durable queue replaces. */
-  delayed: DelayedWork;
-}
-
-/**
- * Work to run at a time: one pending run per key, an earlier one kept. In process today
- * (KeyedTimers); a durable queue with delayed jobs fits the same shape.
- */
-export interface DelayedWork {
-  schedule(key: string, at: number, run: () => Promise<void>): void;
-  clear(): void;
-}
-
-/** DelayedWork on in-process timers: lost on restart, so a build's redelivery or re-run is the fallback. */
-export function inProcessDelays(now: () => number): DelayedWork {
-  const timers = new KeyedTimers(now);
-  return {
-    schedule: (key, at, run) => timers.schedule(key, at, () => void run().catch(() => {})),
-    clear: () => timers.clear(),
-  };
+  /** Builds to handle again later (a digest not attested yet); the seam a durable queue replaces. */
+  buildRetries: BuildRetries;
 }
 
 export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
@@ -68,7 +51,7 @@ export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
       cache: new MemoryVerdictCache(() => clock().getTime()),
     }),
     provenanceRetry: { retryMs: 60_000, waitMs: 300_000 },
-    delayed: inProcessDelays(() => clock().getTime()),
+    buildRetries: new InProcessBuildRetries(() => clock().getTime()),
     ...overrides,
   };
 }
@@ -84,7 +67,7 @@ export function ferryApp(deps: AppDeps): ApplicationFunction {
       }
       await onPushCheckConfig(context, deps.configs);
     });
-    registerBuildEvents(app, deps);
+    registerBuildEvents(app, deps, probot);
     registerReconcile(app, deps);
     app.on("check_suite.completed", (context) => onCheckSuiteCompleted(context, deps));
     app.on("issue_comment.created", (context) => onComment(context, deps));

@@ -120,7 +120,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   probot.log.info(`Ferry listening on port ${port}${settings.baseUrl ? ` for ${settings.baseUrl}` : ""}`);
   const close = async () => {
     deps.reconcile.timers.clear();
-    deps.delayed.clear();
+    deps.buildRetries.clear();
     await closeServer(server);
     // The link first, so closing its connection is not logged as an outage.
     redis?.close();

@@ -168,9 +168,7 @@ async function provenanceGate(
       { app: app.name, env: env.name, digest: build.digest },
       "digest not attested yet; looking again later",
     );
-    c.deps.delayed.schedule(key, at, async () => {
-      await handleBuild(c.octokit, c.installationId, build, c.deps, c.log, { since: c.since });
-    });
+    c.deps.buildRetries.schedule(key, at, { installationId: c.installationId, build, since: c.since });
   }
   return gate;
 }
