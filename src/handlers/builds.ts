@@ -174,7 +174,21 @@ async function provenanceGate(
 }
 
 /** `promote` under the per-(repo, env, app) lock, against GitHub. */
-export function promoteLocked(octokit: Octokit, deps: AppDeps, a: PromoteArgs): Promise<PromoteOutcome> {
+export async function promoteLocked(
+  octokit: Octokit,
+  deps: AppDeps,
+  a: PromoteArgs,
+): Promise<PromoteOutcome> {
+  // Chain and ChatOps promotions come long after the build: no waiting, the verdict decides now.
+  let provenance = a.provenance;
+  const policy = resolvePolicy(a.app, a.env);
+  if (!provenance && policy.mode !== "off") {
+    const digest = a.build.digest;
+    const verdict = digest ? await deps.provenance.check(octokit, digest, policy) : undefined;
+    const gate = gateBuild({ policy, digest, verdict, waitedMs: Number.POSITIVE_INFINITY, maxWaitMs: 0 });
+    if (gate.action === "refuse") return { status: "failed", reason: gate.reason, findings: [] };
+    if (gate.action === "promote") provenance = gate.provenance;
+  }
   const key = `${a.configRepo.owner}/${a.configRepo.repo}#${a.env.name}#${a.app.name}`;
   return deps.locks.run(key, () =>
     promote(new GitHubPromotionStore(octokit), {
@@ -189,7 +203,7 @@ export function promoteLocked(octokit: Octokit, deps: AppDeps, a: PromoteArgs): 
         ...(a.rollbackReason !== undefined ? { rollback: true } : {}),
       },
       build: a.build,
-      ...(a.provenance ? { provenance: a.provenance } : {}),
+      ...(provenance ? { provenance } : {}),
       ...(a.build.sourceUrl ? { sourceUrl: a.build.sourceUrl } : {}),
       ...(a.rollbackReason !== undefined ? { rollbackReason: a.rollbackReason } : {}),
     }),

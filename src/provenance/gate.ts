@@ -47,7 +47,7 @@ export function gateBuild(args: {
       if (args.waitedMs < args.maxWaitMs) return { action: "wait" };
       return {
         action: "refuse",
-        reason: `${verdict.reason}, ${Math.round(args.waitedMs / 60_000)} min after the build; add actions/attest-build-provenance to the build (docs/provenance.md), then run it again`,
+        reason: `${verdict.reason}${Number.isFinite(args.waitedMs) ? `, ${Math.round(args.waitedMs / 60_000)} min after the build` : ""}; add actions/attest-build-provenance to the build (docs/provenance.md), then run it again`,
       };
     case "failed":
       return {

@@ -263,3 +263,47 @@ describe.skipIf(!redisServer)("verdicts shared in Redis", () => {
     }
   });
 });
+
+describe("ChatOps promotions with provenance: required", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: env() });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => {
+    freshRepos(stack, files());
+    stack.github.setPermission("acme/deploy", "alice", "write");
+  });
+
+  const say = async (body: string) => {
+    const alice = stack.user("alice");
+    const { data: issue } = await alice.rest.issues.create({
+      owner: "acme",
+      repo: "deploy",
+      title: "Releases",
+    });
+    await alice.rest.issues.createComment({
+      owner: "acme",
+      repo: "deploy",
+      issue_number: issue.number,
+      body,
+    });
+    await stack.github.idle();
+    return stack.github.comments("acme/deploy", issue.number).at(-1)?.body ?? "";
+  };
+
+  it("refuses a digest without an attestation, and shows the evidence of one with", async () => {
+    const unattested = randomDigest();
+    expect(await say(`/ferry promote api 1.5.0@${unattested} to staging`)).toContain(
+      `Ferry could not promote api 1.5.0 to staging: GitHub has no build provenance attestation for ${unattested} (yet); add actions/attest-build-provenance`,
+    );
+    expect(stack.github.pulls("acme/deploy")).toHaveLength(0);
+    const digest = randomDigest();
+    stack.github.attest("acme/api", digest, await attestation(digest));
+    expect(await say(`/ferry promote api 1.5.0@${digest} to staging`)).toContain("Ferry opened");
+    const [pr] = stack.github.pulls("acme/deploy");
+    expect(pr?.body).toContain(
+      "Provenance: ✅ built by `acme/api/.github/workflows/build.yml@refs/heads/main`",
+    );
+  });
+});
