@@ -16,4 +16,9 @@ export class KeyedLock {
     });
     return next;
   }
+
+  /** Keys with work queued or running; a drained key is forgotten. */
+  get busyKeys(): number {
+    return this.#tails.size;
+  }
 }

@@ -1,4 +1,5 @@
 import snappy from "snappyjs";
+import { isGitHubTrouble } from "./failure.js";
 import { hasStatus, type Octokit, type RepoRef } from "./repo-client.js";
 
 /** One attestation as GitHub lists it: the Sigstore bundle inline, or only a URL to fetch it from. */
@@ -45,6 +46,7 @@ export async function listAttestations(
       });
     } catch (error) {
       if (hasStatus(error, 404)) return notFound(error, entries);
+      if (lacksPermission(error)) return { kind: "unavailable", reason: permissionReason(repo) };
       throw error;
     }
     entries.push(...toEntries(response.data.attestations));
@@ -82,6 +84,15 @@ export async function listAttestationsBulk(
     else throw error;
   }
   return found;
+}
+
+/** A 403 that is not a rate limit: the installation has not granted `attestations: read`. */
+function lacksPermission(error: unknown): boolean {
+  return hasStatus(error, 403) && !isGitHubTrouble(error);
+}
+
+function permissionReason(repo: RepoRef): string {
+  return `GitHub refused Ferry the attestations of ${repo.owner}/${repo.repo}: the installation lacks the Attestations (read) permission; an owner of the installation must accept Ferry's updated permissions (docs/github-app.md)`;
 }
 
 function notFound(error: unknown, entries: AttestationEntry[]): AttestationList {

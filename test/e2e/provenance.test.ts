@@ -12,7 +12,7 @@ import { pollUntil } from "../support/poll.js";
 import { githubInstance, randomDigest, type TestInstance, trustedRootLines } from "../support/provenance.js";
 import { RedisServer, redisServer } from "../support/redis-server.js";
 import { configRepoFiles, ferryYml } from "./fixtures.js";
-import { build, freshRepos, openPr } from "./world.js";
+import { build, concluded, eventually, freshRepos, openPr } from "./world.js";
 
 const requiredYml = ferryYml.replace(
   "    trigger: { workflow: build.yml, branch: main }\n",
@@ -43,8 +43,8 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-const promotionCheck = (stack: Stack, sha: string) =>
-  stack.github.checkRuns("acme/deploy", sha).find((r) => r.name === "Ferry / promotion");
+/** `Ferry / promotion` on `sha` once concluded (the guard runs after the PR's webhook is answered). */
+const promotionCheck = (stack: Stack, sha: string) => concluded(stack, sha, "Ferry / promotion");
 
 function files(yml = requiredYml) {
   return { ...configRepoFiles(), ".github/ferry.yml": yml };
@@ -74,7 +74,7 @@ describe("propose with provenance: required", () => {
     expect(stack.github.checkRuns("acme/api", sha)).toEqual([]);
     // The guard checks Ferry's own PR like any other.
     await stack.github.idle();
-    const check = promotionCheck(stack, pr.head.sha);
+    const check = await promotionCheck(stack, pr.head.sha);
     expect(check).toMatchObject({ conclusion: "success" });
     expect(check?.output.summary).toContain("provenance-verified: ✅ built by");
   });
@@ -139,7 +139,7 @@ describe("the guard's provenance-verified rule", () => {
     const digest = randomDigest();
     stack.github.attest("acme/api", digest, await attestation(digest));
     const { head } = await openPr(stack, "bump", pinned(digest));
-    const check = promotionCheck(stack, head);
+    const check = await promotionCheck(stack, head);
     expect(check?.conclusion).toBe("success");
     expect(check?.output.summary).toContain(
       "provenance-verified: ✅ built by `acme/api/.github/workflows/build.yml@refs/heads/main` from `aaaaaaa` on `refs/heads/main` (`push`, `github-hosted` runner)",
@@ -149,7 +149,7 @@ describe("the guard's provenance-verified rule", () => {
   it("fails a PR that pins a digest GitHub has no attestation of, on the line", async () => {
     const digest = randomDigest();
     const { head } = await openPr(stack, "bump", pinned(digest));
-    const check = promotionCheck(stack, head);
+    const check = await promotionCheck(stack, head);
     expect(check?.conclusion).toBe("failure");
     expect(check?.output.summary).toContain(
       `provenance-verified: GitHub has no build provenance attestation for ${digest} (yet)`,
@@ -167,14 +167,14 @@ describe("the guard's provenance-verified rule", () => {
       await attestation(digest, { signer: "mallory/tools/.github/workflows/x.yml" }),
     );
     const { head } = await openPr(stack, "bump", pinned(digest));
-    expect(promotionCheck(stack, head)?.output.summary).toContain(
+    expect((await promotionCheck(stack, head)).output.summary).toContain(
       "provenance-verified: signed by workflow mallory/tools/.github/workflows/x.yml",
     );
   });
 
   it("fails a tag-only reference where provenance is required", async () => {
     const { head } = await openPr(stack, "bump", pinned());
-    const check = promotionCheck(stack, head);
+    const check = await promotionCheck(stack, head);
     expect(check?.conclusion).toBe("failure");
     expect(check?.output.summary).toContain(
       "provenance-verified: provenance is required, and a tag-only reference cannot be verified; pin the digest",
@@ -186,9 +186,9 @@ describe("the guard's provenance-verified rule", () => {
       "  - name: staging\n    paths: [overlays/staging/**]\n",
       "  - name: staging\n    paths: [overlays/staging/**]\n    provenance: optional\n",
     );
-    freshRepos(stack, files(optional));
+    await freshRepos(stack, files(optional));
     const { head } = await openPr(stack, "bump", pinned());
-    expect(promotionCheck(stack, head)?.conclusion).toBe("success");
+    expect((await promotionCheck(stack, head)).conclusion).toBe("success");
   });
 });
 
@@ -196,7 +196,7 @@ describe("propose: a digest never attested", () => {
   it("gives up after FERRY_PROVENANCE_WAIT_MS with a failed check on the build's commit", async () => {
     const stack = await startStack({ env: env({ FERRY_PROVENANCE_WAIT_MS: "200" }) });
     try {
-      freshRepos(stack, files());
+      await freshRepos(stack, files());
       const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v5" } });
       const digest = randomDigest();
       await build(stack, "1.5.0", { digest, sha });
@@ -219,7 +219,7 @@ describe("propose on GitHub Enterprise Server", () => {
   it("fails the build with the reason: GHES has no attestations", async () => {
     const stack = await startStack({ env: env(), github: { enterprise: "3.15.0" } });
     try {
-      freshRepos(stack, files());
+      await freshRepos(stack, files());
       const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v6" } });
       await build(stack, "1.5.0", { digest: randomDigest(), sha });
       const [run] = stack.github.checkRuns("acme/api", sha);
@@ -228,7 +228,7 @@ describe("propose on GitHub Enterprise Server", () => {
       expect(stack.github.pulls("acme/deploy")).toHaveLength(0);
       // The guard says the same on a developer's PR.
       const { head } = await openPr(stack, "bump", pinned(randomDigest()));
-      expect(promotionCheck(stack, head)?.output.summary).toContain(
+      expect((await promotionCheck(stack, head)).output.summary).toContain(
         "provenance-verified: GitHub Enterprise Server has no artifact attestations API",
       );
     } finally {
@@ -243,18 +243,18 @@ describe.skipIf(!redisServer)("verdicts shared in Redis", () => {
     const stack = await startStack({ env: env({ REDIS_URL: redis.url }) });
     const second = await stack.replica();
     try {
-      freshRepos(stack, files());
+      await freshRepos(stack, files());
       const digest = randomDigest();
       stack.github.attest("acme/api", digest, await attestation(digest));
       const { head } = await openPr(stack, "bump", pinned(digest));
-      expect(promotionCheck(stack, head)?.conclusion).toBe("success");
+      expect((await promotionCheck(stack, head)).conclusion).toBe("success");
       const lookups = () => stack.github.requests.filter((r) => r.route?.includes("/attestations")).length;
       expect(lookups()).toBe(1);
       stack.github.setWebhook({ url: `${second.url}/api/github/webhooks`, secret: webhookSecret });
       stack.github.rerequestCheckSuite("acme/deploy", head);
       await stack.github.idle();
-      expect(promotionCheck(stack, head)?.conclusion).toBe("success");
-      expect(promotionCheck(stack, head)?.output.summary).toContain("provenance-verified: ✅");
+      expect((await promotionCheck(stack, head)).conclusion).toBe("success");
+      expect((await promotionCheck(stack, head)).output.summary).toContain("provenance-verified: ✅");
       expect(lookups()).toBe(1);
     } finally {
       await second.close();
@@ -270,8 +270,8 @@ describe("ChatOps promotions with provenance: required", () => {
     stack = await startStack({ env: env() });
   });
   afterAll(() => stack.close());
-  beforeEach(() => {
-    freshRepos(stack, files());
+  beforeEach(async () => {
+    await freshRepos(stack, files());
     stack.github.setPermission("acme/deploy", "alice", "write");
   });
 
@@ -282,14 +282,17 @@ describe("ChatOps promotions with provenance: required", () => {
       repo: "deploy",
       title: "Releases",
     });
-    await alice.rest.issues.createComment({
+    const { data: said } = await alice.rest.issues.createComment({
       owner: "acme",
       repo: "deploy",
       issue_number: issue.number,
       body,
     });
-    await stack.github.idle();
-    return stack.github.comments("acme/deploy", issue.number).at(-1)?.body ?? "";
+    const reply = await eventually(
+      () => stack.github.comments("acme/deploy", issue.number).find((c) => c.id > said.id),
+      "Ferry's reply",
+    );
+    return reply.body;
   };
 
   it("refuses a digest without an attestation, and shows the evidence of one with", async () => {
@@ -305,5 +308,31 @@ describe("ChatOps promotions with provenance: required", () => {
     expect(pr?.body).toContain(
       "Provenance: ✅ built by `acme/api/.github/workflows/build.yml@refs/heads/main`",
     );
+  });
+});
+
+describe("an installation that has not accepted the Attestations permission", () => {
+  it("fails the build saying which permission to grant", async () => {
+    const permissions = {
+      contents: "write",
+      pull_requests: "write",
+      checks: "write",
+      issues: "write",
+      metadata: "read",
+    } as const;
+    const stack = await startStack({ env: env(), github: { permissions } });
+    try {
+      await freshRepos(stack, files());
+      const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v8" } });
+      const digest = randomDigest();
+      stack.github.attest("acme/api", digest, await attestation(digest));
+      await build(stack, "1.5.0", { digest, sha });
+      const [run] = stack.github.checkRuns("acme/api", sha);
+      expect(run?.conclusion).toBe("failure");
+      expect(run?.output.summary).toContain("the installation lacks the Attestations (read) permission");
+      expect(stack.github.pulls("acme/deploy")).toHaveLength(0);
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -48,8 +48,8 @@ describe("webhook payloads of an unexpected shape", () => {
   beforeAll(async () => {
     stack = await startStack({ log });
   });
-  beforeEach(() => {
-    freshRepos(stack);
+  beforeEach(async () => {
+    await freshRepos(stack);
     lines.length = 0;
   });
   afterAll(() => stack?.close());

@@ -109,7 +109,7 @@ export async function startWorld(yml = ferryYml(), env: Record<string, string> =
         repository: { full_name: "acme/api", html_url: "https://github.example/acme/api" },
         installation: { id: stack.github.installationId },
       });
-      await stack.github.idle();
+      // Ferry answered the dispatch: its PR is open
       const pr = stack.github
         .pulls("acme/deploy")
         .find((p) => p.state === "open" && p.head.ref === "ferry/staging/api");
@@ -120,7 +120,15 @@ export async function startWorld(yml = ferryYml(), env: Record<string, string> =
         pull_number: pr.number,
         merge_method: "squash",
       });
-      await stack.github.idle();
+      // the merge's effect: Ferry queues the staging check on the merge commit
+      await pollUntil(
+        () =>
+          stack.github
+            .checkRuns("acme/deploy", data.sha)
+            .some((c) => c.name === "Ferry / reconcile (staging)"),
+        "the queued staging check",
+        15_000,
+      );
       return data.sha;
     },
     check(sha, env = "staging") {
