@@ -1,4 +1,5 @@
 import type { ApplicationFunction } from "probot";
+import { type BuildRetries, InProcessBuildRetries } from "./build-retries.js";
 import { ConfigRepoIndex } from "./github/config-repos.js";
 import { ConfigSource } from "./github/config-source.js";
 import { Dashboards } from "./github/dashboard-store.js";
@@ -11,6 +12,9 @@ import { registerGuard } from "./handlers/guard-events.js";
 import { registerReconcile } from "./handlers/merged.js";
 import { shapeCheckedApp } from "./handlers/webhook-shapes.js";
 import { KeyedLock } from "./keyed-lock.js";
+import { ProvenanceChecker } from "./provenance/provenance-checker.js";
+import { TrustedRootFile } from "./provenance/root-source.js";
+import { MemoryVerdictCache } from "./provenance/verdict-cache.js";
 import type { RenderTools } from "./render/render.js";
 import { ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
@@ -29,6 +33,12 @@ export interface AppDeps {
   render?: RenderTools | undefined;
   /** The dashboard issue per config repo: `refreshDashboard(octokit, repo)` is its one trigger. */
   dashboards: Dashboards;
+  /** Build provenance: attestations verified per digest, with cached verdicts. */
+  provenance: ProvenanceChecker;
+  /** When a digest is not attested yet: how often to look again, and for how long after the build. */
+  provenanceRetry: { retryMs: number; waitMs: number };
+  /** Builds to handle again later (a digest not attested yet); the seam a durable queue replaces. */
+  buildRetries: BuildRetries;
 }
 
 export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
@@ -42,6 +52,12 @@ export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     reconcile: new ReconcileMemory(() => clock().getTime()),
     replay: new MemoryReplayCache(),
     dashboards: new Dashboards({ configs, intervalMs: 5000, now: clock }),
+    provenance: new ProvenanceChecker({
+      roots: new TrustedRootFile(undefined),
+      cache: new MemoryVerdictCache(() => clock().getTime()),
+    }),
+    provenanceRetry: { retryMs: 60_000, waitMs: 300_000 },
+    buildRetries: new InProcessBuildRetries(() => clock().getTime()),
     ...overrides,
   };
 }
@@ -57,7 +73,7 @@ export function ferryApp(deps: AppDeps): ApplicationFunction {
       }
       await onPushCheckConfig(context, deps.configs);
     });
-    registerBuildEvents(app, deps);
+    registerBuildEvents(app, deps, probot);
     registerReconcile(app, deps);
     app.on("check_suite.completed", (context) => onCheckSuiteCompleted(context, deps));
     app.on("issue_comment.created", (context) => onComment(context, deps));

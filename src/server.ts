@@ -11,7 +11,10 @@ import { envelopeProblem } from "./handlers/webhook-shapes.js";
 import { readBody, refuseBody, respond } from "./http-body.js";
 import { ferryLog } from "./log.js";
 import { answer503DuringOutage } from "./outage.js";
-import { RedisLink, RedisReplayCache } from "./redis.js";
+import { ProvenanceChecker } from "./provenance/provenance-checker.js";
+import { TrustedRootFile } from "./provenance/root-source.js";
+import { MemoryVerdictCache } from "./provenance/verdict-cache.js";
+import { RedisLink, RedisReplayCache, RedisVerdictCache } from "./redis.js";
 import { sharedThrottle } from "./redis-throttle.js";
 import { resolveTools } from "./render/tools.js";
 import type { Settings } from "./settings.js";
@@ -66,6 +69,13 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     dashboards: new Dashboards({ configs, intervalMs: settings.dashboardIntervalMs }),
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
     ...(settings.render ? { render: resolveTools(settings.render) } : {}),
+    provenance: new ProvenanceChecker({
+      roots: new TrustedRootFile(settings.provenance.trustedRoots),
+      cache: redis ? new RedisVerdictCache(redis.client) : new MemoryVerdictCache(),
+      // A retry must look again rather than read its own "not yet" back from the cache.
+      missingTtlMs: Math.min(120_000, Math.floor(settings.provenance.retryMs / 2)),
+    }),
+    provenanceRetry: { retryMs: settings.provenance.retryMs, waitMs: settings.provenance.waitMs },
   });
   const middleware = await createNodeMiddleware(answer503DuringOutage(ferryApp(deps), unavailable), {
     probot,
@@ -114,6 +124,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   const close = async () => {
     deps.reconcile.timers.clear();
     deps.dashboards.close();
+    deps.buildRetries.clear();
     await closeServer(server);
     // The link first, so closing its connection is not logged as an outage.
     redis?.close();

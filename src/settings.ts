@@ -56,6 +56,12 @@ const envSchema = z
     /** Wall time and memory of one kustomize or helm run. */
     FERRY_RENDER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
     FERRY_RENDER_MEMORY_MB: z.coerce.number().int().min(256).default(1024),
+    /** `gh attestation trusted-root` output: the Sigstore roots attestations are verified against. */
+    FERRY_TRUSTED_ROOTS: z.string().min(1).optional(),
+    /** A digest not attested yet is looked up again after this long... */
+    FERRY_PROVENANCE_RETRY_MS: milliseconds(60_000),
+    /** ...until this long after the build; then the promotion fails on the build's commit. */
+    FERRY_PROVENANCE_WAIT_MS: milliseconds(300_000),
   })
   .superRefine((env, ctx) => {
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
@@ -95,6 +101,7 @@ export interface Settings {
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Rendering settings, or undefined when FERRY_RENDER=off. */
   render: RenderSettings | undefined;
+  provenance: { trustedRoots: string | undefined; retryMs: number; waitMs: number };
 }
 
 export class SettingsError extends Error {}
@@ -154,6 +161,11 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
             timeoutMs: e.FERRY_RENDER_TIMEOUT_MS,
             memoryMb: e.FERRY_RENDER_MEMORY_MB,
           },
+    provenance: {
+      trustedRoots: e.FERRY_TRUSTED_ROOTS,
+      retryMs: e.FERRY_PROVENANCE_RETRY_MS,
+      waitMs: e.FERRY_PROVENANCE_WAIT_MS,
+    },
   };
 }
 

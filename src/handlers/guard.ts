@@ -27,6 +27,7 @@ import { imageChanges } from "../promotion/image-changes.js";
 import { type Marker, parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
+import { type ProvenanceFacts, verifyIntroducedDigests } from "./guard-provenance.js";
 import { renderStep } from "./render-step.js";
 
 /** The parts of a pull request the guard reads. */
@@ -87,6 +88,8 @@ export async function guardPullRequest(
     return;
   }
   const { snapshot, paths, base, headMessage, unlisted } = read;
+  // Provenance needs GitHub; the pure rules below get its verdicts as data.
+  const provenance = await verifyIntroducedDigests(octokit, loaded.config, snapshot, deps.provenance);
   /** Validate's findings, so the rendered step does not repeat them. */
   let reported: Finding[] = [];
   const config = snapshot.changed.find((f) => f.path === configPath);
@@ -112,7 +115,9 @@ export async function guardPullRequest(
     reported = report.findings;
   });
   await settle(promotionCheckName, async () =>
-    publish(await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage })),
+    publish(
+      await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage }, provenance),
+    ),
   );
   // Last, so the rendering time never delays the required checks above; it never throws.
   if (deps.render) {
@@ -166,6 +171,7 @@ async function promotion(
   config: FerryConfig,
   snapshot: { base: SourceFile[]; head: SourceFile[] },
   diff: { base: string; paths: string[]; headMessage?: string | undefined },
+  provenance: ProvenanceFacts,
 ): Promise<CheckOutput> {
   const changes = imageChanges(config, snapshot.base, snapshot.head);
   const evidence = new EvidenceFinder(octokit, repo, config);
@@ -186,6 +192,7 @@ async function promotion(
     changes,
     evidence: (env, app, tag) => evidence.known(env, app, tag),
     builtAt: (tag) => times.get(tag),
+    provenance,
     ...(rollback ? { rollback: await rollbackCredit(octokit, repo, pr, ferry.ferry?.marker) } : {}),
     ...ferry,
     repoUrl: repoWebUrl(octokit, repo),
