@@ -65,8 +65,10 @@ async function build(tag: string, expect: "opened" | "edited"): Promise<Measured
     installation: { id: github.installationId },
     sender: { login: "ci-bot" },
   });
+  if (status !== 202) throw new Error(`webhook answered ${status}`);
+  // The answer only says it is queued; the job is done once Ferry's queue is idle.
+  await stack.ferry.idle();
   const handlerMs = performance.now() - t0;
-  if (status !== 200) throw new Error(`webhook answered ${status}`);
   const all = github.requests.slice(from);
   const deliveries = github.deliveries.slice(fromDelivery);
   const visible = deliveries.find((d) => d.event === "pull_request" && d.action === expect);
@@ -91,6 +93,7 @@ async function replay(deliveries: Delivery[]): Promise<{ guard: RequestEntry[]; 
   for (const d of deliveries) {
     const from = github.requests.length;
     await sendWebhook(stack.webhookUrl, webhookSecret, d.event, d.payload, { id: d.id });
+    await stack.ferry.idle();
     const spent = github.requests.slice(from).filter((r) => !isTokenExchange(r));
     const isGuard =
       d.event === "pull_request" && ["opened", "synchronize", "reopened", "labeled"].includes(d.action ?? "");

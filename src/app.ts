@@ -8,7 +8,8 @@ import { onPushCheckConfig, touchesConfig } from "./handlers/config-check.js";
 import { registerGuard } from "./handlers/guard-events.js";
 import { registerReconcile } from "./handlers/merged.js";
 import { shapeCheckedApp } from "./handlers/webhook-shapes.js";
-import { KeyedLock } from "./keyed-lock.js";
+import type { ReconcileTimers } from "./jobs/queue-timers.js";
+import { type KeyedLock, MemoryKeyedLock } from "./keyed-lock.js";
 import type { RenderTools } from "./render/render.js";
 import { ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
@@ -21,20 +22,22 @@ export interface AppDeps {
   clock: () => Date;
   /** Agent reports: what the app remembers in front of GitHub (records, check ids, timers). */
   reconcile: ReconcileMemory;
+  /** Soak and reconcile timeouts: delayed jobs on the work queue. */
+  timers: ReconcileTimers;
   /** Signatures of accepted reports (a Redis implementation fits for several replicas). */
   replay: ReplayCache;
   /** kubectl and helm for the rendered diff; undefined: rendering is off (FERRY_RENDER=off). */
   render?: RenderTools | undefined;
 }
 
-export function createDeps(overrides: Partial<AppDeps> = {}): AppDeps {
+export function createDeps(overrides: Partial<AppDeps> & Pick<AppDeps, "timers">): AppDeps {
   const clock = overrides.clock ?? (() => new Date());
   return {
     configs: new ConfigSource(),
     configRepos: new ConfigRepoIndex(),
-    locks: new KeyedLock(),
+    locks: new MemoryKeyedLock(),
     clock,
-    reconcile: new ReconcileMemory(() => clock().getTime()),
+    reconcile: new ReconcileMemory(),
     replay: new MemoryReplayCache(),
     ...overrides,
   };

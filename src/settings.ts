@@ -54,6 +54,22 @@ const envSchema = z
     /** Wall time and memory of one kustomize or helm run. */
     FERRY_RENDER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
     FERRY_RENDER_MEMORY_MB: z.coerce.number().int().min(256).default(1024),
+    /** Jobs one replica runs at once (GitHub writes are paced across them all the same). */
+    FERRY_QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    /** Runs of a job that fails for a passing reason (GitHub or Redis trouble), the first included. */
+    FERRY_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+    /** First pause before a job's retry, doubled each time (Octokit already retried each request). */
+    FERRY_JOB_BACKOFF_MS: milliseconds(30_000),
+    /** A running job's lock on Redis; a replica killed mid-job hands it back after this. */
+    FERRY_QUEUE_LOCK_MS: milliseconds(30_000),
+    /** How often replicas look for jobs whose replica died (BullMQ stalled-job check). */
+    FERRY_QUEUE_STALLED_INTERVAL_MS: milliseconds(15_000),
+    /** SIGTERM: how long running jobs may finish before they are handed back. */
+    FERRY_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(20_000),
+    /** How often the sweep looks for unfinished Ferry checks (0: only at start-up). */
+    FERRY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+    /** A guard check in progress longer than this belongs to a job that died; its guard runs again. */
+    FERRY_SWEEP_STALE_MS: milliseconds(600_000),
   })
   .superRefine((env, ctx) => {
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
@@ -92,6 +108,16 @@ export interface Settings {
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Rendering settings, or undefined when FERRY_RENDER=off. */
   render: RenderSettings | undefined;
+  queue: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    lockMs: number;
+    stalledIntervalMs: number;
+    drainMs: number;
+    sweepIntervalMs: number;
+    sweepStaleMs: number;
+  };
 }
 
 export class SettingsError extends Error {}
@@ -150,6 +176,16 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
             timeoutMs: e.FERRY_RENDER_TIMEOUT_MS,
             memoryMb: e.FERRY_RENDER_MEMORY_MB,
           },
+    queue: {
+      concurrency: e.FERRY_QUEUE_CONCURRENCY,
+      attempts: e.FERRY_JOB_ATTEMPTS,
+      backoffMs: e.FERRY_JOB_BACKOFF_MS,
+      lockMs: e.FERRY_QUEUE_LOCK_MS,
+      stalledIntervalMs: e.FERRY_QUEUE_STALLED_INTERVAL_MS,
+      drainMs: e.FERRY_SHUTDOWN_DRAIN_MS,
+      sweepIntervalMs: e.FERRY_SWEEP_INTERVAL_MS,
+      sweepStaleMs: e.FERRY_SWEEP_STALE_MS,
+    },
   };
 }
 

@@ -135,7 +135,7 @@ async function readPullRequest(octokit: Octokit, repo: RepoRef, pr: GuardedPull,
   return { snapshot, base, headMessage, paths: files.map((f) => f.path) };
 }
 
-function couldNotFinish(name: string, error: unknown): CheckOutput {
+export function couldNotFinish(name: string, error: unknown): CheckOutput {
   return {
     name,
     conclusion: "failure",

@@ -2,6 +2,7 @@ import { unverifiedUpstreams } from "../github/evidence.js";
 import { compareCommits } from "../github/reconcile-checks.js";
 import { closeDriftIssue, findDriftIssue, upsertDriftIssue } from "../github/reconcile-issues.js";
 import { readEnvironmentAt } from "../github/reconcile-snapshot.js";
+import type { TimerSpec } from "../jobs/ferry-job.js";
 import { nextEnvironments } from "../promotion/environments.js";
 import { parseMarker } from "../promotion/marker.js";
 import { ferryBranch } from "../promotion/promote.js";
@@ -18,7 +19,7 @@ import { parseDuration } from "../reports/duration.js";
 import { type EnvironmentRecord, timeoutCheck } from "../reports/reconcile-check.js";
 import { objectKey, type Report } from "../reports/report.js";
 import { promoteLocked } from "./builds.js";
-import { checkKey, envKey, flushCheck, type ReconcileScope } from "./reconcile.js";
+import { checkKey, checkState, envKey, flushCheck, type ReconcileScope } from "./reconcile.js";
 
 /** Fetches the git order of a report's revision against the object's recorded one (cached forever). */
 export async function prefetchOrder(
@@ -68,23 +69,40 @@ export async function syncDriftIssue(s: ReconcileScope, sha: string): Promise<vo
 /** Healthy at `sha`: after the environment's soak (default 0) and if still healthy, promote onward. */
 export async function afterHealthy(s: ReconcileScope, sha: string): Promise<void> {
   const soak = parseDuration(s.env.soak) ?? 0;
-  const go = async () => {
-    if (!healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) return;
-    // The check is already right; a failed promotion is logged, not turned into a retried report.
-    await chainFrom(s, sha).catch((error) =>
-      s.log.error({ err: error, env: s.env.name, sha }, "promotion to the next environment failed"),
-    );
-  };
-  if (soak === 0) return go();
-  s.deps.reconcile.timers.schedule(
-    `soak:${checkKey(s, sha)}`,
-    s.deps.clock().getTime() + soak,
-    () => void go(),
+  if (soak === 0) return soakOver(s, sha);
+  await s.deps.timers.schedule(timer(s, "soak", sha), s.deps.clock().getTime() + soak);
+}
+
+/** The soak is over (or there was none): still healthy at `sha`, promote onward. */
+async function soakOver(s: ReconcileScope, sha: string): Promise<void> {
+  if (!healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) return;
+  // The check is already right; a failed promotion is logged, not turned into a retried report.
+  await chainFrom(s, sha).catch((error) =>
+    s.log.error({ err: error, env: s.env.name, sha }, "promotion to the next environment failed"),
   );
 }
 
-export function cancelSoak(s: ReconcileScope, sha: string): void {
-  s.deps.reconcile.timers.cancel(`soak:${checkKey(s, sha)}`);
+export function cancelSoak(s: ReconcileScope, sha: string): Promise<void> {
+  return s.deps.timers.cancel(timer(s, "soak", sha));
+}
+
+const timer = (s: ReconcileScope, kind: TimerSpec["kind"], sha: string): TimerSpec => ({
+  kind,
+  repo: s.repo,
+  env: s.env.name,
+  sha,
+});
+
+/**
+ * A soak or reconcile timeout is due (a delayed job, possibly on another replica or after a
+ * restart): the check is read afresh from GitHub, then the timer's work runs.
+ */
+export async function timerFired(s: ReconcileScope, kind: TimerSpec["kind"], sha: string): Promise<void> {
+  const key = checkKey(s, sha);
+  if (!s.deps.reconcile.checks.get(key)?.pending) s.deps.reconcile.checks.delete(key);
+  await checkState(s, sha);
+  if (kind === "soak") await soakOver(s, sha);
+  else await onTimeout(s, sha);
 }
 
 /**
@@ -150,16 +168,12 @@ async function noteOnCheck(s: ReconcileScope, sha: string, note: string): Promis
   await flushCheck(s, sha);
 }
 
-/** A queued or in-progress check fails once ferry.yml `reconcileTimeout` passes (in-memory timer). */
-export function armTimeout(s: ReconcileScope, sha: string): void {
-  const mem = s.deps.reconcile;
-  const key = checkKey(s, sha);
-  const state = mem.checks.get(key);
+/** A queued or in-progress check fails once ferry.yml `reconcileTimeout` passes (a delayed job). */
+export async function armTimeout(s: ReconcileScope, sha: string): Promise<void> {
+  const state = s.deps.reconcile.checks.get(checkKey(s, sha));
   const limit = parseDuration(s.env.reconcileTimeout);
   if (!state || state.status === "completed" || state.timedOut || limit === undefined) return;
-  mem.timers.schedule(`timeout:${key}`, state.startedAt + limit, () => {
-    onTimeout(s, sha).catch((error) => s.log.error({ err: error, env: s.env.name }, "timeout check failed"));
-  });
+  await s.deps.timers.schedule(timer(s, "reconcile-timeout", sha), state.startedAt + limit);
 }
 
 async function onTimeout(s: ReconcileScope, sha: string): Promise<void> {
@@ -180,7 +194,7 @@ async function onTimeout(s: ReconcileScope, sha: string): Promise<void> {
     return true;
   });
   if (typeof due === "number") {
-    s.deps.reconcile.timers.schedule(`timeout:${key}`, due, () => void onTimeout(s, sha).catch(() => {}));
+    await s.deps.timers.schedule(timer(s, "reconcile-timeout", sha), due);
     return;
   }
   if (!due) return;

@@ -45,13 +45,13 @@ export async function onReport(s: ReconcileScope, report: Report): Promise<strin
     // A check whose earlier write failed is written now, so a retried report is not lost.
     if (s.deps.reconcile.checks.get(key)?.pending) await flushCheck(s, target.sha);
     if (s.deps.reconcile.driftDirty.has(envKey(s))) await syncDriftIssue(s, target.sha);
-    armTimeout(s, target.sha); // re-armed from GitHub's state after a restart
+    await armTimeout(s, target.sha); // re-armed from GitHub's state after a restart
     return step.skip;
   }
   await flushCheck(s, target.sha);
   if (step.driftChanged || s.deps.reconcile.driftDirty.has(envKey(s))) await syncDriftIssue(s, target.sha);
   if (step.becameHealthy) await afterHealthy(s, target.sha);
-  armTimeout(s, target.sha);
+  await armTimeout(s, target.sha);
   return `${step.status}${step.conclusion ? ` (${step.conclusion})` : ""} on ${target.sha.slice(0, 7)}`;
 }
 
@@ -75,7 +75,7 @@ export async function queueReconcile(s: ReconcileScope, sha: string): Promise<vo
   });
   if (!queued) return;
   await flushCheck(s, sha);
-  armTimeout(s, sha);
+  await armTimeout(s, sha);
 }
 
 interface Step {
@@ -102,7 +102,7 @@ async function decide(s: ReconcileScope, report: Report, sha: string): Promise<S
   }
   const wasSuccess = state.status === "completed" && state.conclusion === "success";
   const success = decision.status === "completed" && decision.conclusion === "success";
-  if (wasSuccess && !success) cancelSoak(s, sha);
+  if (wasSuccess && !success) await cancelSoak(s, sha);
   // A timed-out check keeps its failure until a final answer arrives.
   if (!state.timedOut || decision.status === "completed") {
     state.pending = { ...decision, headSha: sha };

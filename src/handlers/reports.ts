@@ -4,7 +4,9 @@ import type { AppDeps } from "../app.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Installations } from "../github/installations.js";
 import type { Octokit, RepoRef } from "../github/repo-client.js";
+import { envKey, type FerryJob } from "../jobs/ferry-job.js";
 import { Unavailable } from "../outage.js";
+import type { WorkQueue } from "../queue/work-queue.js";
 import type { Report } from "../reports/report.js";
 import { verifyReport } from "../reports/verify.js";
 import { onReport } from "./reconcile.js";
@@ -21,6 +23,8 @@ export interface ReportsDeps {
   /** FERRY_DEFAULT_CONFIG_REPO: for reports that name no config repo. */
   defaultConfigRepo: string | undefined;
   log: Logger;
+  /** Accepted reports become jobs here. */
+  queue: WorkQueue<FerryJob>;
   /** Names a dependency that is down (Redis), for a 503 that says so; undefined while all work. */
   unavailable?: () => string | undefined;
 }
@@ -41,9 +45,9 @@ class Refusal extends Error {
 
 /**
  * `POST /ferry/v1/reports`: authenticate (signature, freshness, replay, cluster → environment per
- * the config repo's ferry.yml), then post the state as a reconcile check. Answers 200 once the
- * check is on GitHub, 503 when GitHub or Redis failed (the agent retries), 4xx with the reason
- * otherwise.
+ * the config repo's ferry.yml, which is cached), then queue the report. Answers 202 once it is
+ * queued (the job writes the check, retrying while GitHub fails), 503 when GitHub or Redis
+ * failed during the checks (the agent retries), 4xx with the reason otherwise.
  */
 export async function receiveReport(
   request: { headers: IncomingHttpHeaders; body: string },
@@ -61,7 +65,7 @@ export async function receiveReport(
       now: d.app.clock().getTime(),
       seen: d.app.replay,
       environmentsFor: async (cluster, report) => {
-        target = await configFor(d, report);
+        target = await configFor(d, configRepoOf(d, report));
         return target.config.clusters.filter((c) => c.name === cluster).map((c) => c.environment);
       },
     });
@@ -73,14 +77,36 @@ export async function receiveReport(
   const report = result.report;
   const env = target?.config.environments.find((e) => e.name === report.environment);
   if (target === undefined || env === undefined) return refuse(d, 403, "environment is not in ferry.yml");
-  const log = d.log.child({ cluster: report.cluster, env: env.name, object: report.object.name });
   try {
-    const outcome = await onReport({ ...target, deps: d.app, env, log }, report);
-    log.debug({ phase: report.phase, revision: report.revision }, `report: ${outcome}`);
-    return { status: 200, body: { accepted: true, outcome } };
+    await d.queue.add(
+      "report",
+      { kind: "report", report, repo: target.repo, env: env.name },
+      { key: envKey(target.repo, env.name) },
+    );
   } catch (error) {
-    return retryLater({ ...d, log }, error, "report: writing to GitHub failed");
+    return retryLater(d, error, "report: could not queue it");
   }
+  return { status: 202, body: { accepted: true } };
+}
+
+/**
+ * The report job: the state goes on the reconcile check of the commit it is about. Throws when
+ * GitHub or Redis fails, so the queue retries it with back-off.
+ */
+export async function runReport(
+  job: { report: Report; repo: RepoRef; env: string },
+  d: Omit<ReportsDeps, "queue" | "secrets" | "defaultConfigRepo" | "unavailable">,
+): Promise<void> {
+  const { report } = job;
+  const log = d.log.child({ cluster: report.cluster, env: job.env, object: report.object.name });
+  const target = await configFor(d, job.repo);
+  const env = target.config.environments.find((e) => e.name === job.env);
+  if (env === undefined) {
+    log.warn(`report dropped: environment ${job.env} is no longer in ferry.yml`);
+    return;
+  }
+  const outcome = await onReport({ ...target, deps: d.app, env, log }, report);
+  log.debug({ phase: report.phase, revision: report.revision }, `report: ${outcome}`);
 }
 
 /** 503 naming what failed — Redis when it is down, else GitHub — so the agent retries. */
@@ -92,13 +118,17 @@ function retryLater(d: ReportsDeps, error: unknown, what: string): ReportAnswer 
   return { status: 503, body: { message: "GitHub is unavailable; retry later" } };
 }
 
-async function configFor(d: ReportsDeps, report: Report) {
+function configRepoOf(d: ReportsDeps, report: Report): RepoRef {
   const name = report.configRepo ?? d.defaultConfigRepo;
   if (name === undefined) {
     throw new Refusal(400, "the report names no configRepo and FERRY_DEFAULT_CONFIG_REPO is not set");
   }
   const [owner = "", repoName = ""] = name.split("/");
-  const repo = { owner, repo: repoName };
+  return { owner, repo: repoName };
+}
+
+async function configFor(d: Pick<ReportsDeps, "app" | "installations">, repo: RepoRef) {
+  const name = `${repo.owner}/${repo.repo}`;
   const octokit = await d.installations.forRepo(repo);
   if (octokit === undefined) throw new Refusal(403, `Ferry is not installed on ${name}`);
   const key = name.toLowerCase();

@@ -97,19 +97,32 @@ function wellFormed(context: Context): boolean {
   if (typeof payload !== "object" || payload === null) return false;
   let ok = checked.get(payload);
   if (ok === undefined) {
-    const problems = shapeProblems(context.name, payload);
-    ok = problems === undefined;
+    ok = !warnIfMisshapen(context.log, context.name, context.id, payload);
     checked.set(payload, ok);
-    if (problems) {
-      const action = (payload as { action?: unknown }).action;
-      const event = typeof action === "string" ? `${context.name}.${action}` : context.name;
-      context.log.warn(
-        { event, delivery: context.id, problems },
-        `ignored a ${event} webhook of unexpected shape: ${problems.join("; ")}`,
-      );
-    }
   }
   return ok;
+}
+
+/**
+ * Logs at warn what is wrong with a delivery's payload and returns true when it is not of the
+ * expected shape. The webhook intake calls it before queuing, so such a delivery is answered 200
+ * and never becomes a job.
+ */
+export function warnIfMisshapen(
+  log: Pick<Context["log"], "warn">,
+  name: string,
+  delivery: string,
+  payload: object,
+): boolean {
+  const problems = shapeProblems(name, payload);
+  if (problems === undefined) return false;
+  const action = (payload as { action?: unknown }).action;
+  const event = typeof action === "string" ? `${name}.${action}` : name;
+  log.warn(
+    { event, delivery, problems },
+    `ignored a ${event} webhook of unexpected shape: ${problems.join("; ")}`,
+  );
+  return true;
 }
 
 /** `app` whose handlers run only for payloads of the expected shape (see `shapes`). */

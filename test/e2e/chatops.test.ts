@@ -12,7 +12,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     const { data } = await stack
       .user(login)
       .rest.issues.createComment({ owner: "acme", repo: "deploy", issue_number: issue, body });
-    await stack.github.idle();
+    await stack.idle();
     const replies = stack.github.comments("acme/deploy", issue).filter((c) => c.id > data.id);
     const reactions =
       stack.github.comments("acme/deploy", issue).find((c) => c.id === data.id)?.reactions ?? [];
@@ -37,7 +37,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
       .user("alice")
       .rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
     issue = data.number;
-    await stack.github.idle();
+    await stack.idle();
   });
   afterAll(() => stack?.close());
 

@@ -34,7 +34,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
       files: { ".github/ferry.yml": invalid },
       message: "Break ferry.yml",
     });
-    await stack.github.idle();
+    await stack.idle();
     const [run, ...others] = stack.github
       .checkRuns("acme/deploy", sha)
       .filter((r) => r.name === "Ferry / config");
@@ -58,7 +58,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
       files: { ".github/ferry.yml": valid },
       message: "Fix",
     });
-    await stack.github.idle();
+    await stack.idle();
     const runs = stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === "Ferry / config");
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: "completed", conclusion: "success" });
@@ -67,7 +67,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
 
   it("leaves commits that do not touch ferry.yml alone", async () => {
     const sha = stack.github.push("acme/deploy", { branch: "main", files: { "README.md": "# deploy 2\n" } });
-    await stack.github.idle();
+    await stack.idle();
     expect(
       stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === "Ferry / config"),
     ).toHaveLength(0);
@@ -87,7 +87,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
       base: "main",
       title: "Tweak",
     });
-    await stack.github.idle();
+    await stack.idle();
     const [run] = stack.github.checkRuns("acme/deploy", head).filter((r) => r.name === "Ferry / config");
     expect(run).toMatchObject({ conclusion: "failure" });
     expect(run?.output.annotations[0]).toMatchObject({

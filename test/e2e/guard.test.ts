@@ -44,7 +44,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
     await stack
       .user("alice")
       .rest.issues.createComment({ owner: "acme", repo: "deploy", issue_number: 1, body });
-    await stack.github.idle();
+    await stack.idle();
   };
 
   beforeAll(async () => {
@@ -54,7 +54,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
     freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
     await stack.user("alice").rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
-    await stack.github.idle();
+    await stack.idle();
   });
   afterAll(() => stack?.close());
 
@@ -81,7 +81,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         branch: "add-worker",
         files: { "overlays/staging/worker.yaml": deployment("nginx:1.27.1", resources) },
       });
-      await stack.github.idle();
+      await stack.idle();
       expect(check(fixed, "Ferry / validate")).toMatchObject({ conclusion: "success" });
     });
 
@@ -132,7 +132,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const failed = check(head, "Ferry / validate");
       expect(failed?.conclusion).toBe("failure");
       stack.github.rerequestCheckRun("acme/deploy", failed?.id ?? 0, "alice");
-      await stack.github.idle();
+      await stack.idle();
       expect(check(head, "Ferry / validate")).toMatchObject({ conclusion: "success" });
       expect(check(head, "Ferry / promotion")).toMatchObject({ conclusion: "success" });
     });
@@ -304,7 +304,7 @@ ${containers}`;
       const staging = ferryPr("staging");
       await merge(staging?.number ?? 0);
       stack.github.rerequestCheckSuite("acme/deploy", prod?.head.sha ?? "", "alice");
-      await stack.github.idle();
+      await stack.idle();
       const passing = check(prod?.head.sha ?? "", "Ferry / promotion");
       expect(passing?.output.summary).toContain("✅");
       expect(passing?.conclusion).toBe("success");
@@ -328,7 +328,7 @@ ${containers}`;
         issue_number: number,
         labels: ["ferry:rollback"],
       });
-      await stack.github.idle();
+      await stack.idle();
       const run = check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("success");
       expect(run?.output.summary).toContain("label `ferry:rollback` applied by @alice");
@@ -342,7 +342,7 @@ ${containers}`;
         files: { "overlays/staging/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n" },
         author: { name: "Mallory", email: "m@acme.test" },
       });
-      await stack.github.idle();
+      await stack.idle();
       const run = check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("also changes: `overlays/staging/extra.yaml`");
@@ -357,7 +357,7 @@ ${containers}`;
         message: "Hotfix straight to main",
         author: { name: "Eve", email: "eve@acme.test", login: "eve" },
       });
-      await stack.github.idle();
+      await stack.idle();
       const run = check(sha, "Ferry / audit");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain(`| ${sha.slice(0, 7)} |`);

@@ -24,7 +24,7 @@ describe("build events open and maintain promotion PRs", () => {
   const deliver = async (event: string, payload: object, id?: string) => {
     const body = { ...payload, installation: { id: stack.github.installationId } };
     const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, body, id ? { id } : {});
-    await stack.github.idle();
+    await stack.idle();
     return status;
   };
   const ferryPrs = (state = "open"): PullRecord[] =>
@@ -61,7 +61,7 @@ describe("build events open and maintain promotion PRs", () => {
   describe("triggers", () => {
     it("a successful build.yml run on main opens the staging PR, changing only the tag bytes", async () => {
       stack.github.resetRequests();
-      expect(await deliver("workflow_run", workflowRun(sha(0xabc1234)))).toBe(200);
+      expect(await deliver("workflow_run", workflowRun(sha(0xabc1234)))).toBe(202);
       const [pr, ...more] = ferryPrs();
       expect(more).toHaveLength(0);
       expect(pr?.title).toBe(`Promote api ${short(0xabc1234)} to staging`);
@@ -92,7 +92,7 @@ describe("build events open and maintain promotion PRs", () => {
       });
       const tagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v1.7.0" } });
       const untagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "next" } });
-      await stack.github.idle();
+      await stack.idle();
       const developer = await stack.developer();
       await developer.rest.git.createRef({
         owner: "acme",
@@ -111,7 +111,7 @@ describe("build events open and maintain promotion PRs", () => {
       ["another branch", { branch: "feature" }],
       ["another workflow", { path: ".github/workflows/lint.yml" }],
     ])("ignores %s", async (_name, opts) => {
-      expect(await deliver("workflow_run", workflowRun(sha(1), opts))).toBe(200);
+      expect(await deliver("workflow_run", workflowRun(sha(1), opts))).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
     });
 
@@ -149,7 +149,7 @@ describe("build events open and maintain promotion PRs", () => {
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ghcr.io/acme/web\n    newTag: 0.9.0\n",
         },
       });
-      await stack.github.idle();
+      await stack.idle();
       const run = workflowRun(sha(0x77), {});
       run.repository = repository("acme/web");
       (run.workflow_run as Record<string, unknown>).head_repository = repository("acme/web");
@@ -183,7 +183,7 @@ describe("build events open and maintain promotion PRs", () => {
       async (event, payload) => {
         stack.github.createRepo("acme/other", { files: { "README.md": "other team\n" } });
         stack.github.resetRequests();
-        expect(await deliver(event, payload())).toBe(200);
+        expect(await deliver(event, payload())).toBe(202);
         expect(ferryPrs()).toHaveLength(0);
         expect(stack.github.resolve("acme/deploy", "ferry/staging/api")).toBeUndefined();
         expect(writes()).toEqual([]);
@@ -206,7 +206,7 @@ describe("build events open and maintain promotion PRs", () => {
         ["release", from("acme/other", releasePublished("9.9.9", at(9)))],
         ["workflow_run", run],
       ] as const)
-        expect(await deliver(event, payload)).toBe(200);
+        expect(await deliver(event, payload)).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
       expect(writes()).toEqual([]);
       expect(refusedBuilds()).toHaveLength(1); // the dispatch named api's image; the others name no app
@@ -215,7 +215,7 @@ describe("build events open and maintain promotion PRs", () => {
     it("a package announced without a repository counts for nobody", async () => {
       const payload = containerPublished("9.9.9", `sha256:${"9".repeat(64)}`) as Record<string, unknown>;
       delete payload.repository;
-      expect(await deliver("registry_package", payload)).toBe(200);
+      expect(await deliver("registry_package", payload)).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
       expect(refusedBuilds()).toHaveLength(1);
     });
@@ -228,7 +228,7 @@ describe("build events open and maintain promotion PRs", () => {
       const run = workflowRun(sha(0x66));
       Object.assign(run.workflow_run as object, override);
       stack.github.resetRequests();
-      expect(await deliver("workflow_run", run)).toBe(200);
+      expect(await deliver("workflow_run", run)).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
       expect(writes()).toEqual([]);
       expect(refusedBuilds()).toHaveLength(1);
@@ -244,7 +244,7 @@ describe("build events open and maintain promotion PRs", () => {
         ferryYml.replace("    source: acme/api\n", `    source: acme/api\n    sourceId: ${id}\n`);
       // a repository of the same name but another id (renamed away and re-created) does not count
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": pinned(1) } });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("2.0.0"));
       expect(ferryPrs()).toHaveLength(0);
       expect(JSON.stringify(refusedBuilds())).toContain("sourceId");
@@ -252,7 +252,7 @@ describe("build events open and maintain promotion PRs", () => {
         branch: "main",
         files: { ".github/ferry.yml": pinned(repositoryId("acme/api")) },
       });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("2.0.0"));
       expect(ferryPrs()[0]?.title).toBe("Promote api 2.0.0 to staging");
     });
@@ -262,11 +262,11 @@ describe("build events open and maintain promotion PRs", () => {
         branch: "main",
         files: { ".github/ferry.yml": ferryYml.replace("    source: acme/api\n", "") },
       });
-      await stack.github.idle();
+      await stack.idle();
       // The next tests recreate acme/deploy without a push: restore the config-repo index after.
       onTestFinished(async () => {
         stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": ferryYml } });
-        await stack.github.idle();
+        await stack.idle();
       });
       const [config] = stack.github.checkRuns("acme/deploy", head).filter((r) => r.name === "Ferry / config");
       expect(config?.conclusion).toBe("success");
@@ -423,7 +423,7 @@ describe("build events open and maintain promotion PRs", () => {
         repo: "deploy",
         pull_number: ferryPrs()[0]?.number ?? 0,
       });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.6.0"));
       const [pr] = ferryPrs();
       expect(pr?.title).toBe("Promote api 1.6.0 to staging");
@@ -438,7 +438,7 @@ describe("build events open and maintain promotion PRs", () => {
         '    paths: [overlays/staging/**]\n    tags: { semver: ">=1.0.0", prerelease: false }\n',
       );
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": config } });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       await deliver("repository_dispatch", dispatch("1.6.0-rc.1"));
       const [pr] = ferryPrs();
@@ -456,7 +456,7 @@ describe("build events open and maintain promotion PRs", () => {
     it("enables GitHub auto-merge on environments that ask for it", async () => {
       stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: true, requiredChecks: ["build"] });
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       expect(ferryPrs()[0]?.auto_merge).toMatchObject({ merge_method: "squash" });
       expect(ferryPrs()[0]?.body).toContain("Auto-merge is on");
@@ -465,7 +465,7 @@ describe("build events open and maintain promotion PRs", () => {
     it("merges the PR itself once every check passed where auto-merge is not allowed", async () => {
       stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: false, requiredChecks: ["build"] });
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       const [pr] = ferryPrs();
       expect(pr?.auto_merge).toBeNull();
@@ -502,7 +502,7 @@ describe("build events open and maintain promotion PRs", () => {
   describe("faults", () => {
     it("adopts a PR whose creation answered 502 after it landed, instead of duplicating it", async () => {
       stack.github.failNext({ graphql: "FerryOpenPromotion", status: 502, afterEffect: true, times: 1 });
-      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(202);
       expect(ferryPrs()).toHaveLength(1);
       expect([...(ferryPrs()[0]?.labels ?? [])]).toContain("ferry");
     });
@@ -518,7 +518,7 @@ describe("build events open and maintain promotion PRs", () => {
             "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
         },
       });
-      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(202);
       expect(ferryPrs()).toHaveLength(1);
       expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
     });
@@ -557,7 +557,7 @@ describe("ferry.yml caching", () => {
           ...payload,
           installation: { id: stack.github.installationId },
         });
-        await stack.github.idle();
+        await stack.idle();
       };
       const configReads = () =>
         stack.github.requests.filter((r) => r.path === "/repos/acme/deploy/contents/.github%2Fferry.yml")
@@ -576,7 +576,7 @@ describe("ferry.yml caching", () => {
           ),
         },
       });
-      await stack.github.idle();
+      await stack.idle();
       await deliver(ferryBuild("1.7.0"));
       const pr = stack.github
         .pulls("acme/deploy")

@@ -22,13 +22,13 @@ export async function build(stack: Stack, tag: string, extra: Record<string, unk
     ...ferryBuild(tag, extra),
     installation: { id: stack.github.installationId },
   });
-  await stack.github.idle();
+  await stack.idle();
 }
 
 /** A developer merges PR `number` of acme/deploy; waits until Ferry handled the webhooks. */
 export async function merge(stack: Stack, number: number): Promise<void> {
   await (await stack.developer()).rest.pulls.merge({ owner: "acme", repo: "deploy", pull_number: number });
-  await stack.github.idle();
+  await stack.idle();
 }
 
 /** A developer pushes `files` to `branch` of acme/deploy and opens a PR from it; waits until Ferry handled it. */
@@ -51,6 +51,6 @@ export async function openPr(
     base: "main",
     title,
   });
-  await stack.github.idle();
+  await stack.idle();
   return { head, number: data.number };
 }
