@@ -13,6 +13,7 @@ import { type KeyedLock, MemoryKeyedLock } from "./keyed-lock.js";
 import type { RenderTools } from "./render/render.js";
 import { ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
+import { createOffLoop, type OffLoop } from "./workers/pool.js";
 
 /** What the handlers share; built once at start-up and passed in, never imported as singletons. */
 export interface AppDeps {
@@ -26,6 +27,10 @@ export interface AppDeps {
   timers: ReconcileTimers;
   /** Signatures of accepted reports (a Redis implementation fits for several replicas). */
   replay: ReplayCache;
+  /** Parsing and validation off the event loop (worker threads). */
+  offLoop: OffLoop;
+  /** How often a long check shows its progress. */
+  checkProgressMs: number;
   /** kubectl and helm for the rendered diff; undefined: rendering is off (FERRY_RENDER=off). */
   render?: RenderTools | undefined;
 }
@@ -39,6 +44,8 @@ export function createDeps(overrides: Partial<AppDeps> & Pick<AppDeps, "timers">
     clock,
     reconcile: new ReconcileMemory(),
     replay: new MemoryReplayCache(),
+    offLoop: overrides.offLoop ?? createOffLoop({ threads: 0 }),
+    checkProgressMs: 5000,
     ...overrides,
   };
 }

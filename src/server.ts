@@ -16,15 +16,18 @@ import { QueueTimers } from "./jobs/queue-timers.js";
 import { jobRunner } from "./jobs/run-job.js";
 import { type KeyedLock, MemoryKeyedLock } from "./keyed-lock.js";
 import { ferryLog } from "./log.js";
+import { FerryMetrics } from "./metrics.js";
 import { answer503DuringOutage, Unavailable } from "./outage.js";
 import { BullQueue } from "./queue/bull-queue.js";
 import { MemoryQueue } from "./queue/memory-queue.js";
+import { watchQueue } from "./queue/queue-metrics.js";
 import type { WorkQueue } from "./queue/work-queue.js";
 import { RedisLink, RedisReplayCache } from "./redis.js";
 import { RedisKeyedLock } from "./redis-lock.js";
 import { sharedThrottle } from "./redis-throttle.js";
 import { resolveTools } from "./render/tools.js";
 import type { Settings } from "./settings.js";
+import { createOffLoop } from "./workers/pool.js";
 
 export const webhookPath = "/api/github/webhooks";
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
@@ -41,6 +44,8 @@ export interface RunningFerry {
   /** Resolves once no job waits or runs (delayed jobs not yet due do not count). */
   idle(): Promise<void>;
   /** Stops intake (503, /readyz 503), drains running jobs within FERRY_SHUTDOWN_DRAIN_MS, closes. */
+  /** GET /metrics; the queue's jobs and depth are wired to it. */
+  metrics: FerryMetrics;
   close(): Promise<void>;
 }
 
@@ -60,6 +65,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
         });
   const throttle = redis && sharedThrottle(redis);
   const unavailable = () => redis?.unavailable;
+  const metrics = new FerryMetrics();
   probot = new Probot({
     appId: settings.appId,
     privateKey: settings.privateKey,
@@ -71,6 +77,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
         writeIntervalMs: settings.writeIntervalMs,
         retryBaseMs: settings.retryBaseMs,
         maxRetryWaitMs: settings.maxRetryWaitMs,
+        observe: metrics.githubRequest,
       }),
       throttle?.options,
     ),
@@ -98,6 +105,8 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     configs: new ConfigSource({ maxAgeMs: settings.configMaxAgeMs }),
     locks,
     clock,
+    offLoop: createOffLoop({ threads: settings.workerThreads }),
+    checkProgressMs: settings.checkProgressMs,
     timers: new QueueTimers(queue, () => clock().getTime()),
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
     ...(settings.render ? { render: resolveTools(settings.render) } : {}),
@@ -106,7 +115,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   const installations = new Installations(probot);
   let stopping = false;
   const refusing = () => (stopping ? "Ferry is shutting down" : unavailable());
-  const reports: ReportsDeps = {
+  const reports: ReportsDeps & { metrics: FerryMetrics } = {
     app: deps,
     installations,
     secrets: settings.clusterSecrets,
@@ -114,6 +123,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     log: probot.log,
     queue,
     unavailable: refusing,
+    metrics,
   };
   let listening = false;
   const readiness = () => (listening ? refusing() : "starting");
@@ -121,8 +131,9 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   const routes: Route[] = [
     (req, res) => probe(req, res, "/healthz", () => undefined),
     (req, res) => probe(req, res, "/readyz", readiness),
+    (req, res) => metrics.route(req, res),
     (req, res) => reportRoute(req, res, reports),
-    (req, res) => webhookRoute(req, res, webhooks),
+    metrics.observeWebhooks((req, res) => webhookRoute(req, res, webhooks)),
   ];
   const server = createServer(
     {
@@ -147,6 +158,9 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   listening = true;
   const port = (server.address() as AddressInfo).port;
   const startedAt = Date.now();
+  const unwatchQueue = watchQueue(queue, metrics, (error) =>
+    probot?.log.warn({ err: error }, "metrics: could not read the queue's depth"),
+  );
   await queue.start(
     jobRunner({
       probot,
@@ -190,10 +204,12 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
       // The link first, so closing its connection is not logged as an outage.
       redis?.close();
       await throttle?.close();
+      await deps.offLoop.close();
+      unwatchQueue();
     })();
     return closing;
   };
-  return { url: `http://127.0.0.1:${port}`, port, probot, queue, idle, close };
+  return { url: `http://127.0.0.1:${port}`, port, probot, queue, metrics, idle, close };
 }
 
 async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -302,18 +318,25 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
 }
 
 /** `POST /ferry/v1/reports` from cluster agents (docs/agent.md). */
-async function reportRoute(req: IncomingMessage, res: ServerResponse, deps: ReportsDeps): Promise<boolean> {
+async function reportRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: ReportsDeps & { metrics: FerryMetrics },
+): Promise<boolean> {
   if (pathOf(req) !== reportsPath) return false;
   if (req.method !== "POST") {
     respond(res, 405, { message: "Use POST" });
+    deps.metrics.report(405, "method");
     return true;
   }
   const read = await readBody(req, maxReportBytes);
   if (!read.ok) {
     if (read.reason === "too-large") refuseBody(req, res, "Report larger than 1 MiB");
+    deps.metrics.report(413, read.reason);
     return true;
   }
   const answer = await receiveReport({ headers: req.headers, body: read.body }, deps);
+  deps.metrics.report(answer.status, answer.code);
   // 202: queued; the check follows as a job.
   respond(res, answer.status, answer.body);
   return true;

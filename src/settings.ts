@@ -1,5 +1,6 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import type { RenderSettings } from "./render/tools.js";
@@ -40,6 +41,10 @@ const envSchema = z
      * Two minutes covers GitHub's secondary limits, which ask for about a minute.
      */
     GITHUB_MAX_RETRY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
+    /** Worker threads for parsing and validation; 0 runs them on the event loop. */
+    FERRY_WORKER_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(4, availableParallelism())),
+    /** How often a long check shows its progress (each update is one request). */
+    FERRY_CHECK_PROGRESS_MS: milliseconds(5000),
     /** A client must send the request line and headers within this (slow-header attacks). */
     HTTP_HEADERS_TIMEOUT_MS: milliseconds(10_000),
     /** A client must send the whole request, body included, within this (stalled bodies). */
@@ -105,6 +110,8 @@ export interface Settings {
   retryBaseMs: number;
   maxRetryWaitMs: number;
   configMaxAgeMs: number;
+  workerThreads: number;
+  checkProgressMs: number;
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Rendering settings, or undefined when FERRY_RENDER=off. */
   render: RenderSettings | undefined;
@@ -162,6 +169,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     retryBaseMs: e.GITHUB_RETRY_BASE_MS,
     maxRetryWaitMs: e.GITHUB_MAX_RETRY_WAIT_MS,
     configMaxAgeMs: e.FERRY_CONFIG_MAX_AGE_MS,
+    workerThreads: e.FERRY_WORKER_THREADS,
+    checkProgressMs: e.FERRY_CHECK_PROGRESS_MS,
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 import { readdir, readFile, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { configPath, parseFerryConfig } from "../config/load.js";
@@ -7,22 +8,20 @@ import type { Finding } from "../findings.js";
 import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
 import { isKustomizationPath } from "../manifests/validate-kustomization.js";
 import { defaultYamlLimits } from "../manifests/yaml-file.js";
-import {
-  type ManifestFile,
-  UnknownEnvironmentError,
-  type ValidationReport,
-  validateFiles,
-} from "../policy/engine.js";
+import { type ManifestFile, UnknownEnvironmentError, type ValidationReport } from "../policy/engine.js";
 import { renderSarif } from "../policy/render-sarif.js";
+import { createOffLoop } from "../workers/pool.js";
 import { type Io, processIo } from "./io.js";
 
-export const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path]
+export const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path] [--threads N]
 
 Validates the manifests under dir (default: .), which should be the config repo's root:
 YAML syntax, Kubernetes schemas, kustomization.yaml and the policy of .github/ferry.yml.
   --env E        treat every file as part of environment E (default: by each environment's paths)
   --format F     text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)
   --config path  ferry.yml to use (default: dir/.github/ferry.yml, else built-in defaults)
+  --threads N    worker threads for large repos (default: FERRY_WORKER_THREADS, else up to 4 cores);
+                 0 validates on the main thread
 Exit status: 0 no errors, 1 errors found, 2 usage error.
 `;
 
@@ -32,10 +31,12 @@ type Format = (typeof formats)[number];
 /** Directories never walked: VCS metadata and dependencies are not manifests. */
 const skippedDirectories = new Set([".git", "node_modules"]);
 const readConcurrency = 32;
+/** From this many files on, validation runs on worker threads. */
+const minFilesForWorkers = 200;
 
 /** `ferry validate`: 0 when no finding is an error, 1 when one is, 2 on a usage error. */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
-  let options: { dir: string; env: string | undefined; format: Format; config: string | undefined };
+  let options: ReturnType<typeof parseOptions>;
   try {
     options = parseOptions(argv);
   } catch (error) {
@@ -66,9 +67,11 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   }
 
   const files = await readManifests(options.dir, defaultYamlLimits.maxBytes);
+  // Starting workers costs more than a small repo takes to validate.
+  const offLoop = createOffLoop({ threads: files.length >= minFilesForWorkers ? options.threads : 0 });
   let report: ValidationReport;
   try {
-    report = await validateFiles({
+    report = await offLoop.validate({
       files,
       config: loaded.config,
       ...(options.env === undefined ? {} : { environment: options.env }),
@@ -77,6 +80,8 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     if (!(error instanceof UnknownEnvironmentError)) throw error;
     io.stderr(`ferry validate: ${error.message}\n`);
     return 2;
+  } finally {
+    await offLoop.close();
   }
   io.stdout(render(report, options.format, `config: ${loaded.source}`));
   return report.findings.some((f) => f.severity === "error") ? 1 : 0;
@@ -87,6 +92,7 @@ function parseOptions(argv: string[]): {
   env: string | undefined;
   format: Format;
   config: string | undefined;
+  threads: number;
 } {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -96,6 +102,7 @@ function parseOptions(argv: string[]): {
       env: { type: "string" },
       format: { type: "string", default: "text" },
       config: { type: "string" },
+      threads: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -103,7 +110,11 @@ function parseOptions(argv: string[]): {
   const format = values.format as Format;
   if (!formats.includes(format))
     throw new Error(`unknown format "${values.format}"; use ${formats.join(", ")}`);
-  return { dir: positionals[0] ?? ".", env: values.env, format, config: values.config };
+  const threadsText = values.threads ?? process.env.FERRY_WORKER_THREADS;
+  const threads = threadsText === undefined ? Math.min(4, availableParallelism()) : Number(threadsText);
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64)
+    throw new Error(`--threads must be a whole number from 0 to 64, got "${threadsText}"`);
+  return { dir: positionals[0] ?? ".", env: values.env, format, config: values.config, threads };
 }
 
 type LoadedConfig =

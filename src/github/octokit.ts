@@ -1,6 +1,8 @@
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
+import { PacedWrites, RequestScopedLimiter } from "./paced-writes.js";
 import { requestBodiesNeverLogged } from "./request-log.js";
+import { type GitHubRequestObserver, observeRequests } from "./request-observer.js";
 
 export interface OctokitTuning {
   /** Pause between content-creating requests (GitHub asks for about one second). */
@@ -14,6 +16,8 @@ export interface OctokitTuning {
   maxRetryWaitMs: number;
   /** How many times a rate-limited or failing request is retried before the failure surfaces. */
   retries?: number;
+  /** Told of every HTTP request to GitHub (retries included): route, status, rate limit left. */
+  observe?: GitHubRequestObserver;
 }
 
 /** The retry plugin's default `doNotRetry`, plus 429: rate limits belong to the throttling plugin. */
@@ -55,27 +59,31 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
       );
       return retry;
     };
-  // Probot's own write group (1 s apart, shared through Redis when REDIS_URL is set) is kept
-  // unless a different interval is asked for, e.g. against a local test server.
-  const write =
-    tuning.writeIntervalMs === 1000
-      ? {}
-      : {
-          write: new Bottleneck.Group({
-            id: "ferry-write",
-            maxConcurrent: 1,
-            minTime: tuning.writeIntervalMs,
-          }),
-        };
+  // The write group paces content-creating requests; GraphQL queries skip it (paced-writes.ts).
+  // Probot's shared group (through Redis when REDIS_URL is set) is kept at the default interval.
+  const ownWrites = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: tuning.writeIntervalMs,
+  });
+  const writesFor = (throttle: { write?: unknown }) => {
+    if (throttle.write instanceof PacedWrites) return throttle.write;
+    const shared =
+      tuning.writeIntervalMs === 1000 ? (throttle.write as Bottleneck.Group | undefined) : undefined;
+    return new PacedWrites(shared ?? ownWrites);
+  };
   const serverErrorBase = Math.min(tuning.retryBaseMs, Math.floor(tuning.maxRetryWaitMs / retries ** 2));
   // Request bodies (check output, PR bodies, file contents) are never logged: src/github/request-log.ts.
   const Logged = ProbotOctokit.plugin(requestBodiesNeverLogged as never) as typeof ProbotOctokit;
-  return Logged.defaults((options: Record<string, unknown>) => ({
+  const Octokit = tuning.observe ? Logged.plugin(observeRequests(tuning.observe)) : Logged;
+  return Octokit.defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { retries, retryAfterBaseValue: serverErrorBase, doNotRetry },
     throttle: {
       ...(options.throttle as object),
-      ...write,
+      write: writesFor((options.throttle ?? {}) as { write?: unknown }),
+      // One per client, as the plugin makes it; never inherited from the client it derives from.
+      retryLimiter: new RequestScopedLimiter(),
       retryAfterBaseValue: tuning.retryBaseMs,
       onRateLimit: onLimit("Primary"),
       onSecondaryRateLimit: onLimit("Secondary"),

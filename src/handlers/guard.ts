@@ -2,9 +2,11 @@ import type { Logger } from "probot";
 import type { AppDeps } from "../app.js";
 import type { CheckOutput } from "../checks/check-output.js";
 import { configCheck, configCheckName } from "../checks/config-check.js";
+import { throttledProgress, validateProgress } from "../checks/progress.js";
 import { configPath, parseFerryConfig } from "../config/load.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
+import { showCheckProgress } from "../github/check-progress.js";
 import { EvidenceFinder, labelledBy } from "../github/evidence.js";
 import { describeGitHubFailure } from "../github/failure.js";
 import { readPrSnapshot } from "../github/pr-snapshot.js";
@@ -19,13 +21,12 @@ import {
 } from "../github/repo-client.js";
 import { compareTags } from "../images/tags.js";
 import type { SourceFile } from "../manifests/sites.js";
-import { validateFiles } from "../policy/engine.js";
 import { renderValidateCheck, validateCheckName } from "../policy/render-check.js";
 import { upstreamEnvironments } from "../promotion/environments.js";
-import { imageChanges } from "../promotion/image-changes.js";
 import { parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
+import type { OffLoop } from "../workers/pool.js";
 import { renderStep } from "./render-step.js";
 
 /** The parts of a pull request the guard reads. */
@@ -91,11 +92,20 @@ export async function guardPullRequest(
   const config = snapshot.changed.find((f) => f.path === configPath);
   if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config))));
   await settle(validateCheckName, async () => {
-    const report = await validateFiles({
-      files: snapshot.changed,
-      config: loaded.config,
-      contextFiles: snapshot.head,
+    const id = ids.get(validateCheckName);
+    const progress = throttledProgress({
+      everyMs: deps.checkProgressMs,
+      now: () => deps.clock().getTime(),
+      show: async (done, total) => {
+        if (id !== undefined) await showCheckProgress(octokit, repo, id, validateProgress(done, total));
+      },
     });
+    const report = await deps.offLoop
+      .validate(
+        { files: snapshot.changed, config: loaded.config, contextFiles: snapshot.head },
+        progress.update,
+      )
+      .finally(() => progress.finish());
     report.skipped.push(...snapshot.skipped);
     await publish(
       renderValidateCheck({
@@ -107,7 +117,9 @@ export async function guardPullRequest(
     reported = report.findings;
   });
   await settle(promotionCheckName, async () =>
-    publish(await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage })),
+    publish(
+      await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage }, deps.offLoop),
+    ),
   );
   // Last, so the rendering time never delays the required checks above; it never throws.
   if (deps.render) {
@@ -160,8 +172,9 @@ async function promotion(
   config: FerryConfig,
   snapshot: { base: SourceFile[]; head: SourceFile[] },
   diff: { base: string; paths: string[]; headMessage?: string | undefined },
+  offLoop: OffLoop,
 ): Promise<CheckOutput> {
-  const changes = imageChanges(config, snapshot.base, snapshot.head);
+  const changes = await offLoop.imageChanges(config, snapshot.base, snapshot.head);
   const evidence = new EvidenceFinder(octokit, repo, config);
   const rollback = pr.labels.includes(rollbackLabel);
   for (const c of changes) {

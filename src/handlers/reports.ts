@@ -32,11 +32,14 @@ export interface ReportsDeps {
 export interface ReportAnswer {
   status: number;
   body: Record<string, unknown>;
+  /** For metrics, a fixed word: "accepted", a refusal code, or what was unavailable. */
+  code: string;
 }
 
 class Refusal extends Error {
   constructor(
     readonly status: 400 | 403,
+    readonly code: string,
     reason: string,
   ) {
     super(reason);
@@ -54,7 +57,7 @@ export async function receiveReport(
   d: ReportsDeps,
 ): Promise<ReportAnswer> {
   const down = d.unavailable?.();
-  if (down !== undefined) return { status: 503, body: { message: `${down}; retry later` } };
+  if (down !== undefined) return { status: 503, body: { message: `${down}; retry later` }, code: "redis" };
   let target: { octokit: Octokit; repo: RepoRef; config: FerryConfig } | undefined;
   let result: Awaited<ReturnType<typeof verifyReport>>;
   try {
@@ -70,13 +73,14 @@ export async function receiveReport(
       },
     });
   } catch (error) {
-    if (error instanceof Refusal) return refuse(d, error.status, error.message);
+    if (error instanceof Refusal) return refuse(d, error.status, error.code, error.message);
     return retryLater(d, error, "report: could not verify it or read the config repo");
   }
-  if (!result.ok) return refuse(d, result.status, result.reason);
+  if (!result.ok) return refuse(d, result.status, result.code, result.reason);
   const report = result.report;
   const env = target?.config.environments.find((e) => e.name === report.environment);
-  if (target === undefined || env === undefined) return refuse(d, 403, "environment is not in ferry.yml");
+  if (target === undefined || env === undefined)
+    return refuse(d, 403, "unknown-environment", "environment is not in ferry.yml");
   try {
     await d.queue.add(
       "report",
@@ -86,7 +90,7 @@ export async function receiveReport(
   } catch (error) {
     return retryLater(d, error, "report: could not queue it");
   }
-  return { status: 202, body: { accepted: true } };
+  return { status: 202, body: { accepted: true }, code: "accepted" };
 }
 
 /**
@@ -113,15 +117,19 @@ export async function runReport(
 function retryLater(d: ReportsDeps, error: unknown, what: string): ReportAnswer {
   const reason = d.unavailable?.();
   const down = error instanceof Unavailable ? error.message : reason && `${reason}; retry later`;
-  if (down) return { status: 503, body: { message: down } };
+  if (down) return { status: 503, body: { message: down }, code: "redis" };
   d.log.error({ err: error }, `${what}; answering 503 so the agent retries`);
-  return { status: 503, body: { message: "GitHub is unavailable; retry later" } };
+  return { status: 503, body: { message: "GitHub is unavailable; retry later" }, code: "github" };
 }
 
 function configRepoOf(d: ReportsDeps, report: Report): RepoRef {
   const name = report.configRepo ?? d.defaultConfigRepo;
   if (name === undefined) {
-    throw new Refusal(400, "the report names no configRepo and FERRY_DEFAULT_CONFIG_REPO is not set");
+    throw new Refusal(
+      400,
+      "no-config-repo",
+      "the report names no configRepo and FERRY_DEFAULT_CONFIG_REPO is not set",
+    );
   }
   const [owner = "", repoName = ""] = name.split("/");
   return { owner, repo: repoName };
@@ -130,7 +138,7 @@ function configRepoOf(d: ReportsDeps, report: Report): RepoRef {
 async function configFor(d: Pick<ReportsDeps, "app" | "installations">, repo: RepoRef) {
   const name = `${repo.owner}/${repo.repo}`;
   const octokit = await d.installations.forRepo(repo);
-  if (octokit === undefined) throw new Refusal(403, `Ferry is not installed on ${name}`);
+  if (octokit === undefined) throw new Refusal(403, "not-installed", `Ferry is not installed on ${name}`);
   const key = name.toLowerCase();
   const now = d.app.clock().getTime();
   let cached = d.app.reconcile.configs.get(key);
@@ -142,11 +150,11 @@ async function configFor(d: Pick<ReportsDeps, "app" | "installations">, repo: Re
     loading.catch(() => d.app.reconcile.configs.delete(key));
   }
   const config = await cached.config;
-  if (config === undefined) throw new Refusal(403, `${name} has no valid .github/ferry.yml`);
+  if (config === undefined) throw new Refusal(403, "no-config", `${name} has no valid .github/ferry.yml`);
   return { octokit, repo, config };
 }
 
-function refuse(d: ReportsDeps, status: number, reason: string): ReportAnswer {
+function refuse(d: ReportsDeps, status: number, code: string, reason: string): ReportAnswer {
   d.log.warn({ status, reason }, `report refused (${status}): ${reason}`);
-  return { status, body: { message: reason } };
+  return { status, body: { message: reason }, code };
 }

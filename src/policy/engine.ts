@@ -47,6 +47,19 @@ export interface ValidateOptions {
    * overrides count (a PR that touches only a base still sees its overlays' newTag).
    */
   contextFiles?: readonly ManifestFile[];
+  /**
+   * What the rest of the change set, validated elsewhere (another worker's share), contributes:
+   * its paths (a Chart.yaml makes its `templates/` Helm templates), the files its kustomizations
+   * list as patches, and its kustomization.yaml documents (their `images:` overrides), as
+   * `kustomizationDocuments` and `kustomizePatchPaths` read them.
+   */
+  siblings?: Siblings;
+}
+
+export interface Siblings {
+  paths: readonly string[];
+  patches: readonly string[];
+  kustomizations: readonly unknown[];
 }
 
 export interface SkippedFile {
@@ -93,6 +106,8 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   const patches = kustomizePatchPaths(
     [...options.files, ...(options.contextFiles ?? [])].filter((f) => isKustomizationPath(f.path)),
   );
+  for (const path of options.siblings?.paths ?? []) paths.add(path);
+  for (const path of options.siblings?.patches ?? []) patches.add(path);
   const findings: Finding[] = [];
   const skipped: SkippedFile[] = [];
   const objects: PendingObject[] = [];
@@ -152,6 +167,7 @@ export async function validateFiles(options: ValidateOptions): Promise<Validatio
   );
   const overrides = collectKustomizeOverrides([
     ...kustomizations,
+    ...(options.siblings?.kustomizations ?? []),
     ...contextKustomizations(options.contextFiles),
   ]);
   const rulesFor = ruleResolver(config);
@@ -177,8 +193,57 @@ function ruleResolver(config: FerryConfig): RulesFor {
   };
 }
 
+/**
+ * The kustomization.yaml documents that `files` contribute to validateFiles' image rules, file by
+ * file, read exactly as validateFiles reads them (`paths`: every path of the change set).
+ */
+export function kustomizationDocuments(
+  files: readonly ManifestFile[],
+  paths: ReadonlySet<string>,
+  maxBytes = defaultYamlLimits.maxBytes,
+): { path: string; documents: unknown[] }[] {
+  const found: { path: string; documents: unknown[] }[] = [];
+  for (const { path, text, unreadable } of files) {
+    if (!isKustomizationPath(path) || helmTemplateReason(path, text, paths) !== undefined) continue;
+    if ((unreadable ?? yamlTextProblem(text, maxBytes)) !== undefined) continue;
+    const data: unknown[] = [];
+    found.push({ path, documents: data });
+    const file = parseYamlFile(path, text);
+    for (const doc of file.documents) {
+      if (doc.errors.length > 0) continue;
+      let value: unknown;
+      try {
+        value = documentData(file, doc);
+      } catch {
+        continue; // its own validation reports it
+      }
+      if (isKustomizeConfig(value) && isRecord(value)) data.push(value);
+    }
+  }
+  return found;
+}
+
+/**
+ * One report from the reports of consecutive shares of the files (each validated with the
+ * others as `siblings`): the same findings, in the same order, as one call would give.
+ */
+export function mergeReports(reports: readonly ValidationReport[]): ValidationReport {
+  // Findings of one file come from one share and keep their order: the sort is stable.
+  const findings = reports.flatMap((r) => r.findings).sort(byPosition);
+  return {
+    findings,
+    filesChecked: reports.reduce((n, r) => n + r.filesChecked, 0),
+    skipped: reports.flatMap((r) => r.skipped),
+  };
+}
+
+/** Throws UnknownEnvironmentError unless ferry.yml defines `name` (or no name is given). */
+export function checkEnvironment(config: FerryConfig, name: string | undefined): void {
+  environmentResolver(config, name);
+}
+
 /** The documents of the context files that are kustomizations; unparsable ones are ignored. */
-function contextKustomizations(files: readonly ManifestFile[] | undefined): unknown[] {
+export function contextKustomizations(files: readonly ManifestFile[] | undefined): unknown[] {
   const data: unknown[] = [];
   for (const { path, text, unreadable } of files ?? []) {
     if (!isKustomizationPath(path) || unreadable !== undefined) continue;

@@ -133,14 +133,15 @@ export class BullQueue<D> implements WorkQueue<D> {
         const started = Date.now();
         const type = job.name as JobType;
         const due = job.timestamp + (job.delay ?? 0);
-        this.events.emit("active", { type, waitMs: Math.max(0, (job.processedOn ?? started) - due) });
+        const waitMs = Math.max(0, (job.processedOn ?? started) - due);
+        this.events.emit("active", { type, waitMs });
         const queued = { id, type, data: job.data as D, attempt: job.attemptsMade + 1 };
         try {
           await processor(queued);
-          this.events.emit("completed", { type, durationMs: Date.now() - started });
+          this.events.emit("completed", { type, waitMs, durationMs: Date.now() - started });
         } catch (error) {
           const final = !retryable(error) || job.attemptsMade + 1 >= this.options.retry.attempts;
-          this.events.emit("failed", { type, durationMs: Date.now() - started, error, final });
+          this.events.emit("failed", { type, waitMs, durationMs: Date.now() - started, error, final });
           if (final) await giveUp(queued, error).catch(() => {});
           if (final && retryable(error)) throw error; // BullMQ fails it: attempts are used up
           if (final) throw new UnrecoverableError((error as Error)?.message ?? String(error));

@@ -177,17 +177,19 @@ export class MemoryQueue<D> implements WorkQueue<D> {
     this.#active.add(entry);
     if (entry.options.key !== undefined) this.#busyKeys.add(entry.options.key);
     const started = this.#now();
-    this.events.emit("active", { type: entry.type, waitMs: Math.max(0, started - entry.dueAt) });
+    const waitMs = Math.max(0, started - entry.dueAt);
+    this.events.emit("active", { type: entry.type, waitMs });
     let retry = false;
     const job = { id: entry.id, type: entry.type, data: entry.data, attempt: entry.attempt };
     try {
       await processor(job);
-      this.events.emit("completed", { type: entry.type, durationMs: this.#now() - started });
+      this.events.emit("completed", { type: entry.type, waitMs, durationMs: this.#now() - started });
     } catch (error) {
       const { attempts, backoffMs } = this.options.retry;
       retry = !this.#closing && entry.attempt < attempts && retryable(error);
       this.events.emit("failed", {
         type: entry.type,
+        waitMs,
         durationMs: this.#now() - started,
         error,
         final: !retry,

@@ -51,6 +51,8 @@ export interface JobTiming {
 }
 export interface JobFinish {
   type: JobType;
+  /** As in `JobTiming`, so one event carries a run's whole timing. */
+  waitMs: number;
   durationMs: number;
 }
 export interface JobFailure extends JobFinish {

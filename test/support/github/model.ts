@@ -115,6 +115,8 @@ export interface CheckRunRecord {
   app_id?: number;
   /** Every update request in order, so tests can see how output was built. */
   updates: number;
+  /** Status and output title after the creation and after each update, in order. */
+  history: { status: CheckRunRecord["status"]; title: string | null }[];
 }
 
 export interface CheckSuiteRecord {

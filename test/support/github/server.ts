@@ -55,6 +55,8 @@ export interface RequestLogEntry {
   graphqlOperation?: string;
   /** True when the answer came from `failNext`. */
   injected?: boolean;
+  /** When the request arrived (`performance.now()` of this process), for gaps between requests. */
+  at: number;
 }
 
 export interface PushOptions {
@@ -182,7 +184,14 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     const path =
       url.pathname.replace(/^\/api\/v3(?=\/|$)/, "").replace(/^\/api\/graphql$/, "/graphql") || "/";
     const text = await readBody(req);
-    const entry: RequestLogEntry = { method, path, query: url.search, route: undefined, status: 0 };
+    const entry: RequestLogEntry = {
+      method,
+      path,
+      query: url.search,
+      route: undefined,
+      status: 0,
+      at: performance.now(),
+    };
     requests.push(entry);
     let parsed: Record<string, unknown> = {};
     try {

@@ -153,10 +153,12 @@ export const checkRoutes = routes({
       actions: [],
       check_suite_id: suiteFor(ctx.state, r, b.head_sha, ctx.appId),
       updates: 0,
+      history: [],
       ...(ctx.appId !== ctx.state.options.appId ? { app_id: ctx.appId } : {}),
     };
     applyStatus(run, b);
     applyOutput(run, b.output);
+    run.history.push({ status: run.status, title: run.output.title });
     r.checkRuns.push(run);
     if (run.status === "completed") ctx.state.runAutoMerges(r);
     return { status: 201, body: checkRunJson(ctx.state, r, run) };
@@ -173,6 +175,7 @@ export const checkRoutes = routes({
     applyOutput(copy, b.output);
     applyStatus(copy, b);
     Object.assign(run, copy, { updates: run.updates + 1 });
+    run.history.push({ status: run.status, title: run.output.title });
     if (run.status === "completed") ctx.state.runAutoMerges(r);
     return { body: checkRunJson(ctx.state, r, run) };
   },
