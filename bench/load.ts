@@ -93,7 +93,14 @@ function push(github: GitHubServer, n: number): Delivery {
     deleted: false,
     forced: false,
     commits: [
-      { id: n.toString(16).padStart(40, "a"), message: "work", added: [], modified: ["src.ts"], removed: [] },
+      {
+        id: n.toString(16).padStart(40, "a"),
+        message: "work",
+        author: { name: "Dev", username: "dev" },
+        added: [],
+        modified: ["src.ts"],
+        removed: [],
+      },
     ],
     pusher: { name: "dev" },
     repository: { full_name: "acme/web", name: "web", owner: { login: "acme" }, default_branch: "main" },
