@@ -7,7 +7,7 @@ import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
 import { touchesConfig } from "./handlers/config-check.js";
 import { type ReportsDeps, receiveReport, reportsPath } from "./handlers/reports.js";
-import { warnIfMisshapen } from "./handlers/webhook-shapes.js";
+import { readEnvelope, warnIfMisshapen } from "./handlers/webhook-shapes.js";
 import { readBody, refuseBody, respond } from "./http-body.js";
 import type { FerryJob } from "./jobs/ferry-job.js";
 import { jobForEvent } from "./jobs/ferry-job.js";
@@ -253,8 +253,8 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
   const signed =
     typeof signature === "string" &&
     (await d.probot.webhooks.verify(read.body, signature).catch(() => false));
+  const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
   if (!signed) {
-    const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
     d.probot.log.warn(
       { event: header("x-github-event"), delivery: header("x-github-delivery"), status: 400 },
       "webhook refused: its signature does not match WEBHOOK_SECRET (check the secret in the app's settings)",
@@ -262,6 +262,17 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
     respond(res, 400, { message: "signature does not match the payload and the webhook secret" });
     return true;
   }
+  const envelope = readEnvelope(read.body);
+  if (!envelope.ok) {
+    const event = header("x-github-event") ?? "(unnamed)";
+    d.probot.log.warn(
+      { event, delivery: header("x-github-delivery"), problems: [envelope.problem] },
+      `ignored a ${event} webhook of unexpected shape: ${envelope.problem}`,
+    );
+    respond(res, 200, { message: "ignored: unexpected payload shape" });
+    return true;
+  }
+  const payload = envelope.payload;
   const reason = d.unavailable();
   if (reason !== undefined) {
     respond(res, 503, { message: `${reason}; retry later` });
@@ -276,17 +287,6 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
     !/^[\w-]{1,100}$/.test(id)
   ) {
     respond(res, 400, { message: "missing or invalid X-GitHub-Event or X-GitHub-Delivery header" });
-    return true;
-  }
-  let payload: unknown;
-  try {
-    payload = JSON.parse(read.body);
-  } catch {
-    respond(res, 400, { message: "the payload is not JSON" });
-    return true;
-  }
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
-    respond(res, 400, { message: "the payload is not a JSON object" });
     return true;
   }
   if (warnIfMisshapen(d.probot.log, name, id, payload)) {

@@ -38,6 +38,8 @@ export interface AgentOptions {
   healthyHoldMs?: number;
   /** How long an Argo CD ComparisonError may last before it is reported as a failure (2 min). */
   comparisonErrorGraceMs?: number;
+  /** How long Progressing after Healthy at the same revision may last before it is reported (2 min). */
+  progressingGraceMs?: number;
   retry?: BackoffPolicy;
   informerBackoff?: BackoffPolicy;
   watch?: WatchedResourceName[];
@@ -91,6 +93,7 @@ export function startAgent(options: AgentOptions): Agent {
     ...(options.comparisonErrorGraceMs === undefined
       ? {}
       : { comparisonErrorGraceMs: options.comparisonErrorGraceMs }),
+    ...(options.progressingGraceMs === undefined ? {} : { progressingGraceMs: options.progressingGraceMs }),
     clock,
     emit: (report: Report) => {
       if (leader) sender.send(report);

@@ -51,6 +51,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     leaseDurationMs: config.LEASE_DURATION,
     healthyHoldMs: config.HEALTHY_HOLD,
     comparisonErrorGraceMs: config.COMPARISON_ERROR_GRACE,
+    progressingGraceMs: config.PROGRESSING_GRACE,
     watch: config.FERRY_WATCH,
     logger,
   });

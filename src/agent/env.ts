@@ -25,6 +25,7 @@ export interface AgentEnv {
   FERRY_WATCH: WatchedResourceName[];
   HEALTHY_HOLD: number;
   COMPARISON_ERROR_GRACE: number;
+  PROGRESSING_GRACE: number;
   LEASE_DURATION: number;
   /** `/healthz` and `/readyz` for the kubelet; 0 turns the probe server off. */
   HEALTH_PORT: number;
@@ -103,6 +104,7 @@ function parseAgentEnv(env: Record<string, string | undefined>): EnvResult {
     FERRY_WATCH: watch as WatchedResourceName[],
     HEALTHY_HOLD: duration("HEALTHY_HOLD", "5s"),
     COMPARISON_ERROR_GRACE: duration("COMPARISON_ERROR_GRACE", "2m"),
+    PROGRESSING_GRACE: duration("PROGRESSING_GRACE", "2m"),
     LEASE_DURATION: duration("LEASE_DURATION", "15s"),
     HEALTH_PORT: port("HEALTH_PORT", 8080),
   };

@@ -1,3 +1,4 @@
+import { formatDuration } from "../reports/duration.js";
 import type { Report, ReportedKind } from "../reports/report.js";
 import type { Clock } from "./clock.js";
 import {
@@ -22,6 +23,8 @@ import { isArtifactKind, type WatchedKind } from "./resources.js";
 export const environmentAnnotation = "ferry.dev/environment";
 /** COMPARISON_ERROR_GRACE's default. */
 export const defaultComparisonErrorGraceMs = 120_000;
+/** PROGRESSING_GRACE's default. */
+export const defaultProgressingGraceMs = 120_000;
 export const configRepoAnnotation = "ferry.dev/config-repo";
 /** Artifact revisions remembered per Flux source. */
 const artifactsKept = 16;
@@ -52,6 +55,11 @@ export interface TrackerOptions {
    * once and `failed`, with the controller's message, once the error has held this long.
    */
   comparisonErrorGraceMs?: number;
+  /**
+   * A healthy object that turns Progressing (or Unknown) at the same revision — an autoscaler
+   * adding pods, a pod restart — is reported only once that has held this long: a blip is not news.
+   */
+  progressingGraceMs?: number;
   clock: Clock;
   emit(report: Report): void;
   /** Called once per object that cannot be attributed to an environment. */
@@ -315,10 +323,21 @@ export class Tracker {
       };
       this.#options.emit(target.last);
     };
-    if (state.phase === "healthy" && this.#options.healthyHoldMs > 0) {
+    const hold = this.#holdMs(entry, state);
+    if (hold > 0) {
       entry.holdKey = key;
-      entry.holdTimer = this.#options.clock.setTimeout(emit, this.#options.healthyHoldMs);
+      entry.holdTimer = this.#options.clock.setTimeout(emit, hold);
     } else emit();
+  }
+
+  /** How long `state` must hold before it is reported: healthy, and unsettled after healthy, wait. */
+  #holdMs(entry: Entry, state: ObjectState): number {
+    if (state.phase === "healthy") return this.#options.healthyHoldMs;
+    const settled = entry.last?.phase === "healthy" && entry.last.revision === state.revision;
+    if (settled && state.revision !== undefined && (state.phase === "syncing" || state.phase === "unknown")) {
+      return this.#options.progressingGraceMs ?? defaultProgressingGraceMs;
+    }
+    return 0;
   }
 
   /**
@@ -375,10 +394,4 @@ function sourceKey(k: FluxKustomization): string | undefined {
 function annotation(obj: TrackedObject, name: string): string | undefined {
   const value = obj.metadata?.annotations?.[name];
   return value === undefined || value === "" ? undefined : value;
-}
-
-function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }

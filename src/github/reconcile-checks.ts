@@ -1,4 +1,4 @@
-import type { ReconcileCheck } from "../reports/reconcile-check.js";
+import type { CheckConclusion, CheckStatus, ReconcileCheck } from "../reports/reconcile-check.js";
 import type { CheckMemo } from "../reports/record-block.js";
 import { parseMemo, renderMemo } from "../reports/record-block.js";
 import { clipText, fitText, githubLimits } from "./limits.js";
@@ -9,6 +9,7 @@ export interface FoundCheck {
   id: number;
   status: "queued" | "in_progress" | "completed";
   conclusion: string | null;
+  title: string | null;
   startedAt: number;
   memo: CheckMemo | undefined;
 }
@@ -27,15 +28,16 @@ export async function findReconcileCheck(
     id: run.id,
     status: run.status as FoundCheck["status"],
     conclusion: run.conclusion,
+    title: run.output.title ?? null,
     startedAt: memo?.startedAt ?? (Date.parse(run.started_at ?? "") || Date.now()),
     memo,
   };
 }
 
 /**
- * Writes the check with the memo hidden in its text: one request. A completed run that must go
- * back to queued or in progress gets a new run of the same name (GitHub shows the latest), since
- * reopening a completed run is not something to rely on.
+ * Writes the check with the memo hidden in its text: one request. A completed run's status and
+ * conclusion are final: a new verdict (another conclusion, or open again) is a new run of the
+ * same name, which GitHub shows as the latest. Only the output of a run is rewritten in place.
  */
 export async function writeReconcileCheck(
   octokit: Octokit,
@@ -43,9 +45,8 @@ export async function writeReconcileCheck(
   sha: string,
   check: ReconcileCheck,
   memo: CheckMemo,
-  existing?: { id: number; completed: boolean },
+  existing?: { id: number; status: CheckStatus; conclusion?: CheckConclusion },
 ): Promise<number> {
-  const completed = check.status === "completed";
   const body = {
     ...repo,
     ...(check.status === "completed"
@@ -57,7 +58,8 @@ export async function writeReconcileCheck(
       text: renderMemo(memo),
     },
   };
-  if (existing !== undefined && !(existing.completed && !completed)) {
+  const sameVerdict = check.status === "completed" && check.conclusion === existing?.conclusion;
+  if (existing !== undefined && (existing.status !== "completed" || sameVerdict)) {
     return (await octokit.rest.checks.update({ ...body, check_run_id: existing.id })).data.id;
   }
   const { data } = await octokit.rest.checks.create({

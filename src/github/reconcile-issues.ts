@@ -1,27 +1,32 @@
-import { driftLabel, driftTitle } from "../reports/drift.js";
 import { fitBody } from "./limits.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
 
-/** The open "Drift in <env>" issue, found by label and exact title: one request. */
-export async function findDriftIssue(
+/** One of Ferry's per-environment issues ("Drift in <env>", "Unhealthy in <env>"): found by label and exact title. */
+export interface IssueName {
+  label: string;
+  title: string;
+}
+
+/** The open issue, found by label and exact title: one request. */
+export async function findEnvironmentIssue(
   octokit: Octokit,
   repo: RepoRef,
-  env: string,
+  name: IssueName,
 ): Promise<number | undefined> {
   const { data } = await octokit.rest.issues.listForRepo({
     ...repo,
     state: "open",
-    labels: driftLabel,
+    labels: name.label,
     per_page: 100,
   });
-  return data.find((i) => i.title === driftTitle(env) && !i.pull_request)?.number;
+  return data.find((i) => i.title === name.title && !i.pull_request)?.number;
 }
 
-/** Opens the drift issue, or rewrites the body of the open one. */
-export async function upsertDriftIssue(
+/** Opens the issue, or rewrites the body of the open one. */
+export async function upsertEnvironmentIssue(
   octokit: Octokit,
   repo: RepoRef,
-  env: string,
+  name: IssueName,
   body: string,
   open: number | undefined,
 ): Promise<number> {
@@ -31,15 +36,15 @@ export async function upsertDriftIssue(
   }
   const { data } = await octokit.rest.issues.create({
     ...repo,
-    title: driftTitle(env),
+    title: name.title,
     body: fitBody(body),
-    labels: [driftLabel],
+    labels: [name.label],
   });
   return data.number;
 }
 
 /** Closes the issue with its body saying so: one request (a comment would cost a second, rate-limited one). */
-export async function closeDriftIssue(
+export async function closeEnvironmentIssue(
   octokit: Octokit,
   repo: RepoRef,
   number: number,

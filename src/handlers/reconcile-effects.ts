@@ -1,6 +1,10 @@
 import { unverifiedUpstreams } from "../github/evidence.js";
 import { compareCommits } from "../github/reconcile-checks.js";
-import { closeDriftIssue, findDriftIssue, upsertDriftIssue } from "../github/reconcile-issues.js";
+import {
+  closeEnvironmentIssue,
+  findEnvironmentIssue,
+  upsertEnvironmentIssue,
+} from "../github/reconcile-issues.js";
 import { readEnvironmentAt } from "../github/reconcile-snapshot.js";
 import type { TimerSpec } from "../jobs/ferry-job.js";
 import { nextEnvironments } from "../promotion/environments.js";
@@ -14,10 +18,26 @@ import {
   healthyAt,
   runningPin,
 } from "../reports/chain.js";
-import { driftedObjects, driftIssueBody, driftResolvedBody } from "../reports/drift.js";
+import {
+  driftedObjects,
+  driftFingerprint,
+  driftIssueBody,
+  driftLabel,
+  driftResolvedBody,
+  driftTitle,
+} from "../reports/drift.js";
 import { parseDuration } from "../reports/duration.js";
-import { type EnvironmentRecord, timeoutCheck } from "../reports/reconcile-check.js";
+import {
+  healthFingerprint,
+  healthIssueBody,
+  healthLabel,
+  healthResolvedBody,
+  healthTitle,
+  unhealthyObjects,
+} from "../reports/health.js";
+import { type EnvironmentRecord, type ObjectRecord, timeoutCheck } from "../reports/reconcile-check.js";
 import { objectKey, type Report } from "../reports/report.js";
+import { soakNote, stageOf } from "../reports/soak.js";
 import { promoteLocked } from "./builds.js";
 import { checkKey, checkState, envKey, flushCheck, type ReconcileScope } from "./reconcile.js";
 
@@ -36,54 +56,17 @@ export async function prefetchOrder(
   s.deps.reconcile.order.set(key, order ?? null);
 }
 
-/** Exactly one open "Drift in <env>" issue while anything drifts; updated as it changes, closed after. */
-export async function syncDriftIssue(s: ReconcileScope, sha: string): Promise<void> {
-  const mem = s.deps.reconcile;
-  const key = envKey(s);
-  await s.deps.locks.run(`drift:${key}`, async () => {
-    // Dirty until GitHub has it: a failure here answers 503, and the agent's retry (a "no change"
-    // for the check) still brings the issue up to date.
-    mem.driftDirty.add(key);
-    let open = mem.driftIssues.get(key);
-    if (open === undefined) open = (await findDriftIssue(s.octokit, s.repo, s.env.name)) ?? null;
-    const drifted = driftedObjects(mem.records.get(key));
-    if (drifted.length > 0) {
-      open = await upsertDriftIssue(
-        s.octokit,
-        s.repo,
-        s.env.name,
-        driftIssueBody(s.env.name, drifted),
-        open ?? undefined,
-      );
-      s.log.info({ env: s.env.name, issue: open }, "drift issue opened or updated");
-    } else if (open !== null) {
-      await closeDriftIssue(s.octokit, s.repo, open, driftResolvedBody(s.env.name, sha));
-      s.log.info({ env: s.env.name, issue: open }, "drift resolved; issue closed");
-      open = null;
-    }
-    mem.driftIssues.set(key, open);
-    mem.driftDirty.delete(key);
+export const issueKinds = ["drift", "health"] as const;
+export type IssueKind = (typeof issueKinds)[number];
+
+/** The objects each issue lists: drifted ones, and unhealthy ones at a commit whose soak is over. */
+function issueObjects(s: ReconcileScope, kind: IssueKind, record: EnvironmentRecord | undefined) {
+  if (kind === "drift") return driftedObjects(record);
+  const now = s.deps.clock().getTime();
+  return unhealthyObjects(record, (revision) => {
+    const state = s.deps.reconcile.checks.get(checkKey(s, revision));
+    return state !== undefined && stageOf(state, now) === "verified";
   });
-}
-
-/** Healthy at `sha`: after the environment's soak (default 0) and if still healthy, promote onward. */
-export async function afterHealthy(s: ReconcileScope, sha: string): Promise<void> {
-  const soak = parseDuration(s.env.soak) ?? 0;
-  if (soak === 0) return soakOver(s, sha);
-  await s.deps.timers.schedule(timer(s, "soak", sha), s.deps.clock().getTime() + soak);
-}
-
-/** The soak is over (or there was none): still healthy at `sha`, promote onward. */
-async function soakOver(s: ReconcileScope, sha: string): Promise<void> {
-  if (!healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) return;
-  // The check is already right; a failed promotion is logged, not turned into a retried report.
-  await chainFrom(s, sha).catch((error) =>
-    s.log.error({ err: error, env: s.env.name, sha }, "promotion to the next environment failed"),
-  );
-}
-
-export function cancelSoak(s: ReconcileScope, sha: string): Promise<void> {
-  return s.deps.timers.cancel(timer(s, "soak", sha));
 }
 
 const timer = (s: ReconcileScope, kind: TimerSpec["kind"], sha: string): TimerSpec => ({
@@ -95,14 +78,132 @@ const timer = (s: ReconcileScope, kind: TimerSpec["kind"], sha: string): TimerSp
 
 /**
  * A soak or reconcile timeout is due (a delayed job, possibly on another replica or after a
- * restart): the check is read afresh from GitHub, then the timer's work runs.
+ * restart): the check is read afresh from GitHub (its memo holds the soak), then the timer's
+ * work runs — a soak that was paused or moved later since is left alone or armed again.
  */
 export async function timerFired(s: ReconcileScope, kind: TimerSpec["kind"], sha: string): Promise<void> {
   const key = checkKey(s, sha);
   if (!s.deps.reconcile.checks.get(key)?.pending) s.deps.reconcile.checks.delete(key);
   await checkState(s, sha);
-  if (kind === "soak") await soakOver(s, sha);
+  if (kind === "soak") await startSoak(s, sha);
   else await onTimeout(s, sha);
+}
+
+/** What each issue would say for `record`, to tell whether a report changed it. */
+export function issueFingerprints(
+  s: ReconcileScope,
+  record: EnvironmentRecord | undefined,
+): Record<IssueKind, string> {
+  return {
+    drift: driftFingerprint(record),
+    health: healthFingerprint(issueObjects(s, "health", record)),
+  };
+}
+
+/** Brings the environment's issues up to date: those the report changed, and those a failed write left dirty. */
+export async function syncIssues(
+  s: ReconcileScope,
+  sha: string,
+  changed: readonly IssueKind[],
+): Promise<void> {
+  for (const kind of issueKinds) {
+    if (changed.includes(kind) || s.deps.reconcile.issuesDirty.has(`${kind}:${envKey(s)}`)) {
+      await syncIssue(s, kind, sha);
+    }
+  }
+}
+
+/**
+ * Exactly one open "Drift in <env>" issue while anything drifts, and one "Unhealthy in <env>"
+ * while anything verified is unhealthy; updated as it changes, closed after.
+ */
+async function syncIssue(s: ReconcileScope, kind: IssueKind, sha: string): Promise<void> {
+  const mem = s.deps.reconcile;
+  const key = `${kind}:${envKey(s)}`;
+  const env = s.env.name;
+  const name =
+    kind === "drift"
+      ? { label: driftLabel, title: driftTitle(env) }
+      : { label: healthLabel, title: healthTitle(env) };
+  await s.deps.locks.run(`issue:${key}`, async () => {
+    // Dirty until GitHub has it: a failure here answers 503, and the agent's retry (a "no change"
+    // for the check) still brings the issue up to date.
+    mem.issuesDirty.add(key);
+    let open = mem.issues.get(key);
+    if (open === undefined) open = (await findEnvironmentIssue(s.octokit, s.repo, name)) ?? null;
+    const objects = issueObjects(s, kind, mem.records.get(envKey(s)));
+    if (objects.length > 0) {
+      const body = kind === "drift" ? driftIssueBody(env, objects) : healthIssueBody(env, objects);
+      open = await upsertEnvironmentIssue(s.octokit, s.repo, name, body, open ?? undefined);
+      s.log.info({ env, issue: open }, `${kind} issue opened or updated`);
+    } else if (open !== null) {
+      const body =
+        kind === "drift"
+          ? driftResolvedBody(env, sha)
+          : healthResolvedBody(env, sha, healthyAt(mem.records.get(envKey(s)), sha));
+      await closeEnvironmentIssue(s.octokit, s.repo, open, body);
+      s.log.info({ env, issue: open }, `${kind} resolved; issue closed`);
+      open = null;
+    }
+    mem.issues.set(key, open);
+    mem.issuesDirty.delete(key);
+  });
+}
+
+/** The check on `sha` turned success and is written: its soak (ferry.yml `soak`, default 0) runs, or ends at once. */
+export async function startSoak(s: ReconcileScope, sha: string): Promise<void> {
+  const state = s.deps.reconcile.checks.get(checkKey(s, sha));
+  if (state?.soak?.state !== "running") return;
+  if (state.soak.dueAt <= s.deps.clock().getTime()) return endSoak(s, sha);
+  await armTimers(s, sha);
+}
+
+/** A report paused, resumed or failed the soak (decided by the pure `outcome`; under the environment's lock). */
+export function changeSoak(
+  s: ReconcileScope,
+  sha: string,
+  change: "start" | "pause" | "resume" | "fail" | undefined,
+  object: ObjectRecord | undefined,
+): void {
+  const mem = s.deps.reconcile;
+  const state = mem.checks.get(checkKey(s, sha));
+  if (state === undefined || change === undefined) return;
+  const now = s.deps.clock().getTime();
+  if (change === "start") {
+    // Set before the success is written, so the memo carries it across a restart.
+    state.soak = { state: "running", dueAt: now + (parseDuration(s.env.soak) ?? 0) };
+    state.note = undefined; // a new success: the last run's soak or chain note is not about it
+    return;
+  }
+  const environment = s.env.name;
+  // A soak job that fires anyway finds the soak paused or moved and changes nothing (startSoak).
+  void s.deps.timers
+    .cancel(timer(s, "soak", sha))
+    .catch((error) => s.log.warn({ err: error, env: environment }, "could not cancel the soak timer"));
+  if (change === "pause" && state.soak?.state === "running") {
+    const left = Math.max(0, state.soak.dueAt - now);
+    state.soak = { state: "paused", left };
+    state.note = soakNote("pause", { environment, left, ...(object ? { object } : {}) });
+  } else if (change === "resume" && state.soak?.state === "paused") {
+    const left = state.soak.left;
+    state.soak = { state: "running", dueAt: now + left };
+    state.note = soakNote("resume", { environment, left });
+  } else if (change === "fail") {
+    state.soak = undefined;
+    state.note = soakNote("fail", { environment, ...(object ? { object } : {}) });
+  }
+  s.log.info({ env: environment, sha, soak: state.soak }, `soak ${change}`);
+}
+
+/** The soak is over and the environment still healthy at `sha`: promote onward. */
+async function endSoak(s: ReconcileScope, sha: string): Promise<void> {
+  const state = s.deps.reconcile.checks.get(checkKey(s, sha));
+  if (state?.soak?.state !== "running" || !healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) return;
+  state.soak = { state: "done" };
+  // The check is already right; a failed promotion is logged, not turned into a retried report.
+  await chainFrom(s, sha).catch((error) =>
+    s.log.error({ err: error, env: s.env.name, sha }, "promotion to the next environment failed"),
+  );
 }
 
 /**
@@ -168,9 +269,16 @@ async function noteOnCheck(s: ReconcileScope, sha: string, note: string): Promis
   await flushCheck(s, sha);
 }
 
-/** A queued or in-progress check fails once ferry.yml `reconcileTimeout` passes (a delayed job). */
-export async function armTimeout(s: ReconcileScope, sha: string): Promise<void> {
+/**
+ * Timers for the check on `sha`, as delayed jobs (they survive restarts with REDIS_URL and fire
+ * once across replicas): its reconcileTimeout while open, and its soak while running. Re-armed
+ * from the check's memo by the next report, and by the sweep, after a restart.
+ */
+export async function armTimers(s: ReconcileScope, sha: string): Promise<void> {
   const state = s.deps.reconcile.checks.get(checkKey(s, sha));
+  if (state?.soak?.state === "running" && state.conclusion === "success") {
+    await s.deps.timers.schedule(timer(s, "soak", sha), state.soak.dueAt);
+  }
   const limit = parseDuration(s.env.reconcileTimeout);
   if (!state || state.status === "completed" || state.timedOut || limit === undefined) return;
   await s.deps.timers.schedule(timer(s, "reconcile-timeout", sha), state.startedAt + limit);
@@ -190,7 +298,13 @@ async function onTimeout(s: ReconcileScope, sha: string): Promise<void> {
       timeout: s.env.reconcileTimeout,
     });
     if ("skip" in check) return check.dueAt ?? false;
-    Object.assign(state, { pending: check, status: "completed", conclusion: "failure", timedOut: true });
+    Object.assign(state, {
+      pending: check,
+      status: "completed",
+      conclusion: "failure",
+      title: check.title,
+      timedOut: true,
+    });
     return true;
   });
   if (typeof due === "number") {

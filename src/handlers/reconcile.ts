@@ -8,11 +8,25 @@ import {
   writeReconcileCheck,
 } from "../github/reconcile-checks.js";
 import type { Octokit, RepoRef } from "../github/repo-client.js";
-import { driftFingerprint } from "../reports/drift.js";
 import { type CheckState, shared } from "../reports/memory.js";
-import { checkName, type EnvironmentRecord, reconcileCheck } from "../reports/reconcile-check.js";
+import {
+  checkName,
+  type EnvironmentRecord,
+  reconcileCheck,
+  worstObject,
+} from "../reports/reconcile-check.js";
 import type { Report } from "../reports/report.js";
-import { afterHealthy, armTimeout, cancelSoak, prefetchOrder, syncDriftIssue } from "./reconcile-effects.js";
+import { outcome, stageOf } from "../reports/soak.js";
+import {
+  armTimers,
+  changeSoak,
+  type IssueKind,
+  issueFingerprints,
+  issueKinds,
+  prefetchOrder,
+  startSoak,
+  syncIssues,
+} from "./reconcile-effects.js";
 
 export type Log = Context["log"];
 
@@ -44,14 +58,14 @@ export async function onReport(s: ReconcileScope, report: Report): Promise<strin
   if ("skip" in step) {
     // A check whose earlier write failed is written now, so a retried report is not lost.
     if (s.deps.reconcile.checks.get(key)?.pending) await flushCheck(s, target.sha);
-    if (s.deps.reconcile.driftDirty.has(envKey(s))) await syncDriftIssue(s, target.sha);
-    await armTimeout(s, target.sha); // re-armed from GitHub's state after a restart
+    await syncIssues(s, target.sha, []);
+    await armTimers(s, target.sha); // re-armed from GitHub's state after a restart
     return step.skip;
   }
   await flushCheck(s, target.sha);
-  if (step.driftChanged || s.deps.reconcile.driftDirty.has(envKey(s))) await syncDriftIssue(s, target.sha);
-  if (step.becameHealthy) await afterHealthy(s, target.sha);
-  await armTimeout(s, target.sha);
+  await syncIssues(s, target.sha, step.issuesChanged);
+  if (step.startSoak) await startSoak(s, target.sha);
+  await armTimers(s, target.sha);
   return `${step.status}${step.conclusion ? ` (${step.conclusion})` : ""} on ${target.sha.slice(0, 7)}`;
 }
 
@@ -63,7 +77,7 @@ export async function queueReconcile(s: ReconcileScope, sha: string): Promise<vo
     // A report may have got there first (known here, or already on GitHub): it is newer than "queued".
     if (mem.checks.has(checkKey(s, sha))) return false;
     const state = await checkState(s, sha);
-    if (state.id !== undefined) return false;
+    if (state.onGitHub !== undefined) return false;
     state.pending = {
       name: checkName(s.env.name),
       headSha: sha,
@@ -75,14 +89,18 @@ export async function queueReconcile(s: ReconcileScope, sha: string): Promise<vo
   });
   if (!queued) return;
   await flushCheck(s, sha);
-  await armTimeout(s, sha);
+  await armTimers(s, sha);
 }
+
+const verdictStands =
+  "The verdict for this commit stands (a concluded check is not reopened); the table shows the latest state.";
 
 interface Step {
   status: string;
   conclusion?: string;
-  driftChanged: boolean;
-  becameHealthy: boolean;
+  /** Issues whose content the report changed. */
+  issuesChanged: IssueKind[];
+  startSoak: boolean;
 }
 
 async function decide(s: ReconcileScope, report: Report, sha: string): Promise<Step | { skip: string }> {
@@ -95,26 +113,42 @@ async function decide(s: ReconcileScope, report: Report, sha: string): Promise<S
     target: { repo: `${s.repo.owner}/${s.repo.repo}`, sha },
   });
   if ("skip" in decision) return decision;
+  const issuesBefore = issueFingerprints(s, previous);
   mem.records.set(envKey(s), decision.record);
+  const now = s.deps.clock().getTime();
+  const stage = stageOf(state, now);
   // A report about no commit of this repo never replaces a conclusion on this one.
-  if (report.revision !== sha && state.status === "completed") {
+  if (report.revision !== sha && stage !== "open") {
     return { skip: "the report names no commit of the config repo; the concluded check stands" };
   }
-  const wasSuccess = state.status === "completed" && state.conclusion === "success";
-  const success = decision.status === "completed" && decision.conclusion === "success";
-  if (wasSuccess && !success) await cancelSoak(s, sha);
-  // A timed-out check keeps its failure until a final answer arrives.
-  if (!state.timedOut || decision.status === "completed") {
+  const worst = worstObject(Object.values(decision.record.objects).filter((o) => o.revision === sha));
+  const next =
+    report.revision === sha && worst !== undefined ? outcome(stage, worst.phase) : { conclude: true };
+  if (next.conclude) {
     state.pending = { ...decision, headSha: sha };
     state.status = decision.status;
+    state.title = decision.title;
     state.conclusion = decision.conclusion;
     if (decision.status === "completed") state.timedOut = false;
+  } else {
+    // The verdict stands for this commit; the table shows what the cluster said since.
+    const differs = decision.status !== state.status || decision.conclusion !== state.conclusion;
+    state.pending = {
+      ...decision,
+      headSha: sha,
+      status: state.status,
+      ...(state.conclusion ? { conclusion: state.conclusion } : {}),
+      title: state.title ?? decision.title,
+      summary: differs ? `${verdictStands}\n\n${decision.summary}` : decision.summary,
+    };
   }
+  changeSoak(s, sha, next.soak, worst);
+  const issuesAfter = issueFingerprints(s, decision.record);
   return {
-    status: decision.status,
-    ...(decision.conclusion ? { conclusion: decision.conclusion } : {}),
-    driftChanged: driftFingerprint(previous) !== driftFingerprint(decision.record),
-    becameHealthy: success && !wasSuccess,
+    status: state.status,
+    ...(state.conclusion ? { conclusion: state.conclusion } : {}),
+    issuesChanged: issueKinds.filter((kind) => issuesBefore[kind] !== issuesAfter[kind]),
+    startSoak: next.soak === "start" && state.conclusion === "success",
   };
 }
 
@@ -125,16 +159,17 @@ export async function checkState(s: ReconcileScope, sha: string): Promise<CheckS
   const known = mem.checks.get(key);
   if (known) return known;
   const found = await findReconcileCheck(s.octokit, s.repo, sha, checkName(s.env.name));
+  const conclusion =
+    found?.conclusion === "success" || found?.conclusion === "failure" ? found.conclusion : undefined;
   const state: CheckState = found
     ? {
-        id: found.id,
         status: found.status,
-        ...(found.conclusion === "success" || found.conclusion === "failure"
-          ? { conclusion: found.conclusion }
-          : {}),
+        ...(conclusion ? { conclusion } : {}),
+        ...(found.title ? { title: found.title } : {}),
         startedAt: found.startedAt,
         ...(found.memo?.timedOut ? { timedOut: true } : {}),
-        completedOnGitHub: found.status === "completed",
+        ...(found.memo?.soak ? { soak: found.memo.soak } : {}),
+        onGitHub: { id: found.id, status: found.status, ...(conclusion ? { conclusion } : {}) },
       }
     : { status: "queued", startedAt: s.deps.clock().getTime() };
   mem.checks.set(key, state);
@@ -152,14 +187,21 @@ export function flushCheck(s: ReconcileScope, sha: string): Promise<void> {
     if (!state || !check) return;
     state.pending = undefined;
     const record: EnvironmentRecord = mem.records.get(envKey(s)) ?? { objects: {} };
-    const memo = { startedAt: state.startedAt, ...(state.timedOut ? { timedOut: true } : {}), record };
+    const memo = {
+      startedAt: state.startedAt,
+      ...(state.timedOut ? { timedOut: true } : {}),
+      ...(state.soak ? { soak: state.soak } : {}),
+      record,
+    };
     const shown = state.note ? { ...check, summary: `${check.summary}\n\n${state.note}` } : check;
     try {
-      const existing =
-        state.id === undefined ? undefined : { id: state.id, completed: !!state.completedOnGitHub };
-      state.id = await writeReconcileCheck(s.octokit, s.repo, sha, shown, memo, existing);
+      const id = await writeReconcileCheck(s.octokit, s.repo, sha, shown, memo, state.onGitHub);
       state.last = check;
-      state.completedOnGitHub = check.status === "completed";
+      state.onGitHub = {
+        id,
+        status: check.status,
+        ...(check.conclusion ? { conclusion: check.conclusion } : {}),
+      };
     } catch (error) {
       state.pending ??= check;
       throw error;

@@ -89,6 +89,31 @@ export function shapeProblems(event: string, payload: unknown): string[] | undef
   return parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`);
 }
 
+/**
+ * What Probot itself reads of every delivery before any handler runs: a JSON object whose
+ * `installation`, when present, has a numeric id (it becomes a token request). Anything else
+ * would fail inside Probot with a 500. Parsed once: the intake queues the payload it returns.
+ */
+export function readEnvelope(
+  body: string,
+): { ok: true; payload: Record<string, unknown> } | { ok: false; problem: string } {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    return { ok: false, problem: "(payload): not JSON" };
+  }
+  if (envelope.safeParse(payload).success) return { ok: true, payload: payload as Record<string, unknown> };
+  return {
+    ok: false,
+    problem:
+      Array.isArray(payload) || typeof payload !== "object" || payload === null
+        ? "(payload): not a JSON object"
+        : "installation.id: expected a number",
+  };
+}
+const envelope = z.object({ installation: installation.optional() });
+
 /** Each delivery is checked once, however many handlers its event has. */
 const checked = new WeakMap<object, boolean>();
 

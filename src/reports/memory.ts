@@ -1,5 +1,6 @@
 import type { FerryConfig } from "../config/schema.js";
 import type { CheckConclusion, CheckStatus, EnvironmentRecord, ReconcileCheck } from "./reconcile-check.js";
+import type { Soak } from "./soak.js";
 
 /** A bounded map that forgets the least recently used entry first. */
 export class Lru<K, V> {
@@ -46,19 +47,21 @@ export function shared<V>(lru: Lru<string, Promise<V>>, key: string, load: () =>
 
 /** The app's view of one reconcile check run (one per environment and commit). */
 export interface CheckState {
-  /** Check run id once GitHub has it. */
-  id?: number;
   status: CheckStatus;
   conclusion?: CheckConclusion;
+  /** The verdict's title: it stays while later reports only change the table. */
+  title?: string;
   startedAt: number;
   timedOut?: boolean;
-  /** GitHub's run is completed (going back to queued/in_progress then takes a new run). */
-  completedOnGitHub?: boolean;
+  /** The run as GitHub holds it, once it does: a completed run's verdict is final, so a new verdict is a new run. */
+  onGitHub?: { id: number; status: CheckStatus; conclusion?: CheckConclusion };
+  /** The soak that follows success (docs/agent.md, "After the verdict"). */
+  soak?: Soak;
   /** The last check decided for this commit; written by the coalescing writer. */
   pending?: ReconcileCheck;
   /** The check as last written (to rewrite it with a note). */
   last?: ReconcileCheck;
-  /** Markdown appended to every write of this check's summary (what the chain did). */
+  /** Markdown appended to every write of this check's summary (the soak, what the chain did). */
   note?: string;
 }
 
@@ -110,10 +113,10 @@ export class ReconcileMemory {
   readonly order = new Lru<string, number | null>(10_000);
   /** `<repo>#<env>` → merge commit of the environment's latest merged Ferry PR. */
   readonly latestMerged = new Lru<string, string>(2_000);
-  /** `<repo>#<env>` → number of the open drift issue, or null when none is open. */
-  readonly driftIssues = new Lru<string, number | null>(2_000);
-  /** `<repo>#<env>` whose drift issue could not be brought up to date: retried on the next report. */
-  readonly driftDirty = new Set<string>();
+  /** `<kind>:<repo>#<env>` → number of the open drift or health issue, or null when none is open. */
+  readonly issues = new Lru<string, number | null>(4_000);
+  /** `<kind>:<repo>#<env>` whose issue could not be brought up to date: retried on the next report. */
+  readonly issuesDirty = new Set<string>();
   /** `<repo>` (lower case) → ferry.yml as last loaded for reports, and when. */
   readonly configs = new Lru<string, { at: number; config: Promise<FerryConfig | undefined> }>(1_000);
   readonly writes = new CoalescingWriter();

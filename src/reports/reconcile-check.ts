@@ -138,15 +138,20 @@ const severity: Record<Phase, number> = {
   healthy: 0,
 };
 
+/** The object whose phase decides the check: the most severe (failed, degraded, drifted, unknown, syncing, healthy). */
+export function worstObject(objects: ObjectRecord[]): ObjectRecord | undefined {
+  return objects.reduce<ObjectRecord | undefined>(
+    (w, o) => (w === undefined || severity[o.phase] > severity[w.phase] ? o : w),
+    undefined,
+  );
+}
+
 function aggregate(
   environment: string,
   revision: string | undefined,
   objects: ObjectRecord[],
 ): ReconcileCheck {
-  const worst = objects.reduce<ObjectRecord | undefined>(
-    (w, o) => (w === undefined || severity[o.phase] > severity[w.phase] ? o : w),
-    undefined,
-  );
+  const worst = worstObject(objects);
   const phase: Phase = worst?.phase ?? "unknown";
   const at = revision === undefined ? "(revision not yet known)" : short(revision);
   const drifted = objects.flatMap((o) => o.drifted);
@@ -199,10 +204,7 @@ function unverified(
   target: { repo: string; sha: string },
   objects: ObjectRecord[],
 ): ReconcileCheck {
-  const worst = objects.reduce<ObjectRecord | undefined>(
-    (w, o) => (w === undefined || severity[o.phase] > severity[w.phase] ? o : w),
-    undefined,
-  );
+  const worst = worstObject(objects);
   const words = phaseWords[worst?.phase ?? "unknown"];
   const title =
     revision === undefined

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { githubLimits, sizeIn } from "../github/limits.js";
 import type { EnvironmentRecord } from "./reconcile-check.js";
 import { driftedResourceSchema, healthStatuses, phases, reportedKinds, syncStatuses } from "./report.js";
+import type { Soak } from "./soak.js";
 
 /**
  * What the app keeps about one reconcile check run, hidden in the run's `output.text` so that
@@ -12,6 +13,8 @@ export interface CheckMemo {
   startedAt: number;
   /** The check was failed by the timeout; only a completed result may replace it. */
   timedOut?: boolean;
+  /** The soak after success, so a restarted app neither repeats nor skips it. */
+  soak?: Soak;
   /** The environment's record as of this write: the latest accepted state of each object. */
   record: EnvironmentRecord;
 }
@@ -31,6 +34,13 @@ const objectSchema = z.object({
 const memoSchema = z.object({
   startedAt: z.number(),
   timedOut: z.boolean().optional(),
+  soak: z
+    .discriminatedUnion("state", [
+      z.object({ state: z.literal("running"), dueAt: z.number() }),
+      z.object({ state: z.literal("paused"), left: z.number() }),
+      z.object({ state: z.literal("done") }),
+    ])
+    .optional(),
   record: z.object({ objects: z.record(z.string(), objectSchema) }),
 });
 

@@ -142,6 +142,49 @@ describe("agent: Argo CD", () => {
   });
 });
 
+describe("agent: Progressing after Healthy at the same revision", () => {
+  it("is reported only once it has lasted PROGRESSING_GRACE; a shorter blip sends nothing", async () => {
+    // The app refuses reports signed more than 60 s ahead: start the fake clock in the past.
+    const { clock, kube, receiver, start } = await setup(
+      { healthyHoldMs: 0, progressingGraceMs: 60_000 },
+      "http",
+      new FakeClock(Date.now() - 240_000),
+    );
+    kube.upsert(apps, argoApplication({ name: "api", status: argo.healthy(R1) }));
+    start();
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "healthy");
+
+    // An autoscaler adds pods: Progressing for 59 s, then Healthy again.
+    kube.patchStatus(apps, "argocd", "api", argo.progressing(R1));
+    await settle();
+    clock.advance(59_000);
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await settle(60);
+    clock.advance(60_000);
+    await settle(60);
+    expect(phases(receiver, "api")).toEqual(["healthy"]);
+
+    // A rollout that stays Progressing is reported once the grace has passed.
+    kube.patchStatus(apps, "argocd", "api", argo.progressing(R1));
+    await settle();
+    clock.advance(59_999);
+    await settle();
+    expect(phases(receiver, "api")).toEqual(["healthy"]);
+    clock.advance(1);
+    await waitFor(() => receiver.latest("api")?.phase === "syncing", "progressing past the grace");
+    expect(receiver.latest("api")).toMatchObject({ revision: R1, health: "Progressing" });
+
+    // Degraded is never held, and a new revision's Progressing is a sync, reported at once.
+    kube.patchStatus(apps, "argocd", "api", argo.healthy(R1));
+    await waitFor(() => receiver.latest("api")?.phase === "healthy", "healthy again");
+    kube.patchStatus(apps, "argocd", "api", argo.degraded(R1));
+    await waitFor(() => receiver.latest("api")?.phase === "degraded", "degraded at once");
+    kube.patchStatus(apps, "argocd", "api", argo.progressing(R2));
+    await waitFor(() => receiver.latest("api")?.revision === R2, "a new revision at once");
+    expect(receiver.latest("api")?.phase).toBe("syncing");
+  });
+});
+
 describe("agent: Argo CD ComparisonError", () => {
   it("reports unknown at once and a failure with the controller's message once the grace has passed", async () => {
     // The app refuses reports signed more than 60 s ahead: start the fake clock in the past.

@@ -15,6 +15,7 @@ describe("agent environment", () => {
     expect(env).toMatchObject({
       HEALTHY_HOLD: 10_000,
       COMPARISON_ERROR_GRACE: 120_000,
+      PROGRESSING_GRACE: 120_000,
       LEASE_DURATION: 15_000,
       FERRY_LEASE_NAME: "ferry-agent",
       FERRY_WATCH: ["applications", "kustomizations", "helmreleases", "ocirepositories", "externalartifacts"],
@@ -33,6 +34,7 @@ describe("agent environment", () => {
     [{ FERRY_URL: "not a url" }, "FERRY_URL"],
     [{ FERRY_CLUSTER: "Prod EU" }, "FERRY_CLUSTER"],
     [{ HEALTHY_HOLD: "5 seconds" }, "HEALTHY_HOLD"],
+    [{ PROGRESSING_GRACE: "2 minutes" }, "PROGRESSING_GRACE"],
     [{ FERRY_WATCH: "applications,pods" }, "FERRY_WATCH"],
     [{ FERRY_CLUSTER_SECRET_FILE: "/x" }, "FERRY_CLUSTER_SECRET"],
   ])("refuses %o naming %s", (override, key) => {

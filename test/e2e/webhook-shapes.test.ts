@@ -78,6 +78,26 @@ describe("webhook payloads of an unexpected shape", () => {
     },
   );
 
+  it.each([
+    ["a body that is not JSON", "push", "not json {"],
+    ["a JSON array", "push", "[1,2,3]"],
+    ["JSON null", "push", "null"],
+    [
+      "a non-numeric installation id",
+      "issue_comment",
+      JSON.stringify({ action: "created", installation: { id: "1; drop" } }),
+    ],
+    ["an installation id that is an object", "push", JSON.stringify({ installation: { id: { n: 1 } } })],
+  ])("a signed delivery with %s answers 200 and is named at warn", async (_, event, raw) => {
+    const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, undefined, { raw });
+    await stack.github.idle();
+    expect(status).toBe(200);
+    const warned = lines.filter((l) => l.level === levels.warn && l.msg.includes("unexpected shape"));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]?.msg).toContain(event);
+    expect(lines.filter((l) => l.level >= levels.error)).toEqual([]);
+  });
+
   it("a well-formed comment still reaches ChatOps (the shapes are no stricter than GitHub's)", async () => {
     stack.github.setPermission("acme/deploy", "alice", "write");
     const alice = stack.user("alice");

@@ -19,15 +19,18 @@ export function signPayload(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-/** Signs and POSTs one delivery the way GitHub does; resolves to the receiver's HTTP status. */
+/**
+ * Signs and POSTs one delivery the way GitHub does; resolves to the receiver's HTTP status.
+ * `raw` sends that exact body instead of the JSON of `payload` (still signed).
+ */
 export async function sendWebhook(
   url: string,
   secret: string,
   event: string,
   payload: unknown,
-  opts: { id?: string; signature?: string } = {},
+  opts: { id?: string; signature?: string; raw?: string } = {},
 ): Promise<number> {
-  const body = JSON.stringify(payload);
+  const body = opts.raw ?? JSON.stringify(payload);
   const res = await fetch(url, {
     method: "POST",
     headers: {

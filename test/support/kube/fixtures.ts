@@ -9,7 +9,10 @@ const at = "2026-11-02T10:00:00Z";
 
 export function sha(seed: string | number): string {
   let out = "";
-  let n = typeof seed === "number" ? seed : [...seed].reduce((a, c) => a * 31 + c.charCodeAt(0), 7);
+  // Kept below 2^31: past 2^53 the low bits (the seeds' last characters) were lost, so
+  // "manifests-1" and "manifests-2" gave the same sha.
+  let n =
+    typeof seed === "number" ? seed : [...seed].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 2147483648, 7);
   while (out.length < 40) {
     n = (n * 1103515245 + 12345) % 2147483648;
     out += n.toString(16).padStart(8, "0");
