@@ -18,9 +18,9 @@
  * last interval), as builds minutes apart find it; builds back to back queue behind the pacing.
  */
 import { parseArgs } from "node:util";
-import { checkSuiteCompleted } from "../test/e2e/fixtures.js";
 import { type Stack, startStack, webhookSecret } from "../test/support/ferry.js";
 import { type Delivery, githubGraphqlSchema, sendWebhook } from "../test/support/github/index.js";
+import { repository, webhookExample } from "../test/support/payloads.js";
 import { image, promotionRepo } from "./support/config-repo.js";
 import {
   byOperation,
@@ -129,11 +129,27 @@ async function replay(
   return { guard, other, suite: github.requests.slice(from) };
 }
 
+/** `check_suite.completed` for a PR head, on GitHub's published example. */
+function checkSuiteCompleted(pr: { number: number; head: { ref: string; sha: string } }) {
+  return webhookExample("check_suite", "completed", {
+    check_suite: {
+      head_sha: pr.head.sha,
+      head_branch: pr.head.ref,
+      status: "completed",
+      conclusion: "success",
+      pull_requests: [
+        { number: pr.number, head: { ref: pr.head.ref, sha: pr.head.sha }, base: { ref: "main" } },
+      ],
+    },
+    repository: repository("acme/deploy"),
+  });
+}
+
 /** Waits until no request reached the server for one write interval: the write slot is free. */
 async function writeSlotFree(): Promise<void> {
   for (;;) {
     const last = github.requests.at(-1);
-    const idle = last === undefined ? writeIntervalMs : performance.now() - last.at;
+    const idle = last === undefined ? writeIntervalMs : Date.now() - last.at;
     if (idle >= writeIntervalMs) return;
     await new Promise((r) => setTimeout(r, writeIntervalMs - idle + 5));
   }

@@ -51,9 +51,10 @@ try {
   say("A platform team creates the config repo acme/deploy from examples/config-repo");
   github.createRepo("acme/deploy", {
     files: { ...files, ".github/ferry.yml": "# ferry.yml comes next\n" },
-    // Branch protection: PRs need a green Ferry / validate; auto-merge is allowed.
-    settings: { allowAutoMerge: true, requiredChecks: ["Ferry / validate", "Ferry / promotion"] },
+    settings: { allowAutoMerge: true },
   });
+  // Branch protection: PRs need green Ferry checks; auto-merge is allowed.
+  github.protectBranch("acme/deploy", "main", { requiredChecks: ["Ferry / validate", "Ferry / promotion"] });
   github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
   show(`${Object.keys(files).length} files: ${Object.keys(files).slice(0, 4).join(", ")}, …`);
 

@@ -21,4 +21,9 @@ export class MemoryKeyedLock implements KeyedLock {
     });
     return next;
   }
+
+  /** Keys with work queued or running; a drained key is forgotten. */
+  get busyKeys(): number {
+    return this.#tails.size;
+  }
 }

@@ -3,6 +3,7 @@ import { ProbotOctokit } from "probot";
 import { PacedWrites, RequestScopedLimiter } from "./paced-writes.js";
 import { requestBodiesNeverLogged } from "./request-log.js";
 import { type GitHubRequestObserver, observeRequests } from "./request-observer.js";
+import { refreshRevokedToken } from "./token-refresh.js";
 
 export interface OctokitTuning {
   /** Pause between content-creating requests (GitHub asks for about one second). */
@@ -20,8 +21,12 @@ export interface OctokitTuning {
   observe?: GitHubRequestObserver;
 }
 
-/** The retry plugin's default `doNotRetry`, plus 429: rate limits belong to the throttling plugin. */
-const doNotRetry = [400, 401, 403, 404, 410, 422, 429, 451];
+/**
+ * The retry plugin's default `doNotRetry`, plus 429 (rate limits belong to the throttling plugin),
+ * 405 (a merge GitHub will not make) and 409 (a conflict): those are answers, not glitches, and
+ * retrying the same request cannot change them.
+ */
+const doNotRetry = [400, 401, 403, 404, 405, 409, 410, 422, 429, 451];
 
 /**
  * Probot's Octokit with retries and throttling configured rather than hand-rolled:
@@ -73,9 +78,15 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
     return new PacedWrites(shared ?? ownWrites);
   };
   const serverErrorBase = Math.min(tuning.retryBaseMs, Math.floor(tuning.maxRetryWaitMs / retries ** 2));
-  // Request bodies (check output, PR bodies, file contents) are never logged: src/github/request-log.ts.
-  const Logged = ProbotOctokit.plugin(requestBodiesNeverLogged as never) as typeof ProbotOctokit;
-  const Octokit = tuning.observe ? Logged.plugin(observeRequests(tuning.observe)) : Logged;
+  // A token GitHub refuses is dropped and minted anew (src/github/token-refresh.ts); request
+  // bodies (check output, PR bodies, file contents) are never logged (src/github/request-log.ts).
+  // In this order: the refresh reads the refused request's authorization header, which the log
+  // plugin strips from every error that passes it.
+  const Plugged = ProbotOctokit.plugin(
+    refreshRevokedToken as never,
+    requestBodiesNeverLogged as never,
+  ) as typeof ProbotOctokit;
+  const Octokit = tuning.observe ? Plugged.plugin(observeRequests(tuning.observe)) : Plugged;
   return Octokit.defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { retries, retryAfterBaseValue: serverErrorBase, doNotRetry },

@@ -174,12 +174,22 @@ ${treeFragments()}`;
       );
       return { autoMerge: true };
     } catch (error) {
-      // "clean status": nothing is required to pass, so GitHub would merge right away; so does Ferry.
-      if (/clean status/i.test((error as Error).message)) {
+      const message = (error as Error).message;
+      // "clean status": protected, but nothing left to wait for, so GitHub would merge right away; so does Ferry.
+      if (/clean status/i.test(message)) {
         await this.octokit.rest.pulls.merge({ ...repo, pull_number: pr.number, merge_method: "squash" });
         return { autoMerge: true };
       }
-      // Auto-merge is not allowed in this repo: Ferry merges once the checks pass (handlers/auto-merge.ts).
+      // Not allowed in the repo, or no branch protection to wait for: Ferry merges itself once its
+      // checks pass (handlers/auto-merge.ts), and says so where the reviewer looks.
+      const reason = ((error as { errors?: { message?: string }[] }).errors?.[0]?.message ?? message)
+        .replace(/[`\r\n]/g, " ")
+        .slice(0, 300);
+      await this.comment(
+        repo,
+        pr.number,
+        `GitHub did not turn on auto-merge: \`${reason}\`. Ferry merges this PR itself once \`Ferry / validate\`, \`Ferry / promotion\` and the checks the base branch requires have passed.`,
+      );
       return { autoMerge: false };
     }
   }

@@ -5,6 +5,7 @@ import { fitCheckOutput } from "../checks/fit-output.js";
 import { decodeYamlBytes, tooLarge, type Unreadable } from "../manifests/safe-text.js";
 import { defaultYamlLimits } from "../manifests/yaml-file.js";
 import { ownAppId } from "./app-identity.js";
+import { treeDiff } from "./tree-diff.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -47,9 +48,11 @@ export async function readFile(
 }
 
 /**
- * Creates or updates the check run `output.name` on `headSha` — one per name and commit, so a
- * redelivered webhook updates the same run. The output is first fitted to GitHub's limits
- * (at most 500 annotations, each field in GitHub's unit); annotations go out in batches of 50.
+ * Concludes the check run `output.name` on `headSha`: the open run of that name (`existingId`, or
+ * the latest one while it has not completed) is completed; otherwise a new run is created, since
+ * a completed run's status and conclusion are final on GitHub and the latest run is the one shown.
+ * The output is first fitted to GitHub's limits (at most 500 annotations, each field in GitHub's
+ * unit); annotations go out in batches of 50.
  */
 export async function publishCheckRun(
   octokit: Octokit,
@@ -59,7 +62,7 @@ export async function publishCheckRun(
   existingId?: number,
 ): Promise<number> {
   const output = fitCheckOutput(checkOutput);
-  const id = existingId ?? (await findCheckRun(octokit, repo, headSha, output.name));
+  const id = existingId ?? (await findOpenCheckRun(octokit, repo, headSha, output.name));
   const [first = [], ...rest] = annotationBatches(output.annotations);
   const body = {
     ...repo,
@@ -87,8 +90,9 @@ export async function publishCheckRun(
 }
 
 /**
- * Starts (or restarts) check runs as in_progress, so a reviewer sees Ferry working at once:
- * one list for the commit, then one create or update per name. Returns their ids by name.
+ * Starts check runs as in_progress, so a reviewer sees Ferry working at once: one list for the
+ * commit, then per name an update of the run still open, or a new run where the last one
+ * completed (a re-run is a new verdict). Returns their ids by name.
  */
 export async function startCheckRuns(
   octokit: Octokit,
@@ -106,7 +110,9 @@ export async function startCheckRuns(
   });
   const ids = new Map<string, number>();
   for (const name of names) {
-    const existing = data.check_runs.find((r) => r.name === name && r.app?.id === appId)?.id;
+    const existing = data.check_runs.find(
+      (r) => r.name === name && r.app?.id === appId && r.status !== "completed",
+    )?.id;
     const id =
       existing === undefined
         ? (await octokit.rest.checks.create({ ...repo, name, head_sha: headSha, status: "in_progress" })).data
@@ -137,13 +143,15 @@ export async function latestCheckRun(octokit: Octokit, repo: RepoRef, ref: strin
   return run?.app?.id === appId ? run : undefined;
 }
 
-async function findCheckRun(
+/** The latest run named `name` on `ref` if it is still open (not completed). */
+async function findOpenCheckRun(
   octokit: Octokit,
   repo: RepoRef,
   ref: string,
   name: string,
 ): Promise<number | undefined> {
-  return (await latestCheckRun(octokit, repo, ref, name))?.id;
+  const run = await latestCheckRun(octokit, repo, ref, name);
+  return run?.status === "completed" ? undefined : run?.id;
 }
 
 /** Files a pull request changes (GitHub lists at most 3,000), and whether each was removed. */
@@ -160,29 +168,44 @@ export async function listPullFiles(
   return files.map((f) => ({ path: f.filename, removed: f.status === "removed" }));
 }
 
-/** GitHub's compare lists at most 300 files; beyond that the PR files API (up to 3,000) is paged. */
+/** GitHub's compare lists at most 300 files, and a PR's files list at most 3,000. */
 const compareFileCap = 300;
+const pullFilesCap = 3000;
 
 /**
  * What a PR changes, as GitHub's own diff sees it: the merge base of base and head, the
- * changed files, and the head commit's message. One compare request, plus PR-file pages only for PRs of 300 files or more.
+ * changed files, and the head commit's message. One compare request; from 300 files on (compare's
+ * cap) the trees of the merge base and the head are compared instead (two requests, no cap). Only
+ * if GitHub truncates a tree are the PR's file pages read, and past their 3,000 files `unlisted`
+ * says what was left out (plain text: the check renders it escaped).
  */
 export async function pullDiff(
   octokit: Octokit,
   repo: RepoRef,
   pr: { number: number; base: string; head: string },
-): Promise<{ mergeBase: string; files: { path: string; removed: boolean }[]; headMessage?: string }> {
+): Promise<{
+  mergeBase: string;
+  files: { path: string; removed: boolean }[];
+  headMessage?: string;
+  unlisted?: string;
+}> {
   const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
     ...repo,
     basehead: `${pr.base}...${pr.head}`,
   });
+  const mergeBase = data.merge_base_commit.sha;
   const listed = (data.files ?? []).map((f) => ({ path: f.filename, removed: f.status === "removed" }));
-  const files = listed.length >= compareFileCap ? await listPullFiles(octokit, repo, pr.number) : listed;
   // The head commit's message comes with the compare (absent only past its 250 commits).
   const head = data.commits.find((c) => c.sha === pr.head);
+  const base = { mergeBase, ...(head ? { headMessage: head.commit.message } : {}) };
+  if (listed.length < compareFileCap) return { ...base, files: listed };
+  const all = await treeDiff(octokit, repo, mergeBase, pr.head);
+  if (all) return { ...base, files: all };
+  const files = await listPullFiles(octokit, repo, pr.number);
+  if (files.length < pullFilesCap) return { ...base, files };
   return {
-    mergeBase: data.merge_base_commit.sha,
+    ...base,
     files,
-    ...(head ? { headMessage: head.commit.message } : {}),
+    unlisted: `GitHub lists only the first ${pullFilesCap} files of a PR and this repository's tree is too large to compare, so changed files after ${files.at(-1)?.path} were not checked; split the PR`,
   };
 }

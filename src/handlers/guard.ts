@@ -86,7 +86,7 @@ export async function guardPullRequest(
     for (const name of names) await conclude(name, error);
     return;
   }
-  const { snapshot, paths, base, headMessage } = read;
+  const { snapshot, paths, base, headMessage, unlisted } = read;
   /** Validate's findings, so the rendered step does not repeat them. */
   let reported: Finding[] = [];
   const config = snapshot.changed.find((f) => f.path === configPath);
@@ -107,6 +107,7 @@ export async function guardPullRequest(
       )
       .finally(() => progress.finish());
     report.skipped.push(...snapshot.skipped);
+    if (unlisted) report.skipped.push({ path: "(files past GitHub's list)", reason: unlisted });
     await publish(
       renderValidateCheck({
         report,
@@ -140,11 +141,11 @@ export async function guardPullRequest(
 
 /** The PR's changed files as GitHub's own diff sees them (head against the merge base: main may have moved on). */
 async function readPullRequest(octokit: Octokit, repo: RepoRef, pr: GuardedPull, config: FerryConfig) {
-  const { mergeBase: base, files, headMessage } = await pullDiff(octokit, repo, pr);
+  const { mergeBase: base, files, headMessage, unlisted } = await pullDiff(octokit, repo, pr);
   const present = files.filter((f) => !f.removed).map((f) => f.path);
   const envGlobs = config.environments.flatMap((e) => e.paths);
   const snapshot = await readPrSnapshot(octokit, repo, { base, head: pr.head }, present, envGlobs);
-  return { snapshot, base, headMessage, paths: files.map((f) => f.path) };
+  return { snapshot, base, headMessage, unlisted, paths: files.map((f) => f.path) };
 }
 
 export function couldNotFinish(name: string, error: unknown): CheckOutput {

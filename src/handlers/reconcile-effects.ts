@@ -281,6 +281,9 @@ export async function armTimers(s: ReconcileScope, sha: string): Promise<void> {
   }
   const limit = parseDuration(s.env.reconcileTimeout);
   if (!state || state.status === "completed" || state.timedOut || limit === undefined) return;
+  // Already due (a memo older than the timer a restart's sweep armed): conclude now, not when
+  // that pending timer fires.
+  if (state.startedAt + limit <= s.deps.clock().getTime()) return onTimeout(s, sha);
   await s.deps.timers.schedule(timer(s, "reconcile-timeout", sha), state.startedAt + limit);
 }
 

@@ -1,25 +1,29 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { PullRecord } from "../support/github/index.js";
-import { build, freshRepos, merge } from "./world.js";
+import { build, eventually, freshRepos, merge } from "./world.js";
 
 describe("ChatOps: /ferry promote and /ferry rollback", () => {
   let stack: Stack;
   let issue: number;
   const ferryPrs = (state = "open"): PullRecord[] =>
     stack.github.pulls("acme/deploy").filter((p) => p.state === state && p.head.ref.startsWith("ferry/"));
-  const say = async (login: string, body: string) => {
+  /** `login` comments `body`; resolves with Ferry's reaction and reply (none where `replies` is false). */
+  const say = async (login: string, body: string, replies = true) => {
     const { data } = await stack
       .user(login)
       .rest.issues.createComment({ owner: "acme", repo: "deploy", issue_number: issue, body });
-    await stack.idle();
-    const replies = stack.github.comments("acme/deploy", issue).filter((c) => c.id > data.id);
-    const reactions =
-      stack.github.comments("acme/deploy", issue).find((c) => c.id === data.id)?.reactions ?? [];
-    return {
-      reply: replies.at(-1)?.body ?? "",
-      reactions: reactions.map((r: { content: string }) => r.content),
-    };
+    const comments = () => stack.github.comments("acme/deploy", issue);
+    const ferrys = () => comments().filter((c) => c.id > data.id && c.user.login === "ferry[bot]");
+    const reactions = await eventually(() => {
+      const mine = comments().find((c) => c.id === data.id)?.reactions ?? [];
+      return mine.length > 0 && mine;
+    }, "Ferry's reaction");
+    // A writer gets a reply beside the reaction; for anyone else, once Ferry has answered the
+    // delivery, there must be none.
+    if (!replies) await stack.idle();
+    const reply = replies ? await eventually(() => ferrys().at(-1), "Ferry's reply") : ferrys().at(-1);
+    return { reply: reply?.body ?? "", reactions: reactions.map((r: { content: string }) => r.content) };
   };
   const dispatch = (tag: string) => build(stack, tag);
   const mergeOpen = async () => {
@@ -30,7 +34,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     stack = await startStack();
   });
   beforeEach(async () => {
-    freshRepos(stack);
+    await freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
     stack.github.setPermission("acme/deploy", "bob", "read");
     const { data } = await stack
@@ -54,7 +58,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
   });
 
   it("answers users without write access with a 👎 only, changing nothing", async () => {
-    const { reply, reactions } = await say("bob", "/ferry promote api 1.5.0 to production");
+    const { reply, reactions } = await say("bob", "/ferry promote api 1.5.0 to production", false);
     expect(ferryPrs()).toHaveLength(0);
     expect(reply).toBe("");
     expect(reactions).toEqual(["-1"]);
@@ -62,7 +66,11 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
 
   it("says nothing to a non-writer's malformed command either: a reaction, no comment", async () => {
     const before = stack.github.comments("acme/deploy").length;
-    const { reply, reactions } = await say("bob", "/ferry <img src=x onerror=alert(1)> @acme/admins #1");
+    const { reply, reactions } = await say(
+      "bob",
+      "/ferry <img src=x onerror=alert(1)> @acme/admins #1",
+      false,
+    );
     expect(reply).toBe("");
     expect(reactions).toEqual(["-1"]);
     expect(stack.github.comments("acme/deploy")).toHaveLength(before + 1); // bob's own comment only

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/ferry.js";
 import { sendWebhook } from "../support/github/index.js";
+import { concluded } from "./world.js";
 
 const valid = `environments:
   - name: staging
@@ -34,7 +35,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
       files: { ".github/ferry.yml": invalid },
       message: "Break ferry.yml",
     });
-    await stack.idle();
+    await concluded(stack, sha, "Ferry / config");
     const [run, ...others] = stack.github
       .checkRuns("acme/deploy", sha)
       .filter((r) => r.name === "Ferry / config");
@@ -58,7 +59,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
       files: { ".github/ferry.yml": valid },
       message: "Fix",
     });
-    await stack.idle();
+    await concluded(stack, sha, "Ferry / config");
     const runs = stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === "Ferry / config");
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: "completed", conclusion: "success" });
@@ -67,7 +68,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
 
   it("leaves commits that do not touch ferry.yml alone", async () => {
     const sha = stack.github.push("acme/deploy", { branch: "main", files: { "README.md": "# deploy 2\n" } });
-    await stack.idle();
+    await stack.idle(); // nothing to wait for: every delivery answered, and no check
     expect(
       stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === "Ferry / config"),
     ).toHaveLength(0);
@@ -87,8 +88,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
       base: "main",
       title: "Tweak",
     });
-    await stack.idle();
-    const [run] = stack.github.checkRuns("acme/deploy", head).filter((r) => r.name === "Ferry / config");
+    const run = await concluded(stack, head, "Ferry / config");
     expect(run).toMatchObject({ conclusion: "failure" });
     expect(run?.output.annotations[0]).toMatchObject({
       start_line: 11,

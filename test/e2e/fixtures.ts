@@ -112,22 +112,3 @@ export function containerPublished(tag: string, digest: string, extra: Record<st
     repository: repository("acme/api"),
   };
 }
-
-/** `check_suite.completed` for a PR head, on GitHub's published example. */
-export function checkSuiteCompleted(
-  pr: { number: number; head: { ref: string; sha: string } },
-  conclusion = "success",
-) {
-  return webhookExample("check_suite", "completed", {
-    check_suite: {
-      head_sha: pr.head.sha,
-      head_branch: pr.head.ref,
-      status: "completed",
-      conclusion,
-      pull_requests: [
-        { number: pr.number, head: { ref: pr.head.ref, sha: pr.head.sha }, base: { ref: "main" } },
-      ],
-    },
-    repository: repository("acme/deploy"),
-  });
-}

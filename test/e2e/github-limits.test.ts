@@ -18,7 +18,7 @@ describe("bodies within GitHub's limits", () => {
     const files = configRepoFiles();
     for (let i = 0; i < 1000; i++)
       files[`overlays/staging/team-${i}/kustomization.yaml`] = kustomization("1.4.1");
-    freshRepos(stack, files);
+    await freshRepos(stack, files);
 
     await build(stack, "1.5.0");
     const open = () => stack.github.pulls("acme/deploy").filter((p) => p.state === "open");

@@ -31,8 +31,8 @@ describe("giving up on GitHub, visibly", () => {
   beforeAll(async () => {
     stack = await startStack({ env: { GITHUB_MAX_RETRY_WAIT_MS: "100" } });
   });
-  beforeEach(() => {
-    freshRepos(stack);
+  beforeEach(async () => {
+    await freshRepos(stack);
     stack.github.resetRequests();
   });
   afterAll(() => stack?.close());
@@ -150,7 +150,7 @@ describe("a large retry base", () => {
   afterAll(() => stack?.close());
 
   it("still keeps each 5xx back-off within the cap, so the retried PR is made", async () => {
-    freshRepos(stack);
+    await freshRepos(stack);
     stack.github.failNext({ graphql: "FerryPair", status: 502, times: 2 });
     await build(stack, "1.5.0");
     expect(stack.github.pulls("acme/deploy").filter((p) => p.head.ref === "ferry/staging/api")).toHaveLength(

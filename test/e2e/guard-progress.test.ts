@@ -12,7 +12,7 @@ describe("a long guard shows its progress in Ferry / validate", () => {
   afterAll(() => stack?.close());
 
   it("in_progress updates count the files validated, then the check concludes", async () => {
-    freshRepos(stack);
+    await freshRepos(stack);
     const files: Record<string, string> = {};
     for (let i = 0; i < 600; i++) {
       const { path, text } = prManifest(i, 2);

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { run as validateCommand } from "../../src/commands/validate.js";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord, PullRecord } from "../support/github/index.js";
-import { build, freshRepos, merge as mergePr, openPr as openDeployPr } from "./world.js";
+import {
+  build,
+  concluded,
+  eventually,
+  freshRepos,
+  merge as mergePr,
+  openPr as openDeployPr,
+} from "./world.js";
 
 const deployment = (image: string, extra = "") => `apiVersion: apps/v1
 kind: Deployment
@@ -29,32 +36,31 @@ const resources = `          resources:
 
 describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () => {
   let stack: Stack;
-  const check = (sha: string, name: string): CheckRunRecord | undefined =>
-    stack.github
-      .checkRuns("acme/deploy", sha)
-      .filter((r) => r.name === name)
-      .at(-1);
+  /** The latest run of `name` on `sha`, once concluded (and `ready`). */
+  const check = (sha: string, name: string, ready?: (run: CheckRunRecord) => boolean) =>
+    concluded(stack, sha, name, ready);
+  const runs = (sha: string, name: string) =>
+    stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === name);
   const openPr = (branch: string, files: Record<string, string | null>, title?: string) =>
     openDeployPr(stack, branch, files, title);
   const ferryPr = (env: string): PullRecord | undefined =>
     stack.github.pulls("acme/deploy").find((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
+  /** Ferry answers a comment in the same delivery; its PR's checks come after. */
   const dispatch = (tag: string) => build(stack, tag);
   const merge = (number: number) => mergePr(stack, number);
   const comment = async (body: string) => {
     await stack
       .user("alice")
       .rest.issues.createComment({ owner: "acme", repo: "deploy", issue_number: 1, body });
-    await stack.idle();
   };
 
   beforeAll(async () => {
     stack = await startStack();
   });
   beforeEach(async () => {
-    freshRepos(stack);
+    await freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
     await stack.user("alice").rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
-    await stack.idle();
   });
   afterAll(() => stack?.close());
 
@@ -63,7 +69,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const { head } = await openPr("add-worker", {
         "overlays/staging/worker.yaml": deployment("nginx:latest"),
       });
-      const run = check(head, "Ferry / validate");
+      const run = await check(head, "Ferry / validate");
       expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
       const byRule = Object.fromEntries(run?.output.annotations.map((a) => [a.title, a]) ?? []);
       expect(byRule["no-latest-tag"]).toMatchObject({
@@ -81,15 +87,14 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         branch: "add-worker",
         files: { "overlays/staging/worker.yaml": deployment("nginx:1.27.1", resources) },
       });
-      await stack.idle();
-      expect(check(fixed, "Ferry / validate")).toMatchObject({ conclusion: "success" });
+      expect(await check(fixed, "Ferry / validate")).toMatchObject({ conclusion: "success" });
     });
 
     it("reports a malformed YAML file as a failing check with its line, not a crash", async () => {
       const { head } = await openPr("broken", {
         "overlays/staging/bad.yaml": "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: [1, 2\n",
       });
-      const run = check(head, "Ferry / validate");
+      const run = await check(head, "Ferry / validate");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.annotations[0]).toMatchObject({ path: "overlays/staging/bad.yaml", title: "yaml" });
       expect(run?.output.annotations[0]?.start_line).toBeGreaterThanOrEqual(4);
@@ -99,7 +104,8 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const files: Record<string, string> = {};
       for (let i = 0; i < 30; i++) files[`overlays/staging/w${i}.yaml`] = deployment("nginx:latest");
       const { head } = await openPr("many", files);
-      const run = check(head, "Ferry / validate");
+      // annotations go out 50 per request after the run concludes
+      const run = await check(head, "Ferry / validate", (r) => r.output.annotations.length >= 60);
       expect(run?.output.annotations.length).toBeGreaterThan(50);
       expect(run?.output.annotations.filter((a) => a.title === "no-latest-tag")).toHaveLength(30);
     });
@@ -115,8 +121,9 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
         "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
       });
       for (const name of ["Ferry / validate", "Ferry / promotion"]) {
-        expect(check(head, name)).toMatchObject({ status: "completed", conclusion: "failure" });
-        expect(check(head, name)?.output.summary).toContain("Ferry failed while checking this PR");
+        const run = await check(head, name);
+        expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
+        expect(run.output.summary).toContain("Ferry failed while checking this PR");
       }
     });
     it("runs again when a reviewer re-runs one of its checks", async () => {
@@ -129,12 +136,15 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const { head } = await openPr("rerun", {
         "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
       });
-      const failed = check(head, "Ferry / validate");
-      expect(failed?.conclusion).toBe("failure");
-      stack.github.rerequestCheckRun("acme/deploy", failed?.id ?? 0, "alice");
-      await stack.idle();
-      expect(check(head, "Ferry / validate")).toMatchObject({ conclusion: "success" });
-      expect(check(head, "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+      const failed = await check(head, "Ferry / validate");
+      expect(failed.conclusion).toBe("failure");
+      await check(head, "Ferry / promotion");
+      stack.github.rerequestCheckRun("acme/deploy", failed.id, "alice");
+      const passed = (r: CheckRunRecord) => r.conclusion === "success";
+      expect(await check(head, "Ferry / validate", passed)).toMatchObject({ conclusion: "success" });
+      expect(await check(head, "Ferry / promotion", passed)).toMatchObject({ conclusion: "success" });
+      // the re-run is a new verdict, so a new run; the failed one stays as history
+      expect(runs(head, "Ferry / validate").map((r) => r.conclusion)).toEqual(["failure", "success"]);
     });
   });
 
@@ -164,13 +174,13 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       for (let i = 0; i < 150; i++)
         files[`overlays/staging/${"設定".repeat(50)}-${i}.yaml`] = deployment("nginx:latest");
       const { head } = await openPr("multibyte", files);
-      const validate = check(head, "Ferry / validate");
+      const validate = await check(head, "Ferry / validate");
       expect(validate).toMatchObject({ status: "completed", conclusion: "failure" });
       expect(validate?.output.title).toContain("150 errors");
       expect(utf8(validate?.output.summary)).toBeLessThanOrEqual(65_535);
       expect(validate?.output.summary).toMatch(/…and \d+ more rows; see the annotations\./);
       expect(validate?.output.annotations).toHaveLength(300);
-      expect(check(head, "Ferry / promotion")).toMatchObject({
+      expect(await check(head, "Ferry / promotion")).toMatchObject({
         status: "completed",
         conclusion: "success",
         output: { title: "No promotion in this PR" },
@@ -188,12 +198,14 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const { head } = await openPr("validate-refused", {
         "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
       });
-      expect(check(head, "Ferry / validate")).toMatchObject({
+      expect(await check(head, "Ferry / validate")).toMatchObject({
         conclusion: "failure",
         output: { title: "Ferry could not finish this check" },
       });
-      expect(check(head, "Ferry / validate")?.output.summary).toContain("summary exceeds a maximum bytesize");
-      expect(check(head, "Ferry / promotion")).toMatchObject({
+      expect((await check(head, "Ferry / validate"))?.output.summary).toContain(
+        "summary exceeds a maximum bytesize",
+      );
+      expect(await check(head, "Ferry / promotion")).toMatchObject({
         conclusion: "success",
         output: { title: "No promotion in this PR" },
       });
@@ -210,11 +222,11 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       const { head } = await openPr("promotion-refused", {
         "overlays/staging/w.yaml": deployment("nginx:1.27.1", resources),
       });
-      expect(check(head, "Ferry / validate")).toMatchObject({
+      expect(await check(head, "Ferry / validate")).toMatchObject({
         conclusion: "success",
         output: { title: "No problems in 1 file" },
       });
-      expect(check(head, "Ferry / promotion")).toMatchObject({
+      expect(await check(head, "Ferry / promotion")).toMatchObject({
         conclusion: "failure",
         output: { title: "Ferry could not finish this check" },
       });
@@ -245,7 +257,7 @@ ${containers}`;
         );
       stack.github.resetRequests();
       const { head } = await openPr("twenty-thousand", files);
-      const validate = check(head, "Ferry / validate");
+      const validate = await check(head, "Ferry / validate");
       expect(validate?.output.title).toBe("10000 errors, 10000 warnings in 10 files");
       expect(validate?.conclusion).toBe("failure");
       expect(validate?.output.annotations).toHaveLength(500);
@@ -256,7 +268,7 @@ ${containers}`;
       expect(validate?.output.summary).toContain("19,500 more findings are not annotated");
       // 500 annotations are 10 requests of 50 for validate, plus one for promotion.
       expect(checkRunPatches()).toBeLessThanOrEqual(11);
-      expect(check(head, "Ferry / promotion")?.conclusion).toBe("success");
+      expect((await check(head, "Ferry / promotion"))?.conclusion).toBe("success");
 
       // `ferry validate --format sarif` on the same files still lists every finding.
       const dir = await mkdtemp(join(tmpdir(), "ferry-many-"));
@@ -285,14 +297,14 @@ ${containers}`;
     it("passes a Ferry PR for the first environment", async () => {
       await dispatch("1.5.0");
       const pr = ferryPr("staging");
-      expect(check(pr?.head.sha ?? "", "Ferry / promotion")).toMatchObject({ conclusion: "success" });
-      expect(check(pr?.head.sha ?? "", "Ferry / validate")).toMatchObject({ conclusion: "success" });
+      expect(await check(pr?.head.sha ?? "", "Ferry / promotion")).toMatchObject({ conclusion: "success" });
+      expect(await check(pr?.head.sha ?? "", "Ferry / validate")).toMatchObject({ conclusion: "success" });
     });
 
     it("fails production until the tag ran in staging, then names the evidence", async () => {
       await comment("/ferry promote api 1.5.0 to production");
-      const prod = ferryPr("production");
-      const failing = check(prod?.head.sha ?? "", "Ferry / promotion");
+      const prod = await eventually(() => ferryPr("production"), "the production PR");
+      const failing = await check(prod.head.sha, "Ferry / promotion");
       expect(failing?.conclusion).toBe("failure");
       expect(failing?.output.summary).toContain("1.5.0 was not verified healthy in staging first");
       expect(failing?.output.annotations[0]).toMatchObject({
@@ -303,9 +315,8 @@ ${containers}`;
       await dispatch("1.5.0");
       const staging = ferryPr("staging");
       await merge(staging?.number ?? 0);
-      stack.github.rerequestCheckSuite("acme/deploy", prod?.head.sha ?? "", "alice");
-      await stack.idle();
-      const passing = check(prod?.head.sha ?? "", "Ferry / promotion");
+      stack.github.rerequestCheckSuite("acme/deploy", prod.head.sha, "alice");
+      const passing = await check(prod.head.sha, "Ferry / promotion", (r) => r.id !== failing.id);
       expect(passing?.output.summary).toContain("✅");
       expect(passing?.conclusion).toBe("success");
       expect(passing?.output.summary).toContain(`merged in staging by #${staging?.number}`);
@@ -321,15 +332,15 @@ ${containers}`;
       const { head, number } = await openPr("back", {
         "overlays/staging/kustomization.yaml": kustomization.replace("1.6.0", "1.5.0"),
       });
-      expect(check(head, "Ferry / promotion")?.output.summary).toContain("downgrade from 1.6.0");
+      const refused = await check(head, "Ferry / promotion");
+      expect(refused.output.summary).toContain("downgrade from 1.6.0");
       await stack.user("alice").rest.issues.addLabels({
         owner: "acme",
         repo: "deploy",
         issue_number: number,
         labels: ["ferry:rollback"],
       });
-      await stack.idle();
-      const run = check(head, "Ferry / promotion");
+      const run = await check(head, "Ferry / promotion", (r) => r.id !== refused.id);
       expect(run?.conclusion).toBe("success");
       expect(run?.output.summary).toContain("label `ferry:rollback` applied by @alice");
       expect(run?.output.summary).toContain("rollback to a tag that merged in staging");
@@ -342,10 +353,50 @@ ${containers}`;
         files: { "overlays/staging/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n" },
         author: { name: "Mallory", email: "m@acme.test" },
       });
-      await stack.idle();
-      const run = check(head, "Ferry / promotion");
+      const run = await check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("also changes: `overlays/staging/extra.yaml`");
+    });
+
+    const kustomizationPath = "overlays/staging/kustomization.yaml";
+    it.each([
+      ["a changed manifest line", (t: string) => t.replace("  - ../../base", "  - ../../base-with-sidecar")],
+      ["a changed comment", (t: string) => t.replace("# the API server", "# the API server, reviewed")],
+    ])("fails a Ferry PR whose changed file has %s beside the new tag", async (_, edit) => {
+      await dispatch("1.5.0");
+      const bumped = stack.github.readFile("acme/deploy", "ferry/staging/api", kustomizationPath) ?? "";
+      expect(edit(bumped)).not.toBe(bumped);
+      const head = stack.github.push("acme/deploy", {
+        branch: "ferry/staging/api",
+        files: { [kustomizationPath]: edit(bumped) },
+        author: { name: "Mallory", email: "m@acme.test" },
+      });
+      const run = await check(head, "Ferry / promotion");
+      expect(run.conclusion).toBe("failure");
+      expect(run.output.summary).toContain(`also changes: \`${kustomizationPath}\``);
+    });
+
+    it("fails a Ferry PR that changes the second document of a file whose image it bumped", async () => {
+      const twoDocs = (configData: string) =>
+        `${deployment("ghcr.io/acme/api:1.4.1", resources)}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api-config\ndata:\n  mode: ${configData}\n`;
+      stack.github.push("acme/deploy", {
+        branch: "main",
+        files: { "overlays/staging/api.yaml": twoDocs("safe") },
+      });
+      await dispatch("1.5.0");
+      const path = "overlays/staging/api.yaml";
+      const bumped = stack.github.readFile("acme/deploy", "ferry/staging/api", path) ?? "";
+      expect(bumped).toContain("ghcr.io/acme/api:1.5.0");
+      const head = stack.github.push("acme/deploy", {
+        branch: "ferry/staging/api",
+        files: { [path]: bumped.replace("mode: safe", "mode: debug") },
+        author: { name: "Mallory", email: "m@acme.test" },
+      });
+      const run = await check(head, "Ferry / promotion");
+      expect(run.conclusion).toBe("failure");
+      expect(run.output.summary).toContain(`also changes: \`${path}\``);
+      // the tag itself was Ferry's: the kustomization bump is not flagged
+      expect(run.output.summary).not.toContain(kustomizationPath);
     });
   });
 
@@ -357,8 +408,7 @@ ${containers}`;
         message: "Hotfix straight to main",
         author: { name: "Eve", email: "eve@acme.test", login: "eve" },
       });
-      await stack.idle();
-      const run = check(sha, "Ferry / audit");
+      const run = await check(sha, "Ferry / audit");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain(`| ${sha.slice(0, 7)} |`);
       expect(run?.output.summary).toContain("Hotfix straight to main");
@@ -368,7 +418,8 @@ ${containers}`;
       await dispatch("1.5.0");
       await merge(ferryPr("staging")?.number ?? 0);
       const sha = stack.github.resolve("acme/deploy", "main") ?? "";
-      expect(check(sha, "Ferry / audit")).toBeUndefined();
+      await stack.idle(); // nothing to wait for: every delivery answered, and no audit
+      expect(runs(sha, "Ferry / audit")).toEqual([]);
     });
   });
 });

@@ -18,7 +18,7 @@ describe("pacing: only content-creating requests wait the write interval", () =>
   afterAll(() => stack?.close());
 
   it("GraphQL queries go out back to back while mutations and REST writes stay an interval apart", async () => {
-    freshRepos(stack);
+    await freshRepos(stack);
     stack.github.resetRequests();
     await build(stack, "1.5.0");
     expect(stack.github.pulls("acme/deploy").map((p) => p.title)).toEqual(["Promote api 1.5.0 to staging"]);

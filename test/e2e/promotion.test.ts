@@ -4,7 +4,6 @@ import { type PullRecord, sendWebhook } from "../support/github/index.js";
 import { capturedLog, levels } from "../support/log.js";
 import { repository, repositoryId, webhookExample } from "../support/payloads.js";
 import {
-  checkSuiteCompleted,
   configRepoFiles,
   containerPublished,
   ferryBuild,
@@ -12,6 +11,7 @@ import {
   releasePublished,
   workflowRun,
 } from "./fixtures.js";
+import { concluded, freshRepos } from "./world.js";
 
 const sha = (n: number) => `${n.toString(16)}${"e".repeat(40)}`.slice(0, 40);
 const short = (n: number) => `sha-${sha(n).slice(0, 7)}`;
@@ -24,6 +24,7 @@ describe("build events open and maintain promotion PRs", () => {
   const deliver = async (event: string, payload: object, id?: string) => {
     const body = { ...payload, installation: { id: stack.github.installationId } };
     const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, body, id ? { id } : {});
+    // Ferry answers once the build is queued (202); its job opens or updates the PR.
     await stack.idle();
     return status;
   };
@@ -47,14 +48,10 @@ describe("build events open and maintain promotion PRs", () => {
   beforeAll(async () => {
     stack = await startStack({ log });
   });
-  beforeEach(() => {
-    lines.length = 0;
-    stack.github.state.repos.delete("acme/deploy");
-    stack.github.state.repos.delete("acme/api");
+  beforeEach(async () => {
+    await freshRepos(stack);
     stack.github.state.repos.delete("acme/other");
-    stack.github.createRepo("acme/deploy", { files: configRepoFiles() });
-    stack.github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
-    stack.github.clearFaults();
+    lines.length = 0;
   });
   afterAll(() => stack?.close());
 
@@ -92,7 +89,6 @@ describe("build events open and maintain promotion PRs", () => {
       });
       const tagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "v1.7.0" } });
       const untagged = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "next" } });
-      await stack.idle();
       const developer = await stack.developer();
       await developer.rest.git.createRef({
         owner: "acme",
@@ -149,6 +145,7 @@ describe("build events open and maintain promotion PRs", () => {
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ghcr.io/acme/web\n    newTag: 0.9.0\n",
         },
       });
+      // the push tells Ferry that acme/deploy's ferry.yml changed: wait until it has heard
       await stack.idle();
       const run = workflowRun(sha(0x77), {});
       run.repository = repository("acme/web");
@@ -343,6 +340,7 @@ describe("build events open and maintain promotion PRs", () => {
       expect(head?.parents).toEqual([main]);
       // The head moved straight from the old commit to the new one: never through the base, so
       // no guard run on an empty diff and no staging branch left behind.
+      await stack.idle(); // nothing to wait for: every delivery answered, and no guard on main
       expect(
         stack.github.checkRuns("acme/deploy", main).filter((r) => r.name === "Ferry / validate"),
       ).toHaveLength(0);
@@ -368,6 +366,9 @@ describe("build events open and maintain promotion PRs", () => {
     it("a redelivered webhook changes nothing", async () => {
       const payload = workflowRun(sha(3));
       await deliver("workflow_run", payload, "delivery-1");
+      // the guard on the new PR writes its checks: let it finish before counting
+      await concluded(stack, ferryPrs()[0]?.head.sha ?? "", "Ferry / promotion");
+      await stack.idle();
       const before = stack.github.pulls("acme/deploy").map((p) => [p.number, p.head.sha, p.updated_at]);
       stack.github.resetRequests();
       await deliver("workflow_run", payload, "delivery-1");
@@ -390,6 +391,24 @@ describe("build events open and maintain promotion PRs", () => {
         deliver("repository_dispatch", dispatch("3.0.0")),
         deliver("repository_dispatch", dispatch("3.1.0")),
       ]);
+      expect(ferryPrs()).toHaveLength(1);
+      expect(stagingTag()).toBe("3.1.0");
+    });
+
+    it("serialises builds of one app and environment: the second reads only after the first wrote", async () => {
+      stack.github.resetRequests();
+      // a slow first read: unserialised, the second build's read would arrive meanwhile
+      stack.github.failNext({ graphql: "FerryPair", delayMs: 300 });
+      await Promise.all([
+        deliver("repository_dispatch", dispatch("3.0.0")),
+        deliver("repository_dispatch", dispatch("3.1.0")),
+      ]);
+      const [firstRead, secondRead] = stack.github.requests.filter((r) => r.graphqlOperation === "FerryPair");
+      const firstWrite = stack.github.requests.find((r) => r.graphqlOperation === "FerryOpenPromotion");
+      expect(firstRead?.injected).toBe(true);
+      expect(secondRead?.at).toBeGreaterThanOrEqual(firstWrite?.answeredAt ?? Number.POSITIVE_INFINITY);
+      // and no write conflicted on the way
+      expect(stack.github.requests.filter((r) => r.method !== "GET" && r.status >= 400)).toEqual([]);
       expect(ferryPrs()).toHaveLength(1);
       expect(stagingTag()).toBe("3.1.0");
     });
@@ -423,7 +442,6 @@ describe("build events open and maintain promotion PRs", () => {
         repo: "deploy",
         pull_number: ferryPrs()[0]?.number ?? 0,
       });
-      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.6.0"));
       const [pr] = ferryPrs();
       expect(pr?.title).toBe("Promote api 1.6.0 to staging");
@@ -438,64 +456,11 @@ describe("build events open and maintain promotion PRs", () => {
         '    paths: [overlays/staging/**]\n    tags: { semver: ">=1.0.0", prerelease: false }\n',
       );
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": config } });
-      await stack.idle();
       await deliver("repository_dispatch", dispatch("1.5.0"));
       await deliver("repository_dispatch", dispatch("1.6.0-rc.1"));
       const [pr] = ferryPrs();
       expect(pr?.title).toBe("Promote api 1.5.0 to staging");
       expect(stack.github.comments("acme/deploy", pr?.number).at(-1)?.body).toContain("prerelease");
-    });
-  });
-
-  describe("auto-merge", () => {
-    const autoMergeConfig = ferryYml.replace(
-      "    paths: [overlays/staging/**]\n",
-      "    paths: [overlays/staging/**]\n    autoMerge: true\n",
-    );
-
-    it("enables GitHub auto-merge on environments that ask for it", async () => {
-      stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: true, requiredChecks: ["build"] });
-      stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
-      await stack.idle();
-      await deliver("repository_dispatch", dispatch("1.5.0"));
-      expect(ferryPrs()[0]?.auto_merge).toMatchObject({ merge_method: "squash" });
-      expect(ferryPrs()[0]?.body).toContain("Auto-merge is on");
-    });
-
-    it("merges the PR itself once every check passed where auto-merge is not allowed", async () => {
-      stack.github.setRepoSettings("acme/deploy", { allowAutoMerge: false, requiredChecks: ["build"] });
-      stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": autoMergeConfig } });
-      await stack.idle();
-      await deliver("repository_dispatch", dispatch("1.5.0"));
-      const [pr] = ferryPrs();
-      expect(pr?.auto_merge).toBeNull();
-      const developer = await stack.developer();
-      const run = await developer.rest.checks.create({
-        owner: "acme",
-        repo: "deploy",
-        name: "build",
-        head_sha: pr?.head.sha ?? "",
-        status: "in_progress",
-      });
-      await deliver(
-        "check_suite",
-        checkSuiteCompleted({ number: pr?.number ?? 0, head: pr?.head ?? { ref: "", sha: "" } }),
-      );
-      expect(ferryPrs()).toHaveLength(1);
-      await developer.rest.checks.update({
-        owner: "acme",
-        repo: "deploy",
-        check_run_id: run.data.id,
-        status: "completed",
-        conclusion: "success",
-      });
-      await deliver(
-        "check_suite",
-        checkSuiteCompleted({ number: pr?.number ?? 0, head: pr?.head ?? { ref: "", sha: "" } }),
-      );
-      expect(ferryPrs()).toHaveLength(0);
-      expect(stack.github.pulls("acme/deploy").find((p) => p.number === pr?.number)?.merged).toBe(true);
-      expect(stack.github.readFile("acme/deploy", "main", kustomizationPath)).toContain('newTag: "1.5.0"');
     });
   });
 
@@ -523,15 +488,40 @@ describe("build events open and maintain promotion PRs", () => {
       expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
     });
 
-    it("re-reads and retries when the base moved under the commit (stale expectedHeadOid)", async () => {
+    it("a secondary rate limit without retry-after: waits GitHub's minute, then retries", async () => {
+      const labels = "/repos/acme/deploy/issues/1/labels";
+      stack.github.resetRequests();
+      stack.github.failNext({ path: labels, status: 403, secondaryRateLimit: true });
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(202);
+      expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
+      const [refused, retried] = stack.github.requests.filter((r) => r.path === labels);
+      expect(refused).toMatchObject({ status: 403, injected: true });
+      expect(retried).toMatchObject({ status: 200 });
+      // "Otherwise, wait for at least one minute before retrying" (GitHub's REST rate-limit docs):
+      // 60 × the retry base (GITHUB_RETRY_BASE_MS=5 here, 1 s in production). A lower bound: a
+      // retry cannot come sooner than it was scheduled, however loaded the machine.
+      expect((retried?.at ?? 0) - (refused?.answeredAt ?? 0)).toBeGreaterThanOrEqual(60 * 5);
+    });
+
+    it("re-reads the branch and retries when GitHub answers STALE_DATA to the commit", async () => {
+      stack.github.resetRequests();
+      // As GitHub answers it: the document runs (the branch is created), the commit field fails with
+      // STALE_DATA ("Expected branch to point to …"), and the PR field then finds nothing to open.
       stack.github.failNext({
-        graphql: "FerryOpenPromotion",
-        status: 200,
+        graphql: "createCommitOnBranch",
+        fieldError: { type: "STALE_DATA" },
         times: 1,
-        body: { errors: [{ type: "STALE_DATA", message: 'Expected branch to point to "x" but it did not' }] },
       });
       await deliver("repository_dispatch", dispatch("1.5.0"));
-      expect(ferryPrs()).toHaveLength(1);
+      const [refused] = stack.github.requests.filter((r) => r.injected);
+      expect(refused).toMatchObject({ graphqlOperation: "FerryOpenPromotion", status: 200 });
+      // Ferry read the pair again (the branch it had just created is there now) and converged
+      expect(stack.github.requests.filter((r) => r.graphqlOperation === "FerryPair")).toHaveLength(2);
+      const [pr, ...more] = ferryPrs();
+      expect(more).toHaveLength(0);
+      expect(stagingTag()).toBe("1.5.0");
+      const head = stack.github.state.repos.get("acme/deploy")?.objects.commit(pr?.head.sha ?? "");
+      expect(head?.parents).toEqual([stack.github.resolve("acme/deploy", "main")]);
     });
 
     it("when retries run out, says so on the build's commit", async () => {

@@ -3,7 +3,7 @@ import { helmPath, kubectlPath } from "../../scripts/tools.js";
 import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord } from "../support/github/index.js";
 import { configRepoFiles } from "./fixtures.js";
-import { build, freshRepos, openPr as openDeployPr } from "./world.js";
+import { build, concluded, freshRepos, openPr as openDeployPr } from "./world.js";
 
 const chartFiles = {
   "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
@@ -78,7 +78,8 @@ describe("Ferry / render (<env>): the rendered diff of a PR", () => {
   it("shows exactly the image lines of a Ferry promotion PR", async () => {
     await build(stack, "1.5.0");
     const pr = stack.github.pulls("acme/deploy").find((p) => p.head.ref === "ferry/staging/api");
-    const run = check(pr?.head.sha ?? "", "Ferry / render (staging)");
+    // A build answers before the PR's checks run (GitHub delivers the PR's events on its own): wait.
+    const run = await concluded(stack, pr?.head.sha ?? "", "Ferry / render (staging)");
     expect(run).toMatchObject({ conclusion: "success" });
     const diffLines = (run?.output.text ?? "").split("\n").filter((l) => /^[-+] /.test(l));
     expect(diffLines).toEqual([

@@ -26,6 +26,9 @@ const waitStatus = (w: World, sha: string, want: string, env = "staging") =>
     () => statusOf(w, sha, env) === want && w.check(sha, env),
     `${env} check ${want} on ${sha.slice(0, 7)}`,
   );
+/** Every `Ferry / reconcile (<env>)` run on a commit, oldest first: the check's history. */
+const runs = (w: World, sha: string, env = "staging") =>
+  w.stack.github.checkRuns("acme/deploy", sha).filter((c) => c.name === `Ferry / reconcile (${env})`);
 const ferryPrs = (w: World, env: string) =>
   w.stack.github.pulls("acme/deploy").filter((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
 
@@ -212,6 +215,12 @@ describe("reconcile checks from the real agent", () => {
     expect(driftIssues()[0]?.body).toContain(
       `**staging** is back in sync with git at \`${sha.slice(0, 7)}\``,
     );
+    // each verdict is its own run: healthy, drifted (updated in place as the drift grew), healthy
+    expect(runs(world, sha).map((r) => [r.conclusion, r.output.title])).toEqual([
+      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
+      ["failure", "Drift: 2 resources differ from git"],
+      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
+    ]);
   });
 
   // Octokit paces issue creation 3 s apart (its notifications group), each retry included: 6 tries.
@@ -307,22 +316,32 @@ describe("reconcile checks from the real agent", () => {
     expect(statusOf(world, sha)).toBe("completed:failure");
     expect((await world.post(report({ revision: sha }))).status).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:success");
+    // the timed-out verdict stays readable as the run before the healthy one
+    expect(runs(world, sha).map((r) => [r.conclusion, r.output.title])).toEqual([
+      ["failure", "Not healthy after 300ms"],
+      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
+    ]);
   });
 
   it("a timeout is re-armed from the check's memo after a restart", async () => {
-    world = await startWorld(ferryYml({ reconcileTimeout: "800ms" }));
+    world = await startWorld(ferryYml({ reconcileTimeout: "5m" }));
     const sha = await world.mergeStaging();
-    await waitStatus(world, sha, "queued");
-    const queuedAt = world.check(sha)?.started_at;
+    const queued = await waitStatus(world, sha, "queued");
+    const queuedAt = queued.started_at;
     expect(queuedAt).toBeTruthy();
-    await world.stack.restart(); // the timer, a job of the in-process queue, is gone
+    await world.stack.restart(); // the in-memory timer is gone
+    // GitHub is the database: say in the check's memo that the merge was six minutes ago
+    const memo = /<!-- ferry:reconcile (\{.*\}) -->/s.exec(queued.output.text ?? "")?.[1] ?? "{}";
+    const text = JSON.stringify({ ...JSON.parse(memo), startedAt: Date.now() - 6 * 60_000 });
+    queued.output.text = `<!-- ferry:reconcile ${text} -->`;
     const syncing = report({ revision: sha, phase: "syncing", sync: "OutOfSync", health: "Progressing" });
     expect((await world.post(syncing)).status).toBe(202);
-    expect(statusOf(world, sha)).toBe("in_progress");
-    await waitStatus(world, sha, "completed:failure");
-    expect(world.check(sha)?.output.title).toBe("Not healthy after 800ms");
-    // counted from the merge (the memo's startedAt, which the check carries), not from the restart
-    expect(world.check(sha)?.started_at).toBe(queuedAt);
+    // counted from the memo's start, the 5 minutes are over: it fails now, not 5 minutes from the restart
+    const timedOut = await waitStatus(world, sha, "completed:failure");
+    expect(timedOut.output.title).toBe("Not healthy after 5m");
+    // the run Ferry started at the merge, concluded: not a new one from the restart
+    expect(timedOut.id).toBe(queued.id);
+    expect(timedOut.started_at).toBe(queuedAt);
   });
 
   it("a revision the config repo does not have shows on the latest merged Ferry commit, never as success", async () => {
@@ -364,18 +383,22 @@ describe("reconcile checks from the real agent", () => {
   it("soak: the production PR opens only after staging has stayed healthy for the soak", async () => {
     world = await startWorld(ferryYml({ soak: "400ms" }));
     const sha = await world.mergeStaging();
-    const started = Date.now();
+    await world.stack.idle(); // the merge's own webhooks (the queued check) come first
+    const reads = () => world.stack.github.requests.filter((r) => r.graphqlOperation === "FerryPair").length;
+    const before = reads();
     expect((await world.post(report({ revision: sha }))).status).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:success");
+    // answered healthy, and promotion left to the soak timer: nothing read or opened yet
+    expect(reads()).toBe(before);
     expect(ferryPrs(world, "production")).toHaveLength(0);
     await until(() => ferryPrs(world, "production").length === 1, "production PR after the soak");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
-    // a repeated healthy report (e.g. after an agent restart) opens nothing new
+    // a repeated healthy report (e.g. after an agent restart) is no new transition: nothing to promote
+    const afterFirst = reads();
     expect(
       (await world.post(report({ revision: sha, sequence: Date.now() + 5, health: "Healthy" }))).status,
     ).toBe(202);
-    await new Promise((r) => setTimeout(r, 500));
     await world.stack.idle();
+    expect(reads()).toBe(afterFirst);
     expect(
       world.stack.github.pulls("acme/deploy").filter((p) => p.head.ref === "ferry/production/api"),
     ).toHaveLength(1);
@@ -450,7 +473,9 @@ describe("report authentication and ordering", () => {
         r.query.includes("check_name") ||
         r.route === "GET /repos/{owner}/{repo}/commits/{ref}",
     );
+    // the verdict stands (Progressing pauses the soak): the same run, its output rewritten
     expect(own.map((r) => r.route)).toEqual(["PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"]);
+    expect(runs(world, sha).map((r) => `${r.status}:${r.conclusion}`)).toEqual(["completed:success"]);
     expect((await world.post(report({ revision: sha, sequence: seq + 10 }))).status).toBe(202);
     expect(statusOf(world, sha)).toBe("completed:success");
     const late = await world.post(

@@ -5,6 +5,7 @@
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
 import { ferryYml, report, startWorld, until, type World } from "../reports/support.js";
+import { appId } from "../support/ferry.js";
 import type { CheckRunRecord } from "../support/github/index.js";
 import { render } from "../support/markdown.js";
 import { kustomization } from "./fixtures.js";
@@ -16,9 +17,19 @@ afterEach(async () => {
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const otherAppId = 777;
+const installed = new WeakSet<World>();
 /** A GitHub App installed next to Ferry, writing check runs under Ferry's names. */
-const otherApp = (w: World) =>
-  new Octokit({ baseUrl: w.stack.github.apiUrl, auth: w.stack.github.appToken(otherAppId), log: quiet });
+const otherApp = (w: World) => {
+  if (!installed.has(w)) {
+    w.stack.github.installApp({ id: otherAppId, slug: "app-777", permissions: { checks: "write" } });
+    installed.add(w);
+  }
+  return new Octokit({
+    baseUrl: w.stack.github.apiUrl,
+    auth: w.stack.github.appToken(otherAppId),
+    log: quiet,
+  });
+};
 const forge = async (w: World, sha: string, conclusion: "success" | "failure", text?: string) =>
   (
     await otherApp(w).rest.checks.create({
@@ -31,7 +42,7 @@ const forge = async (w: World, sha: string, conclusion: "success" | "failure", t
     })
   ).data.id;
 const ferrysOwn = (w: World, sha: string, name: string): CheckRunRecord[] =>
-  w.stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === name && r.app_id === undefined);
+  w.stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === name && r.app_id === appId);
 
 describe("report text reaches GitHub only as plain text", () => {
   it("escapes hostile kinds, namespaces, names and messages in the check summary and the drift issue", async () => {
@@ -208,7 +219,7 @@ describe("evidence is read only from Ferry's own check runs", () => {
       expect(ferrysOwn(world, head, name).map((r) => r.status)).toEqual(["completed"]);
       const other = world.stack.github
         .checkRuns("acme/deploy", head)
-        .filter((r) => r.name === name && r.app_id);
+        .filter((r) => r.name === name && r.app_id === otherAppId);
       expect(other.map((r) => [r.status, r.updates])).toEqual([["in_progress", 0]]);
     }
   });

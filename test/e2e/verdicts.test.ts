@@ -6,7 +6,7 @@ import { type Stack, startStack } from "../support/ferry.js";
 import type { CheckRunRecord, PullRecord } from "../support/github/index.js";
 import { pollUntil } from "../support/poll.js";
 import { configRepoFiles, kustomization } from "./fixtures.js";
-import { build, freshRepos, merge, openPr } from "./world.js";
+import { build, concluded, freshRepos, merge, openPr } from "./world.js";
 
 /** Verdicts a reviewer trusts: Ferry's own updated PR, unknown order, empty tags, bad images, fan-in. */
 
@@ -36,11 +36,14 @@ const stagingAndProduction: EnvSpec[] = [
 
 describe("verdicts a reviewer can trust", () => {
   let stack: Stack;
-  const check = (sha: string | undefined, name: string): CheckRunRecord | undefined =>
+  const latest = (sha: string | undefined, name: string): CheckRunRecord | undefined =>
     stack.github
       .checkRuns("acme/deploy", sha ?? "")
       .filter((r) => r.name === name)
       .at(-1);
+  /** The latest run of `name` on `sha` once it concluded: GitHub delivers webhooks concurrently, so wait for it. */
+  const check = (sha: string | undefined, name: string): Promise<CheckRunRecord> =>
+    concluded(stack, sha ?? "", name);
   const ferryPrs = (env: string): PullRecord[] =>
     stack.github.pulls("acme/deploy").filter((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
   const read = (ref: string, path: string) => stack.github.readFile("acme/deploy", ref, path);
@@ -88,7 +91,7 @@ describe("verdicts a reviewer can trust", () => {
     it("passes Ferry / promotion on the new head, though synchronize arrives before the body's edit", async () => {
       await build(stack, "1.5.0");
       const first = ferryPrs("staging")[0];
-      expect(check(first?.head.sha, "Ferry / promotion")?.conclusion).toBe("success");
+      expect((await check(first?.head.sha, "Ferry / promotion"))?.conclusion).toBe("success");
       const delivered = stack.github.deliveries.length;
 
       await build(stack, "1.6.0");
@@ -107,7 +110,7 @@ describe("verdicts a reviewer can trust", () => {
       expect(events[0]?.body).toContain('"tag":"1.5.0"');
       expect(events[1]?.body).toContain('"tag":"1.6.0"');
 
-      const run = check(pr?.head.sha, "Ferry / promotion");
+      const run = await check(pr?.head.sha, "Ferry / promotion");
       expect(run?.conclusion).toBe("success");
       expect(run?.output.summary).not.toContain("may change image references only");
       expect(run?.output.summary).toContain("| staging | api | `1.4.1` | `1.6.0` | ✅");
@@ -123,7 +126,7 @@ describe("verdicts a reviewer can trust", () => {
         author: { name: "Mallory", email: "m@acme.test" },
       });
       await stack.idle();
-      const run = check(head, "Ferry / promotion");
+      const run = await check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("also changes: `overlays/staging/extra.yaml`");
     });
@@ -131,9 +134,9 @@ describe("verdicts a reviewer can trust", () => {
 
   describe("tags that cannot be ordered", () => {
     it("says the order of 1.10 → 1.9 is unknown (neutral) instead of calling it in order", async () => {
-      freshRepos(stack, configRepoFiles("1.10"));
+      await freshRepos(stack, configRepoFiles("1.10"));
       const head = await humanPr("older", { "overlays/staging/kustomization.yaml": kustomization("1.9") });
-      const run = check(head, "Ferry / promotion");
+      const run = await check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("neutral");
       expect(run?.output.title).toContain("order unknown");
       expect(run?.output.summary).toContain("| staging | api | `1.10` | `1.9` | ⚠️ order unknown");
@@ -148,19 +151,19 @@ describe("verdicts a reviewer can trust", () => {
     });
 
     it("lets build times decide: going back to an older build is a downgrade", async () => {
-      freshRepos(stack, configRepoFiles("sha-0000001"));
+      await freshRepos(stack, configRepoFiles("sha-0000001"));
       await build(stack, "sha-aaaaaaa");
       await merge(stack, ferryPrs("staging")[0]?.number ?? 0);
       await build(stack, "sha-bbbbbbb");
       const ferry = ferryPrs("staging")[0];
       // Ferry's own PR: its target's build time is in its marker, the running tag's in the last merge.
-      expect(check(ferry?.head.sha, "Ferry / promotion")?.conclusion).toBe("success");
+      expect((await check(ferry?.head.sha, "Ferry / promotion"))?.conclusion).toBe("success");
       await merge(stack, ferry?.number ?? 0);
 
       const head = await humanPr("back", {
         "overlays/staging/kustomization.yaml": kustomization("sha-aaaaaaa"),
       });
-      const run = check(head, "Ferry / promotion");
+      const run = await check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("downgrade from sha-bbbbbbb");
     });
@@ -171,17 +174,17 @@ describe("verdicts a reviewer can trust", () => {
       'api:\n  image:\n    repository: ghcr.io/acme/api\n    tag: "" # the chart\'s appVersion\n';
 
     it("is a chart default left alone: the PR changes only the pinned references", async () => {
-      freshRepos(stack, { ...configRepoFiles(), "overlays/staging/values.yaml": values });
+      await freshRepos(stack, { ...configRepoFiles(), "overlays/staging/values.yaml": values });
       await build(stack, "1.5.0");
       const pr = ferryPrs("staging")[0];
       expect(read("ferry/staging/api", "overlays/staging/kustomization.yaml")).toBe(kustomization("1.5.0"));
       expect(read("ferry/staging/api", "overlays/staging/values.yaml")).toBe(values);
       expect(pr?.body).not.toContain("values.yaml");
-      expect(check(pr?.head.sha, "Ferry / promotion")?.conclusion).toBe("success");
+      expect((await check(pr?.head.sha, "Ferry / promotion"))?.conclusion).toBe("success");
     });
 
     it("is filled when ferry.yml fields name it", async () => {
-      freshRepos(stack, {
+      await freshRepos(stack, {
         ...configRepoFiles(),
         ".github/ferry.yml": ferryYml(stagingAndProduction, {
           fields: [{ file: "overlays/staging/values.yaml", path: "api.image.tag" }],
@@ -190,7 +193,9 @@ describe("verdicts a reviewer can trust", () => {
       });
       await build(stack, "1.5.0");
       expect(read("ferry/staging/api", "overlays/staging/values.yaml")).toBe(values.replace('""', '"1.5.0"'));
-      expect(check(ferryPrs("staging")[0]?.head.sha, "Ferry / promotion")?.conclusion).toBe("success");
+      expect((await check(ferryPrs("staging")[0]?.head.sha, "Ferry / promotion"))?.conclusion).toBe(
+        "success",
+      );
     });
   });
 
@@ -210,7 +215,7 @@ describe("verdicts a reviewer can trust", () => {
         message: "Name the images",
       });
       await stack.idle();
-      const run = check(sha, "Ferry / config");
+      const run = await check(sha, "Ferry / config");
       expect(run?.conclusion).toBe("failure");
       const [tagged, upper] = run?.output.annotations ?? [];
       const text = read("main", ".github/ferry.yml") ?? "";
@@ -223,7 +228,7 @@ describe("verdicts a reviewer can trust", () => {
 
     it("never rewrites files under .github/, even when an environment's paths are **", async () => {
       const workflow = "jobs:\n  smoke:\n    container: ghcr.io/acme/api:1.4.1\n";
-      freshRepos(stack, {
+      await freshRepos(stack, {
         ".github/ferry.yml": ferryYml([{ name: "everything", paths: ["**"] }]),
         ".github/workflows/smoke.yml": workflow,
         "values.yaml": "image: ghcr.io/acme/api:1.4.1\n",
@@ -232,7 +237,7 @@ describe("verdicts a reviewer can trust", () => {
       const pr = ferryPrs("everything")[0];
       expect(read("ferry/everything/api", "values.yaml")).toBe("image: ghcr.io/acme/api:1.5.0\n");
       expect(read("ferry/everything/api", ".github/workflows/smoke.yml")).toBe(workflow);
-      expect(check(pr?.head.sha, "Ferry / promotion")?.conclusion).toBe("success");
+      expect((await check(pr?.head.sha, "Ferry / promotion"))?.conclusion).toBe("success");
     });
   });
 
@@ -257,10 +262,10 @@ describe("verdicts a reviewer can trust", () => {
       "overlays/staging-us/kustomization.yaml": kustomization("1.4.1"),
       "overlays/production/kustomization.yaml": kustomization("1.4.1"),
     };
-    const reconcile = (sha: string, env: string) => check(sha, `Ferry / reconcile (${env})`);
+    const reconcile = (sha: string, env: string) => latest(sha, `Ferry / reconcile (${env})`);
 
     it("opens production only once every upstream is healthy with the tag, and only once", async () => {
-      freshRepos(stack, files);
+      await freshRepos(stack, files);
       await build(stack, "1.5.0");
       expect(ferryPrs("staging-eu")).toHaveLength(1);
       expect(ferryPrs("staging-us")).toHaveLength(1);
@@ -303,14 +308,14 @@ describe("verdicts a reviewer can trust", () => {
 
       // The guard asks the same of the production PR: evidence from both upstreams.
       await stack.idle();
-      const run = check(prod?.head.sha, "Ferry / promotion");
+      const run = await check(prod?.head.sha, "Ferry / promotion");
       expect(run?.conclusion).toBe("success");
       expect(run?.output.summary).toContain("verified healthy in staging-eu");
       expect(run?.output.summary).toContain("verified healthy in staging-us");
     });
 
     it("fails a production PR whose tag only one upstream verified", async () => {
-      freshRepos(stack, files);
+      await freshRepos(stack, files);
       await build(stack, "1.5.0");
       await merge(stack, ferryPrs("staging-eu")[0]?.number ?? 0);
       const main = stack.github.resolve("acme/deploy", "main") ?? "";
@@ -318,7 +323,7 @@ describe("verdicts a reviewer can trust", () => {
       const head = await humanPr("by-hand", {
         "overlays/production/kustomization.yaml": kustomization("1.5.0"),
       });
-      const run = check(head, "Ferry / promotion");
+      const run = await check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("1.5.0 was not verified healthy in staging-us first");
       expect(run?.output.summary).toContain("verified healthy in staging-eu");

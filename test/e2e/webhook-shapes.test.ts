@@ -48,8 +48,8 @@ describe("webhook payloads of an unexpected shape", () => {
   beforeAll(async () => {
     stack = await startStack({ log });
   });
-  beforeEach(() => {
-    freshRepos(stack);
+  beforeEach(async () => {
+    await freshRepos(stack);
     lines.length = 0;
   });
   afterAll(() => stack?.close());
@@ -90,7 +90,7 @@ describe("webhook payloads of an unexpected shape", () => {
     ["an installation id that is an object", "push", JSON.stringify({ installation: { id: { n: 1 } } })],
   ])("a signed delivery with %s answers 200 and is named at warn", async (_, event, raw) => {
     const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, undefined, { raw });
-    await stack.github.idle();
+    await stack.idle();
     expect(status).toBe(200);
     const warned = lines.filter((l) => l.level === levels.warn && l.msg.includes("unexpected shape"));
     expect(warned).toHaveLength(1);

@@ -53,6 +53,73 @@ describe("fault injection", () => {
     expect(err).toMatchObject({ status: 403, response: { headers: { "retry-after": "1" } } });
     expect((err as { message: string }).message).toContain("secondary rate limit");
     expect(server.issues("acme/deploy")).toHaveLength(0);
+
+    // ...and as often without retry-after: the same message, no header, quota left
+    server.failNext({ path: /\/issues$/, status: 403, secondaryRateLimit: true });
+    const bare = (await octokit.rest.issues.create({ ...o, title: "t" }).catch((e: unknown) => e)) as {
+      status: number;
+      message: string;
+      response: { headers: Record<string, string> };
+    };
+    expect(bare.status).toBe(403);
+    expect(bare.message).toContain("secondary rate limit");
+    expect(bare.response.headers["retry-after"]).toBeUndefined();
+    expect(bare.response.headers["x-ratelimit-remaining"]).not.toBe("0");
+  });
+
+  it("fails one mutation field as GitHub does, the rest of the document running", async () => {
+    server = await startServer();
+    server.createRepo("acme/deploy", { files: { "a.yaml": "v: 1\n" } });
+    const octokit = await installationOctokit(server);
+    const { repository } = await octokit.graphql<{
+      repository: { id: string; defaultBranchRef: { target: { oid: string } } };
+    }>(`{ repository(owner: "acme", name: "deploy") { id defaultBranchRef { target { oid } } } }`);
+    const base = repository.defaultBranchRef.target.oid;
+    server.failNext({ graphql: "createCommitOnBranch", fieldError: { type: "STALE_DATA" } });
+    const error = (await octokit
+      .graphql(
+        `mutation($r: ID!, $o: GitObjectID!, $c: CreateCommitOnBranchInput!) {
+  ref: createRef(input: { repositoryId: $r, name: "refs/heads/b", oid: $o }) { ref { name } }
+  commit: createCommitOnBranch(input: $c) { commit { oid } }
+}`,
+        {
+          r: repository.id,
+          o: base,
+          c: {
+            branch: { repositoryNameWithOwner: "acme/deploy", branchName: "b" },
+            expectedHeadOid: base,
+            message: { headline: "m" },
+            fileChanges: {
+              additions: [{ path: "a.yaml", contents: Buffer.from("v: 2\n").toString("base64") }],
+            },
+          },
+        },
+      )
+      .catch((e: unknown) => e)) as { data: unknown; errors: unknown[] };
+    expect(error.data).toEqual({ ref: { ref: { name: "b" } }, commit: null });
+    expect(error.errors).toEqual([
+      {
+        type: "STALE_DATA",
+        path: ["commit"],
+        locations: [{ line: 3, column: 3 }],
+        message: `Expected branch to point to "${base}" but it did not. Pull and try again.`,
+      },
+    ]);
+    expect(server.resolve("acme/deploy", "b")).toBe(base); // the ref landed, the commit did not
+  });
+
+  it("delays a request without failing it", async () => {
+    server = await startServer();
+    server.createRepo("acme/deploy");
+    const octokit = await installationOctokit(server);
+    server.failNext({ path: "GET /repos/{owner}/{repo}", delayMs: 50 });
+    const slow = octokit.rest.repos.get(o);
+    const fast = await octokit.rest.repos.get(o);
+    expect((await slow).status).toBe(200);
+    const [first, second] = server.requests.filter((r) => r.route === "GET /repos/{owner}/{repo}");
+    // the held request was answered after the one that came later
+    expect((first?.answeredAt ?? 0) >= (second?.answeredAt ?? 0)).toBe(true);
+    expect(fast.status).toBe(200);
   });
 
   it("fails a GraphQL operation by mutation name", async () => {
@@ -156,7 +223,10 @@ describe("users and webhooks", () => {
     server.push("acme/deploy", { branch: "main", files: { a: "a" } });
     await server.idle();
     expect(receiver.received).toHaveLength(0);
-    expect(server.deliveries.map((d) => [d.event, d.status])).toEqual([["push", undefined]]);
+    expect(server.deliveries.map((d) => [d.event, d.status])).toEqual([
+      ["push", undefined],
+      ["check_suite", undefined],
+    ]);
   });
 
   it("sendWebhook signs and posts an example payload", async () => {

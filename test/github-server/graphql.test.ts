@@ -178,7 +178,7 @@ describe("GraphQL", () => {
 
   it("labels, auto-merges on passing required checks, and refuses auto-merge where GitHub would", async () => {
     await setup();
-    server.setRepoSettings("acme/deploy", { requiredChecks: ["Ferry / validate"] });
+    server.protectBranch("acme/deploy", "main", { requiredChecks: ["Ferry / validate"] });
     server.push("acme/deploy", {
       branch: "topic",
       files: { "staging/api.yaml": "image: ghcr.io/acme/api:1.2.0\n" },
@@ -205,13 +205,23 @@ describe("GraphQL", () => {
     expect(server.pulls("acme/deploy")[0]?.labels).toEqual(["ferry"]);
 
     const enable = `mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) { pullRequest { autoMergeRequest { mergeMethod } } } }`;
-    server.setRepoSettings("acme/deploy", { allowAutoMerge: false });
-    await expect(octokit.graphql(enable, { id: pr.node_id })).rejects.toMatchObject({
-      errors: [
-        { type: "UNPROCESSABLE", message: "Pull request Auto merge is not allowed for this repository" },
-      ],
-    });
+    const refusal = (message: string) => ({ errors: [{ type: "UNPROCESSABLE", message }] });
+    // Repositories do not allow auto-merge until someone turns it on.
+    await expect(octokit.graphql(enable, { id: pr.node_id })).rejects.toMatchObject(
+      refusal("Pull request Auto merge is not allowed for this repository"),
+    );
     server.setRepoSettings("acme/deploy", { allowAutoMerge: true });
+    // Auto-merge waits for branch protection; an unprotected base has nothing to wait for.
+    server.state.repo("acme/deploy")?.protection.delete("main");
+    await expect(octokit.graphql(enable, { id: pr.node_id })).rejects.toMatchObject(
+      refusal("Pull request Protected branch rules not configured for this branch"),
+    );
+    // Protected, but nothing pending: the PR could merge now, so there is nothing to arm.
+    server.protectBranch("acme/deploy", "main", { requiredChecks: [] });
+    await expect(octokit.graphql(enable, { id: pr.node_id })).rejects.toMatchObject(
+      refusal("Pull request Pull request is in clean status"),
+    );
+    server.protectBranch("acme/deploy", "main", { requiredChecks: ["Ferry / validate"] });
     const enabled = await octokit.graphql<{
       enablePullRequestAutoMerge: { pullRequest: { autoMergeRequest: { mergeMethod: string } } };
     }>(enable, {

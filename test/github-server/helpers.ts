@@ -30,6 +30,7 @@ export interface Received {
   event: string;
   delivery: string;
   signatureValid: boolean;
+  headers: Record<string, string | string[] | undefined>;
   payload: Record<string, unknown> & { action?: string };
 }
 
@@ -47,6 +48,7 @@ export async function startReceiver(
         event: String(req.headers["x-github-event"]),
         delivery: String(req.headers["x-github-delivery"]),
         signatureValid: req.headers["x-hub-signature-256"] === signPayload(secret, body),
+        headers: req.headers,
         payload: JSON.parse(body),
       });
       // Answer late, like an app that runs its handlers before answering.

@@ -15,6 +15,7 @@ describe("another GitHub App in the installation", () => {
     const o = { owner: "acme", repo: "deploy" };
     const head = server.resolve("acme/deploy", "main") as string;
     const ours = await installationOctokit(server);
+    server.installApp({ id: 777, slug: "app-777", permissions: { checks: "write" } });
     const theirs = new Octokit({ baseUrl: server.apiUrl, auth: server.appToken(777), log: quiet });
 
     const { data: mine } = await ours.rest.checks.create({

@@ -96,26 +96,33 @@ describe("pull requests", () => {
 
     await server.idle();
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
+    // Each push also asks the app to run its checks on the new commit.
+    const suites = receiver.received.filter((r) => r.event === "check_suite");
+    expect(suites.map((r) => r.payload.action)).toEqual(["requested", "requested", "requested"]);
+    receiver.received.splice(0, Infinity, ...receiver.received.filter((r) => r.event !== "check_suite"));
+    // Deliveries are concurrent, as on GitHub: each state change's events arrive, in some order.
     expect(
-      receiver.received.map((r) => `${r.event}${r.payload.action ? `.${r.payload.action}` : ""}`),
-    ).toEqual([
-      "push", // branch created
-      "pull_request.opened",
-      "push", // second commit on the branch
-      "pull_request.synchronize",
-      "pull_request.labeled",
-      "pull_request.labeled",
-      "pull_request.edited",
-      "push", // merge to main
-      "pull_request.closed",
-    ]);
-    const sync = receiver.received[3]?.payload;
+      receiver.received.map((r) => `${r.event}${r.payload.action ? `.${r.payload.action}` : ""}`).sort(),
+    ).toEqual(
+      [
+        "push", // branch created
+        "pull_request.opened",
+        "push", // second commit on the branch
+        "pull_request.synchronize",
+        "pull_request.labeled",
+        "pull_request.labeled",
+        "pull_request.edited",
+        "push", // merge to main
+        "pull_request.closed",
+      ].sort(),
+    );
+    const sync = receiver.received.find((r) => r.payload.action === "synchronize")?.payload;
     expect(sync).toMatchObject({
       after: newHead,
       pull_request: { head: { sha: newHead } },
       installation: { id: server.installationId },
     });
-    const closed = receiver.received[8]?.payload;
+    const closed = receiver.received.find((r) => r.payload.action === "closed")?.payload;
     expect(closed).toMatchObject({
       pull_request: {
         merged: true,
@@ -209,5 +216,32 @@ describe("issues, comments, labels, reactions, permissions", () => {
     expect((await perm("alice")).data.permission).toBe("write");
     server.setPermission("acme/deploy", "bob", "none");
     expect((await perm("bob")).data.permission).toBe("none");
+  });
+});
+
+describe("size limits", () => {
+  it("compare lists 300 files, a PR's files 3,000; a recursive tree past its limit is truncated", async () => {
+    server = await startServer();
+    server.createRepo("acme/deploy", { files: { "README.md": "x" } });
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3001; i++) files[`f/${String(i).padStart(4, "0")}.yaml`] = `n: ${i}\n`;
+    const head = server.push("acme/deploy", { branch: "bulk", files });
+    const octokit = await installationOctokit(server);
+    const { data: pr } = await octokit.rest.pulls.create({ ...o, title: "t", head: "bulk", base: "main" });
+    const compare = await octokit.rest.repos.compareCommitsWithBasehead({ ...o, basehead: `main...${head}` });
+    expect(compare.data.files).toHaveLength(300);
+    const listed = await octokit.paginate(octokit.rest.pulls.listFiles, {
+      ...o,
+      pull_number: pr.number,
+      per_page: 100,
+    });
+    expect(listed).toHaveLength(3000);
+    expect(listed.at(-1)?.filename).toBe("f/2999.yaml");
+    const whole = await octokit.rest.git.getTree({ ...o, tree_sha: head, recursive: "1" });
+    expect(whole.data).toMatchObject({ truncated: false });
+    server.state.limits.treeEntries = 100;
+    const cut = await octokit.rest.git.getTree({ ...o, tree_sha: head, recursive: "1" });
+    expect(cut.data.truncated).toBe(true);
+    expect(cut.data.tree).toHaveLength(100);
   });
 });

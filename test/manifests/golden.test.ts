@@ -6,7 +6,8 @@ import { type RewriteOptions, rewriteImageReferences } from "../../src/manifests
 
 /**
  * Golden files: test/testdata/rewrite/<case>/input.yaml is rewritten and compared byte for
- * byte with expected.yaml. `UPDATE_GOLDEN=1` writes expected.yaml (then review the diff).
+ * byte with expected.yaml. `UPDATE_GOLDEN=1` writes expected.yaml (then review the diff). A
+ * missing expected.yaml fails the case (with CI=true it is not written either).
  */
 const root = new URL("../testdata/rewrite/", import.meta.url).pathname;
 const newDigest = `sha256:${"b".repeat(64)}`;
@@ -98,7 +99,15 @@ describe("golden rewrites", () => {
       expect(result.findings.filter((f) => f.severity === "error")).toEqual([]);
       const after = Buffer.from(result.changes[0]?.after ?? input.toString("utf8"), "utf8");
       const expectedPath = join(dir, "expected.yaml");
-      if (process.env.UPDATE_GOLDEN || !existsSync(expectedPath)) writeFileSync(expectedPath, after);
+      if (process.env.UPDATE_GOLDEN) writeFileSync(expectedPath, after);
+      if (!existsSync(expectedPath)) {
+        // A golden file written by the run that compares against it could never fail: in CI a
+        // missing one is an error; locally it is written for review and the run still fails.
+        if (!process.env.CI) writeFileSync(expectedPath, after);
+        expect.fail(
+          `${expectedPath} is missing${process.env.CI ? "" : " (written now: review it, commit it, run again)"}`,
+        );
+      }
       expect(after.equals(readFileSync(expectedPath))).toBe(true);
       expect(result.references.filter((r) => r.changed)).toHaveLength(spec.changed);
     });

@@ -124,6 +124,15 @@ export async function startWorld(yml = ferryYml(), env: Record<string, string> =
         merge_method: "squash",
       });
       await stack.idle();
+      // the merge's effect: Ferry queues the staging check on the merge commit
+      await pollUntil(
+        () =>
+          stack.github
+            .checkRuns("acme/deploy", data.sha)
+            .some((c) => c.name === "Ferry / reconcile (staging)"),
+        "the queued staging check",
+        15_000,
+      );
       return data.sha;
     },
     check(sha, env = "staging") {

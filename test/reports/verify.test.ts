@@ -43,6 +43,47 @@ describe("signature", () => {
   });
 });
 
+describe('signature known-answer vectors (docs/agent.md: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>)', () => {
+  // Computed outside Ferry, with OpenSSL:
+  //   printf '%s' "$TIMESTAMP.$BODY" | openssl dgst -sha256 -hmac "$SECRET"
+  const vectors = [
+    {
+      secret: "prod-eu-1-secret-0123456789",
+      timestamp: "1793613600",
+      body: '{"cluster":"prod-eu-1"}',
+      signature: "sha256=57adf141397b446af9cbad114166b1e8ffe03eeea0deae281dace4f89db8f75b",
+    },
+    {
+      secret: "prod-eu-1-secret-0123456789",
+      timestamp: "1793613600",
+      body: "",
+      signature: "sha256=344edbbf2991b7d32339dbd50d3baf253a5799f2d69bced680025bf513331d1b",
+    },
+  ];
+
+  it.each(vectors)("vector %# signs as the documented format does", (v) => {
+    expect(sign(v.secret, v.timestamp, v.body)).toBe(v.signature);
+    expect(verifySignature(v.secret, v.timestamp, v.body, v.signature)).toBe(true);
+  });
+
+  it('refuses a signature over another separator ("<timestamp>:<body>")', () => {
+    const colon = "sha256=46f4e2179b2ea650cfb6b804c953f90a3015fb3c576d6189d02ab86732a566f4";
+    expect(
+      verifySignature("prod-eu-1-secret-0123456789", "1793613600", '{"cluster":"prod-eu-1"}', colon),
+    ).toBe(false);
+  });
+
+  it("accepts a whole report an agent in another language signed by the documented format", async () => {
+    const wire =
+      '{"cluster":"prod-eu-1","configRepo":"acme/deploy","environment":"production","object":{"kind":"Application","namespace":"argocd","name":"api"},"revision":"0123456789abcdef0123456789abcdef01234567","sync":"Synced","health":"Healthy","phase":"healthy","drifted":[],"observedAt":"2026-11-02T09:59:58.000Z","sequence":1793000000000}';
+    const headers = {
+      "X-Ferry-Timestamp": "1793613600",
+      "X-Ferry-Signature": "sha256=5f9f4faa50d0d7110226fb9eb8b75d373f053df0cfd112db22fa766124156b8e",
+    };
+    expect(await verifyReport(input(headers, { body: wire }))).toEqual({ ok: true, report });
+  });
+});
+
 describe("verifyReport", () => {
   it("accepts a fresh, correctly signed report from a known cluster", async () => {
     const result = await verifyReport(input(signedHeaders(secret, body, now)));

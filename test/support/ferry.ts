@@ -1,11 +1,23 @@
+import { readFileSync } from "node:fs";
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "probot";
+import { parse } from "yaml";
 import { type RunningFerry, startFerry, webhookPath } from "../../src/server.js";
 import { parseSettings } from "../../src/settings.js";
-import { type GitHubServer, generateAppKeyPair, signAppJwt, startGitHubServer } from "./github/index.js";
+import { type GitHubServer, generateAppKeyPair, startGitHubServer } from "./github/index.js";
 
 export const webhookSecret = "test-webhook-secret";
 export const appId = 1234;
+/** The login of the human developer in the tests (write access to acme/deploy and acme/api). */
+export const developerLogin = "dev";
+/** GitHub Actions' app id: the CI whose build checks run beside Ferry's. */
+export const ciAppId = 15368;
+
+/** Ferry's app.yml: its installation tokens get exactly these permissions and events. */
+const manifest = parse(readFileSync(new URL("../../app.yml", import.meta.url), "utf8")) as {
+  default_permissions: Record<string, "read" | "write">;
+  default_events: string[];
+};
 
 /** One key pair per test process: RSA generation is the slow part of setup. */
 const keys = generateAppKeyPair();
@@ -16,8 +28,10 @@ export interface Stack {
   ferry: RunningFerry;
   /** URL GitHub posts webhooks to. */
   webhookUrl: string;
-  /** An Octokit for the test itself, acting as a developer (opening PRs, commenting). */
+  /** An Octokit acting as the human developer "dev" (opening and merging PRs), with a personal token. */
   developer(): Promise<Octokit>;
+  /** An Octokit acting as the CI app (GitHub Actions), which posts build check runs. */
+  ci(): Octokit;
   /** An Octokit acting as a named user (for comments whose author matters, e.g. ChatOps). */
   user(login: string): Octokit;
   /**
@@ -40,7 +54,23 @@ export interface Stack {
 export async function startStack(
   options: { env?: Record<string, string>; webhooks?: boolean; log?: Logger } = {},
 ): Promise<Stack> {
-  const github = await startGitHubServer({ appId, privateKey: keys.privateKey, account: "acme" });
+  const github = await startGitHubServer({
+    appId,
+    privateKey: keys.privateKey,
+    account: "acme",
+    permissions: manifest.default_permissions,
+    events: manifest.default_events,
+  });
+  // GitHub posts webhooks concurrently and promises no order: deliver each state change's events
+  // out of order (seeded; FERRY_TEST_DELIVERY_SEED picks another order).
+  github.setDeliveryMode("shuffled", Number(process.env.FERRY_TEST_DELIVERY_SEED ?? 1));
+  github.installApp({
+    id: ciAppId,
+    slug: "github-actions",
+    name: "GitHub Actions",
+    permissions: { checks: "write", contents: "read", actions: "write" },
+    events: [],
+  });
   const settings = parseSettings({
     APP_ID: String(appId),
     PRIVATE_KEY: keys.privateKey,
@@ -90,15 +120,10 @@ export async function startStack(
       ferry = await start({ ...settings, port: ferry.port });
     },
     async developer() {
-      const app = new Octokit({
-        baseUrl: github.apiUrl,
-        auth: signAppJwt(appId, keys.privateKey),
-        log: quiet,
-      });
-      const { data } = await app.rest.apps.createInstallationAccessToken({
-        installation_id: github.installationId,
-      });
-      return new Octokit({ baseUrl: github.apiUrl, auth: data.token, log: quiet });
+      return new Octokit({ baseUrl: github.apiUrl, auth: github.userToken(developerLogin), log: quiet });
+    },
+    ci() {
+      return new Octokit({ baseUrl: github.apiUrl, auth: github.appToken(ciAppId), log: quiet });
     },
     user(login) {
       return new Octokit({ baseUrl: github.apiUrl, auth: github.userToken(login), log: quiet });

@@ -85,38 +85,37 @@ export function toPublicKey(key: { publicKey?: string; privateKey?: string }): K
   return createPublicKey(pem);
 }
 
-interface TokenRecord {
-  installationId: number;
-  expiresAt: number;
-  /** Set for user tokens: requests act as this user instead of the app's bot. */
-  login?: string;
-  /** Set for another app's installation token: requests act as that app (its own check runs). */
-  appId?: number;
-}
+/** Whose token it is: an app's installation (acting as its bot), or a user (a personal access token). */
+export type TokenOwner = { appId: number } | { login: string };
 
-/** Installation tokens: opaque `ghs_` strings with an expiry, as GitHub issues them. */
+type TokenRecord = TokenOwner & { expiresAt: number };
+
+/**
+ * Installation tokens (`ghs_`, one hour by default, like GitHub's) and personal access tokens
+ * (`ghp_`, no expiry). Expiry is judged on the store's clock, which a test may move.
+ */
 export class TokenStore {
   private readonly tokens = new Map<string, TokenRecord>();
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
-  issue(installationId: number, login?: string, appId?: number): { token: string; expires_at: string } {
-    const token = `${login ? "ghu" : "ghs"}_${randomBytes(18).toString("base64url")}`;
-    const expiresAt = Date.now() + this.ttlMs;
-    this.tokens.set(token, {
-      installationId,
-      expiresAt,
-      ...(login ? { login } : {}),
-      ...(appId !== undefined ? { appId } : {}),
-    });
-    return { token, expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  issue(owner: TokenOwner, ttlMs = this.ttlMs): { token: string; expires_at: string } {
+    const user = "login" in owner;
+    const token = `${user ? "ghp" : "ghs"}_${randomBytes(18).toString("base64url")}`;
+    const expiresAt = user ? Number.POSITIVE_INFINITY : this.clock() + ttlMs;
+    this.tokens.set(token, { ...owner, expiresAt });
+    const iso = user ? "" : new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return { token, expires_at: iso };
   }
 
-  /** Returns the token's record, or throws GitHub's 401. */
-  check(authorization: string | undefined): TokenRecord {
+  /** Returns the token's owner, or throws GitHub's 401. */
+  check(authorization: string | undefined): TokenOwner {
     const m = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? "");
     const record = m?.[1] ? this.tokens.get(m[1]) : undefined;
-    if (!record || record.expiresAt <= Date.now()) throw new HttpError(401, "Bad credentials");
+    if (!record || record.expiresAt <= this.clock()) throw new HttpError(401, "Bad credentials");
     return record;
   }
 

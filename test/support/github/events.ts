@@ -10,6 +10,7 @@ import {
 } from "./json.js";
 import type {
   Actor,
+  AppRecord,
   CheckRunRecord,
   CheckSuiteRecord,
   CommentRecord,
@@ -32,6 +33,11 @@ function example(name: string, action?: string): Example {
   return structuredClone(found);
 }
 
+/**
+ * Who hears what (GitHub's webhook docs): an event goes to every installed app subscribed to it,
+ * with its own installation in the payload; `check_run.rerequested` and `check_suite.requested`
+ * / `rerequested` go only to the app that owns the run or suite.
+ */
 export class WebhookEvents implements EventSink {
   constructor(
     private readonly state: GitHubState,
@@ -43,12 +49,22 @@ export class WebhookEvents implements EventSink {
       ...base,
       repository: { ...(base.repository as object), ...repoJson(this.state, repo) },
       sender: { ...(base.sender as object), ...userJson(this.state, sender) },
-      installation: {
-        id: this.state.options.installationId,
-        node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${this.state.options.installationId}`,
-      },
       organization: { ...userJson(this.state, this.state.user(repo.owner)), login: repo.owner },
     };
+  }
+
+  /** Queues `payload` for each recipient (every subscribed app, or the one named). */
+  private send(event: string, payload: Record<string, unknown>, only?: AppRecord): void {
+    const recipients = only ? [only] : [...this.state.apps.values()].filter((a) => a.events.includes(event));
+    for (const app of recipients) {
+      this.queue.enqueue(app, event, {
+        ...payload,
+        installation: {
+          id: app.installationId,
+          node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${app.installationId}`,
+        },
+      });
+    }
   }
 
   push(repo: RepoRecord, ref: string, before: string, after: string, pusher: Actor, forced: boolean): void {
@@ -89,7 +105,7 @@ export class WebhookEvents implements EventSink {
     };
     const head = after === ZERO_SHA ? undefined : o.commit(after);
     const payload = this.common(repo, pusher, example("push"));
-    this.queue.enqueue("push", {
+    this.send("push", {
       ...payload,
       ref,
       before,
@@ -117,7 +133,7 @@ export class WebhookEvents implements EventSink {
     const payload = this.common(repo, sender, example("pull_request", action));
     delete payload.label;
     delete payload.changes;
-    this.queue.enqueue("pull_request", {
+    this.send("pull_request", {
       ...payload,
       action,
       number: pull.number,
@@ -135,7 +151,7 @@ export class WebhookEvents implements EventSink {
   ): void {
     const payload = this.common(repo, sender, example("issue_comment", action));
     delete payload.changes;
-    this.queue.enqueue("issue_comment", {
+    this.send("issue_comment", {
       ...payload,
       action,
       issue: issueJson(this.state, repo, issue),
@@ -143,26 +159,31 @@ export class WebhookEvents implements EventSink {
     });
   }
 
-  /** Only re-requests are emitted: a check run the app itself creates needs no echo. */
+  /** Only re-requests are emitted (to the run's app); `created`/`completed` are not modelled. */
   checkRun(repo: RepoRecord, action: string, run: CheckRunRecord, sender: Actor): void {
     const payload = this.common(repo, sender, example("check_run", action));
     const suite = repo.checkSuites.find((x) => x.id === run.check_suite_id);
-    this.queue.enqueue("check_run", {
-      ...payload,
-      action,
-      check_run: {
-        ...checkRunJson(this.state, repo, run),
-        ...(suite ? { check_suite: checkSuiteJson(this.state, repo, suite) } : {}),
+    this.send(
+      "check_run",
+      {
+        ...payload,
+        action,
+        check_run: {
+          ...checkRunJson(this.state, repo, run),
+          ...(suite ? { check_suite: checkSuiteJson(this.state, repo, suite) } : {}),
+        },
       },
-    });
+      this.state.app(run.app_id),
+    );
   }
 
+  /** `requested` and `rerequested` go to the suite's app; `completed` to every app subscribed. */
   checkSuite(repo: RepoRecord, action: string, suite: CheckSuiteRecord, sender: Actor): void {
     const payload = this.common(repo, sender, example("check_suite", action));
-    this.queue.enqueue("check_suite", {
-      ...payload,
-      action,
-      check_suite: checkSuiteJson(this.state, repo, suite),
-    });
+    this.send(
+      "check_suite",
+      { ...payload, action, check_suite: checkSuiteJson(this.state, repo, suite) },
+      action === "completed" ? undefined : this.state.app(suite.app_id),
+    );
   }
 }

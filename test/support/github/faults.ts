@@ -6,7 +6,8 @@ export interface FaultRule {
   path?: string | RegExp;
   /** GraphQL operation name or top-level field (e.g. `createCommitOnBranch`). Implies POST /graphql. */
   graphql?: string | RegExp;
-  status: number;
+  /** The status to answer; omit it for a rule that only delays (`delayMs`) or fails a field. */
+  status?: number;
   /** How many matching requests fail (default 1). */
   times?: number;
   /** Let this many matching requests through before failing (default 0): "the second PATCH fails". */
@@ -15,6 +16,19 @@ export interface FaultRule {
   body?: unknown;
   /** Run the real handler first (its effects land), then answer the error: "a 502 after the PR was created". */
   afterEffect?: boolean;
+  /**
+   * A secondary rate limit (with `status` 403 or 429): GitHub's message, with `retry-after` only if
+   * `headers` gives one — GitHub sends it on some secondary limits and not on others.
+   */
+  secondaryRateLimit?: boolean;
+  /** Hold the request this long before handling it (a slow GitHub; with no `status`, then answer normally). */
+  delayMs?: number;
+  /**
+   * Make the GraphQL mutation field named by `graphql` fail with this error type while the rest
+   * of the document runs, as GitHub answers it: 200 with `data` (that field null) and `errors`
+   * with `type`, `path` and `locations`. STALE_DATA on `createCommitOnBranch` gets GitHub's message.
+   */
+  fieldError?: { type: string; message?: string };
 }
 
 export interface RequestInfo {
@@ -89,9 +103,10 @@ function matches(rule: FaultRule, req: RequestInfo): boolean {
 }
 
 /** The body GitHub sends for a status, unless the rule gives one. */
-export function faultBody(rule: FaultRule): unknown {
+export function faultBody(rule: FaultRule & { status: number }): unknown {
   if (rule.body !== undefined) return rule.body;
-  const secondary = rule.status === 403 || rule.status === 429;
-  const message = secondary && rule.headers?.["retry-after"] ? SECONDARY : (MESSAGES[rule.status] ?? "Error");
+  const limited = rule.status === 403 || rule.status === 429;
+  const secondary = limited && (rule.secondaryRateLimit || rule.headers?.["retry-after"] !== undefined);
+  const message = secondary ? SECONDARY : (MESSAGES[rule.status] ?? "Error");
   return { message, documentation_url: "https://docs.github.com/rest", status: String(rule.status) };
 }

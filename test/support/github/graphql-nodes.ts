@@ -1,9 +1,9 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { HttpError } from "./errors.js";
 import type { CommitObject, GitObject } from "./git-objects.js";
-import { appSlugOf, checkSuiteJson } from "./json.js";
 import type {
   Actor,
+  AppRecord,
   CheckRunRecord,
   CheckSuiteRecord,
   IssueRecord,
@@ -11,7 +11,9 @@ import type {
   PullRecord,
   RepoRecord,
 } from "./model.js";
+import { grants, NOT_ACCESSIBLE } from "./permissions.js";
 import type { GitHubState } from "./state.js";
+import { latestRuns } from "./suites.js";
 
 /**
  * GraphQL objects over the shared state. Fields that take arguments are functions
@@ -95,7 +97,14 @@ export class Nodes {
   constructor(
     readonly state: GitHubState,
     readonly actor: Actor,
+    readonly app?: AppRecord,
   ) {}
+
+  /** GitHub's FORBIDDEN error when the app's token lacks the permission a field reads with. */
+  private need(level: "read" | "write", ...anyOf: string[]): void {
+    if (this.app && !grants(this.app.permissions, { level, anyOf }))
+      throw new GraphqlFault("FORBIDDEN", NOT_ACCESSIBLE);
+  }
 
   actorNode(u: Actor) {
     return {
@@ -133,24 +142,38 @@ export class Nodes {
       squashMergeAllowed: r.settings.allowedMergeMethods.includes("squash"),
       rebaseMergeAllowed: r.settings.allowedMergeMethods.includes("rebase"),
       createdAt: r.createdAt,
-      defaultBranchRef: () => this.ref(r, `refs/heads/${r.defaultBranch}`),
+      defaultBranchRef: () => {
+        this.need("read", "contents");
+        return this.ref(r, `refs/heads/${r.defaultBranch}`);
+      },
       ref: ({ qualifiedName }: { qualifiedName: string }) => {
+        this.need("read", "contents");
         const full = qualifiedName.startsWith("refs/")
           ? qualifiedName
           : [`refs/heads/${qualifiedName}`, `refs/tags/${qualifiedName}`].find((q) => r.refs.has(q));
         return full ? this.ref(r, full) : null;
       },
-      refs: (args: PageArgs & { refPrefix: string; query?: string }, _: unknown, info: GraphQLResolveInfo) =>
-        connection(
+      refs: (
+        args: PageArgs & { refPrefix: string; query?: string },
+        _: unknown,
+        info: GraphQLResolveInfo,
+      ) => {
+        this.need("read", "contents");
+        return connection(
           [...r.refs.keys()]
             .filter((n) => n.startsWith(args.refPrefix) && (!args.query || n.includes(args.query)))
             .sort()
             .map((n) => this.ref(r, n)),
           args,
           info,
-        ),
-      object: ({ expression, oid }: { expression?: string; oid?: string }) => this.object(r, expression, oid),
+        );
+      },
+      object: ({ expression, oid }: { expression?: string; oid?: string }) => {
+        this.need("read", "contents");
+        return this.object(r, expression, oid);
+      },
       pullRequest: ({ number }: { number: number }) => {
+        this.need("read", "pull_requests");
         const p = r.issues.get(number);
         if (p?.kind !== "pull")
           throw new GraphqlFault(
@@ -170,6 +193,7 @@ export class Nodes {
         _: unknown,
         info: GraphQLResolveInfo,
       ) => {
+        this.need("read", "pull_requests");
         // GitHub's default order is oldest first; orderBy picks created or updated time.
         const field = args.orderBy?.field === "UPDATED_AT" ? "updated_at" : "created_at";
         const sign = args.orderBy?.direction === "DESC" ? -1 : 1;
@@ -188,6 +212,7 @@ export class Nodes {
         );
       },
       issue: ({ number }: { number: number }) => {
+        this.need("read", "issues");
         const i = r.issues.get(number);
         if (i?.kind !== "issue")
           throw new GraphqlFault("NOT_FOUND", `Could not resolve to an Issue with the number of ${number}.`);
@@ -399,11 +424,7 @@ export class Nodes {
         connection(
           r.checkSuites
             .filter((cs) => cs.head_sha === c.sha)
-            .filter(
-              (cs) =>
-                args.filterBy?.appId === undefined ||
-                (cs.app_id ?? this.state.options.appId) === args.filterBy.appId,
-            )
+            .filter((cs) => args.filterBy?.appId == null || cs.app_id === args.filterBy.appId)
             .filter(
               (cs) =>
                 !args.filterBy?.checkName ||
@@ -451,21 +472,21 @@ export class Nodes {
   }
 
   checkSuite(r: RepoRecord, cs: CheckSuiteRecord): Record<string, unknown> {
-    const json = checkSuiteJson(this.state, r, cs);
+    const app = this.state.app(cs.app_id);
     return {
       __typename: "CheckSuite",
       id: nodeId("CheckSuite", cs.id),
       databaseId: cs.id,
-      status: String(json.status).toUpperCase(),
-      conclusion: json.conclusion ? String(json.conclusion).toUpperCase() : null,
+      status: cs.status.toUpperCase(),
+      conclusion: cs.conclusion ? cs.conclusion.toUpperCase() : null,
       createdAt: cs.created_at,
       branch: cs.head_branch ? () => this.ref(r, `refs/heads/${cs.head_branch}`) : null,
       app: {
         __typename: "App",
-        id: nodeId("App", cs.app_id ?? this.state.options.appId),
-        databaseId: cs.app_id ?? this.state.options.appId,
-        slug: appSlugOf(this.state, cs.app_id ?? this.state.options.appId),
-        name: appSlugOf(this.state, cs.app_id ?? this.state.options.appId),
+        id: nodeId("App", app.id),
+        databaseId: app.id,
+        slug: app.slug,
+        name: app.name,
       },
       commit: () => this.commit(r, r.objects.commit(cs.head_sha) as CommitObject),
       repository: () => this.repository(r),
@@ -510,7 +531,7 @@ export class Nodes {
       text: run.output.text,
       url,
       permalink: url,
-      isRequired: () => r.settings.requiredChecks.includes(run.name),
+      isRequired: () => [...r.protection.values()].some((rule) => rule.requiredChecks.includes(run.name)),
       checkSuite: () => {
         const cs = r.checkSuites.find((x) => x.id === run.check_suite_id);
         return cs ? this.checkSuite(r, cs) : null;
@@ -711,13 +732,6 @@ export class Nodes {
 }
 
 const OK = ["success", "neutral", "skipped"];
-
-/** The newest run per name, as GitHub shows them on a commit. */
-function latestRuns(runs: CheckRunRecord[]): CheckRunRecord[] {
-  const latest = new Map<string, CheckRunRecord>();
-  for (const run of runs) latest.set(run.name, run);
-  return [...latest.values()];
-}
 
 export function pullState(p: PullRecord): "OPEN" | "CLOSED" | "MERGED" {
   return p.merged ? "MERGED" : p.state === "open" ? "OPEN" : "CLOSED";

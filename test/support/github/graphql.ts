@@ -14,7 +14,8 @@ import {
 } from "graphql";
 import { GraphqlFault, Nodes, nodeId, toFault } from "./graphql-nodes.js";
 import { enforceBodyLimit } from "./limits.js";
-import type { Actor, IssueRecord, LabelRecord, PullRecord, RepoRecord } from "./model.js";
+import type { Actor, AppRecord, IssueRecord, LabelRecord, PullRecord, RepoRecord } from "./model.js";
+import { grants, MUTATION_PERMISSIONS, NOT_ACCESSIBLE } from "./permissions.js";
 import type { Reply } from "./router.js";
 import type { GitHubState } from "./state.js";
 
@@ -83,7 +84,12 @@ export class GraphqlEndpoint {
     }
   }
 
-  async execute(body: Record<string, unknown>, actor: Actor): Promise<Reply> {
+  async execute(
+    body: Record<string, unknown>,
+    actor: Actor,
+    app?: AppRecord,
+    failField?: FieldFault,
+  ): Promise<Reply> {
     if (typeof body.query !== "string")
       return { body: { errors: [{ message: "A query attribute must be specified and must be a string." }] } };
     let document: DocumentNode;
@@ -99,7 +105,7 @@ export class GraphqlEndpoint {
     const result = await execute({
       schema,
       document,
-      rootValue: rootValue(this.state, actor),
+      rootValue: rootValue(this.state, actor, app, failField),
       variableValues: (body.variables as Record<string, unknown> | undefined) ?? {},
       operationName: typeof body.operationName === "string" ? body.operationName : undefined,
       fieldResolver: strictResolver,
@@ -129,8 +135,20 @@ const strictResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, ct
   return defaultFieldResolver(source, args, ctx, info);
 };
 
-function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
-  const nodes = new Nodes(state, actor);
+/** An injected error for one mutation field (see `FaultRule.fieldError`). */
+export interface FieldFault {
+  field: string;
+  type: string;
+  message?: string;
+}
+
+function rootValue(
+  state: GitHubState,
+  actor: Actor,
+  app: AppRecord | undefined,
+  failField?: FieldFault,
+): Record<string, unknown> {
+  const nodes = new Nodes(state, actor, app);
   const repoById = (id: string): RepoRecord => {
     const found = nodes.find(id);
     if (found.kind !== "Repository")
@@ -164,7 +182,7 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
     clientMutationId: input.clientMutationId ?? null,
   });
 
-  return {
+  const root: Record<string, unknown> = {
     // Marks the root for strictResolver: an unimplemented root field errors instead of answering null.
     __typename: "Query",
     repository: ({ owner, name }: { owner: string; name: string }) => {
@@ -379,6 +397,12 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
             "UNPROCESSABLE",
             "Pull request The expected head OID did not match the head OID of the pull request.",
           );
+        // Auto-merge waits for what branch protection requires; without protection there is nothing to wait for.
+        if (!repo.protection.has(pull.base.ref))
+          throw new GraphqlFault(
+            "UNPROCESSABLE",
+            "Pull request Protected branch rules not configured for this branch",
+          );
         // GitHub refuses to arm auto-merge on a PR that could merge right now (no pending required check).
         if (!state.mergeBlocker(repo, pull)) {
           const unstable = repo.checkRuns.some(
@@ -481,4 +505,27 @@ function rootValue(state: GitHubState, actor: Actor): Record<string, unknown> {
         return { ...mid(input), commentEdge: { node, cursor: "" }, subject: nodes.node(input.subjectId) };
       }),
   };
+  // An installation token may run a mutation only with the permission it needs.
+  for (const [name, need] of Object.entries(MUTATION_PERMISSIONS)) {
+    const resolve = root[name] as (args: { input: Record<string, unknown> }) => unknown;
+    root[name] = (args: { input: Record<string, unknown> }) => {
+      // A comment or label on a PR needs pull_requests, on an issue issues.
+      const subject = args.input.subjectId ?? args.input.labelableId;
+      const kind = typeof subject === "string" ? guard(() => nodes.find(subject).kind) : undefined;
+      const narrowed = kind
+        ? { ...need, anyOf: [kind === "PullRequest" ? "pull_requests" : "issues"] }
+        : need;
+      if (app && !grants(app.permissions, narrowed)) throw new GraphqlFault("FORBIDDEN", NOT_ACCESSIBLE);
+      if (failField?.field === name) {
+        const expected = String(args.input.expectedHeadOid);
+        const stale = `Expected branch to point to "${expected}" but it did not. Pull and try again.`;
+        throw new GraphqlFault(
+          failField.type,
+          failField.message ?? (failField.type === "STALE_DATA" ? stale : `${name} failed`),
+        );
+      }
+      return resolve(args);
+    };
+  }
+  return root;
 }

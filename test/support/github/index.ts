@@ -19,4 +19,11 @@ export {
   type RequestLogEntry,
   startGitHubServer,
 } from "./server.js";
-export { type Delivery, sendWebhook, signPayload, type WebhookTarget } from "./webhooks.js";
+export {
+  type Delivery,
+  type DeliveryMode,
+  sendWebhook,
+  signPayload,
+  signPayloadSha1,
+  type WebhookTarget,
+} from "./webhooks.js";

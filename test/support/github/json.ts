@@ -1,6 +1,7 @@
 import type { CommitObject, FileChange, Person, TreeEntry } from "./git-objects.js";
 import type {
   Actor,
+  AppRecord,
   CheckRunRecord,
   CheckSuiteRecord,
   CommentRecord,
@@ -10,6 +11,7 @@ import type {
   RepoRecord,
 } from "./model.js";
 import type { GitHubState } from "./state.js";
+import { latestRuns } from "./suites.js";
 
 /** REST response shapes, trimmed to the fields a client reads but named exactly as GitHub names them. */
 
@@ -323,53 +325,34 @@ export function commentJson(s: GitHubState, r: RepoRecord, c: CommentRecord): Re
   };
 }
 
-/** The slug of app `id`: the server's own app, or `app-<id>` for another app (see `appToken`). */
-export function appSlugOf(s: GitHubState, id: number): string {
-  return id === s.options.appId ? s.options.appSlug : `app-${id}`;
-}
-
-export function appJson(s: GitHubState, id = s.options.appId): Record<string, unknown> {
-  const slug = appSlugOf(s, id);
+export function appJson(s: GitHubState, app: AppRecord = s.mainApp): Record<string, unknown> {
   return {
-    id,
-    slug,
-    node_id: nodeId("App", id),
-    name: slug,
+    id: app.id,
+    slug: app.slug,
+    node_id: nodeId("App", app.id),
+    name: app.name,
     owner: userJson(s, s.user(s.options.account)),
-    html_url: `${s.origin}/apps/${slug}`,
-    permissions: {
-      checks: "write",
-      contents: "write",
-      issues: "write",
-      metadata: "read",
-      pull_requests: "write",
-    },
-    events: ["push", "pull_request"],
+    html_url: `${s.origin}/apps/${app.slug}`,
+    permissions: { ...app.permissions },
+    events: [...app.events],
   };
 }
 
 export function checkSuiteJson(s: GitHubState, r: RepoRecord, cs: CheckSuiteRecord): Record<string, unknown> {
   const runs = r.checkRuns.filter((x) => x.check_suite_id === cs.id);
-  const done = runs.length > 0 && runs.every((x) => x.status === "completed");
-  const conclusions = runs.map((x) => x.conclusion);
-  const conclusion = !done
-    ? null
-    : (["action_required", "cancelled", "timed_out", "failure", "neutral", "skipped", "success"].find((c) =>
-        conclusions.includes(c),
-      ) ?? "success");
   return {
     id: cs.id,
     node_id: nodeId("CheckSuite", cs.id),
     head_branch: cs.head_branch,
     head_sha: cs.head_sha,
-    status: runs.length === 0 ? "queued" : done ? "completed" : "in_progress",
-    conclusion,
+    status: cs.status,
+    conclusion: cs.conclusion,
     url: `${s.apiUrl}/repos/${r.fullName}/check-suites/${cs.id}`,
-    app: appJson(s, cs.app_id),
+    app: appJson(s, s.app(cs.app_id)),
     repository: repoJson(s, r),
     created_at: cs.created_at,
-    updated_at: cs.created_at,
-    latest_check_runs_count: runs.length,
+    updated_at: cs.updated_at,
+    latest_check_runs_count: latestRuns(runs).length,
     pull_requests: prRefsFor(s, r, cs.head_sha),
     check_runs_url: `${s.apiUrl}/repos/${r.fullName}/check-suites/${cs.id}/check-runs`,
   };
@@ -398,7 +381,7 @@ export function checkRunJson(s: GitHubState, r: RepoRecord, c: CheckRunRecord): 
     },
     name: c.name,
     check_suite: { id: c.check_suite_id },
-    app: appJson(s, c.app_id),
+    app: appJson(s, s.app(c.app_id)),
     pull_requests: prRefsFor(s, r, c.head_sha),
   };
 }

@@ -93,8 +93,26 @@ export interface AnnotationRecord {
   raw_details?: string;
 }
 
+/** A GitHub App installed on the server's one account (Ferry, or another app such as a CI). */
+export interface AppRecord {
+  id: number;
+  slug: string;
+  name: string;
+  installationId: number;
+  /** What its installation tokens may do, e.g. `{ checks: "write", metadata: "read" }`. */
+  permissions: AppPermissions;
+  /** Webhook events the app subscribes to. */
+  events: string[];
+  /** `<slug>[bot]`: the actor of everything its installation tokens do. */
+  bot: Actor;
+}
+
+export type AppPermissions = Record<string, "read" | "write">;
+
 export interface CheckRunRecord {
   id: number;
+  /** The app that created the run; only that app may change it. */
+  app_id: number;
   name: string;
   head_sha: string;
   status: "queued" | "in_progress" | "completed" | "waiting" | "requested" | "pending";
@@ -111,27 +129,27 @@ export interface CheckRunRecord {
   };
   actions: unknown[];
   check_suite_id: number;
-  /** The app that created it; undefined for the server's own app. */
-  app_id?: number;
   /** Every update request in order, so tests can see how output was built. */
   updates: number;
   /** Status and output title after the creation and after each update, in order. */
   history: { status: CheckRunRecord["status"]; title: string | null }[];
 }
 
+/** One suite per app and head commit, summarising the latest run of each name in it. */
 export interface CheckSuiteRecord {
   id: number;
+  app_id: number;
   head_sha: string;
   head_branch: string | null;
   created_at: string;
-  /** The app whose suite it is (one suite per app and commit); undefined for the server's own app. */
-  app_id?: number;
+  updated_at: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
 }
 
 export interface RepoSettings {
+  /** "Allow auto-merge" in the repository settings; off unless turned on, as on GitHub. */
   allowAutoMerge: boolean;
-  /** Check names a PR head needs (success/neutral/skipped) before merge; drives auto-merge. */
-  requiredChecks: string[];
   deleteBranchOnMerge: boolean;
   allowedMergeMethods: ("merge" | "squash" | "rebase")[];
 }
@@ -155,6 +173,16 @@ export interface RepoRecord {
   checkSuites: CheckSuiteRecord[];
   permissions: Map<string, Permission>;
   settings: RepoSettings;
+  /** Branch protection rules by branch name. */
+  protection: Map<string, BranchProtection>;
+}
+
+/** The parts of a branch protection rule the server enforces on merges and auto-merge. */
+export interface BranchProtection {
+  /** Check names the head must have concluded success, neutral or skipped. */
+  requiredChecks: string[];
+  /** Approving reviews (on the current head) needed before a merge. */
+  requiredApprovals: number;
 }
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";

@@ -1,6 +1,6 @@
 import type { paths } from "@octokit/openapi-types";
 import { HttpError } from "./errors.js";
-import type { Actor, RepoRecord } from "./model.js";
+import type { Actor, AppRecord, RepoRecord } from "./model.js";
 import type { GitHubState } from "./state.js";
 
 type Verb = "get" | "post" | "put" | "patch" | "delete";
@@ -34,10 +34,10 @@ export interface Ctx<R extends Route = Route> {
   query: URLSearchParams;
   body: BodyOf<R>;
   headers: Record<string, string | string[] | undefined>;
-  /** The installation bot for token-authenticated calls. */
+  /** Who acts: an app's bot for an installation token, the user for a personal access token. */
   actor: Actor;
-  /** The app a token-authenticated call acts for (the server's own app unless `appToken` issued it). */
-  appId: number;
+  /** The app whose installation token made the request; undefined for a user's token. */
+  app: AppRecord | undefined;
   /** The repository named by `{owner}/{repo}`; 404 when absent. */
   repo(): RepoRecord;
   /** Request path without the `/api/v3` prefix, for Link headers. */

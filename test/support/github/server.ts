@@ -6,9 +6,11 @@ import { HttpError } from "./errors.js";
 import { WebhookEvents } from "./events.js";
 import { type FaultRule, Faults, faultBody } from "./faults.js";
 import { GraphqlEndpoint } from "./graphql.js";
-import { appSlugOf } from "./json.js";
 import { enforceRequestLimits } from "./limits.js";
 import type {
+  AppPermissions,
+  AppRecord,
+  BranchProtection,
   CheckRunRecord,
   CommentRecord,
   IssueRecord,
@@ -18,16 +20,18 @@ import type {
   RepoRecord,
   RepoSettings,
 } from "./model.js";
+import { authorize, ROUTE_PERMISSIONS } from "./permissions.js";
 import { type Ctx, type Reply, type Route, Router } from "./router.js";
 import { appRoutes, JWT_ROUTES } from "./routes/app.js";
-import { checkRoutes, suiteFor } from "./routes/checks.js";
+import { checkRoutes } from "./routes/checks.js";
 import { gitRoutes } from "./routes/git.js";
 import { issueRoutes } from "./routes/issues.js";
 import { manifestRoutes, UNAUTHENTICATED_ROUTES } from "./routes/manifests.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
 import { GitHubState, personOf } from "./state.js";
-import { type Delivery, WebhookQueue, type WebhookTarget } from "./webhooks.js";
+import { rerequestSuite, suiteFor } from "./suites.js";
+import { type Delivery, type DeliveryMode, WebhookQueue, type WebhookTarget } from "./webhooks.js";
 
 export interface GitHubServerOptions {
   appId: number;
@@ -41,6 +45,10 @@ export interface GitHubServerOptions {
   webhook?: WebhookTarget;
   /** Lifetime of installation tokens (GitHub: 1 hour). */
   tokenTtlSeconds?: number;
+  /** What the app's installation tokens may do; the default allows checks, contents, issues and pulls. */
+  permissions?: AppPermissions;
+  /** Webhook events the app subscribes to. */
+  events?: string[];
 }
 
 export interface RequestLogEntry {
@@ -53,10 +61,11 @@ export interface RequestLogEntry {
   status: number;
   /** Operation name, else the top-level fields, of a GraphQL request. */
   graphqlOperation?: string;
-  /** True when the answer came from `failNext`. */
+  /** True when a `failNext` rule answered, delayed or failed (a field of) this request. */
   injected?: boolean;
-  /** When the request arrived (`performance.now()` of this process), for gaps between requests. */
+  /** When the request arrived and when it was answered (ms since the epoch). */
   at: number;
+  answeredAt?: number;
 }
 
 export interface PushOptions {
@@ -89,6 +98,8 @@ export interface GitHubServer {
     },
   ): RepoRecord;
   setRepoSettings(fullName: string, settings: Partial<RepoSettings>): void;
+  /** A branch protection rule: required checks and approvals gate merges and arm auto-merge. */
+  protectBranch(fullName: string, branch: string, rule?: Partial<BranchProtection>): void;
   push(fullName: string, opts: PushOptions): string;
   readFile(fullName: string, ref: string, path: string): string | undefined;
   resolve(fullName: string, ref: string): string | undefined;
@@ -110,16 +121,28 @@ export interface GitHubServer {
   setWebhooksEnabled(enabled: boolean): void;
   /** Resolves once every queued webhook delivery has been answered. */
   idle(): Promise<void>;
-  /** Expire every installation token issued so far. */
+  /** Expire every installation token issued so far (GitHub revoked them). */
   expireTokens(): void;
-  /** A token whose requests act as this (human) user, e.g. to open a PR or comment as "alice". */
+  /** Moves GitHub's clock ahead (tokens expire, JWTs are judged by it, the `date` header shows it). */
+  advanceClock(ms: number): void;
+  /** A personal access token of a (human) user, e.g. to open or merge a PR or comment as "alice". */
   userToken(login: string): string;
-  /** An installation token of another GitHub App (`app-<id>[bot]`): its check runs carry its app id. */
-  appToken(appId: number): string;
+  /** Installs another GitHub App (a CI, say) on the account; its runs form its own check suites. */
+  installApp(app: {
+    id: number;
+    slug: string;
+    name?: string;
+    permissions?: AppPermissions;
+    events?: string[];
+  }): AppRecord;
+  /** An installation token of an installed app (default: the main app), as its token exchange gives. */
+  appToken(appId?: number): string;
+  /** How webhooks are delivered (see `DeliveryMode`; default "concurrent"); `seed` fixes a shuffle. */
+  setDeliveryMode(mode: DeliveryMode, seed?: number): void;
   /** A user clicks "Re-run" on a check run: emits `check_run.rerequested`. */
   rerequestCheckRun(fullName: string, checkRunId: number, user?: string): void;
-  /** A user clicks "Re-run all checks": emits `check_suite.rerequested` for the suite of `headSha`. */
-  rerequestCheckSuite(fullName: string, headSha: string, user?: string): void;
+  /** A user clicks "Re-run all checks" of an app (default: the main app) on `headSha`. */
+  rerequestCheckSuite(fullName: string, headSha: string, user?: string, appId?: number): void;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -133,6 +156,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function send(
   res: ServerResponse,
+  now: number,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
@@ -141,10 +165,12 @@ function send(
   const payload = raw ? (body as Buffer | string) : body === undefined ? "" : JSON.stringify(body);
   res.writeHead(status, {
     "content-type": raw ?? "application/json; charset=utf-8",
+    // The server's own clock: a client compares it with its own to correct a JWT for skew.
+    date: new Date(now).toUTCString(),
     "x-github-media-type": "github.v3; format=json",
     "x-ratelimit-limit": "5000",
     "x-ratelimit-remaining": "4999",
-    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    "x-ratelimit-reset": String(Math.floor(now / 1000) + 3600),
     "x-ratelimit-resource": "core",
     "x-github-request-id": `TEST:${randomUUID().slice(0, 8).toUpperCase()}`,
     ...headers,
@@ -161,10 +187,15 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     appSlug: options.appSlug ?? "ferry",
     installationId,
     account: options.account ?? "acme",
+    ...(options.permissions ? { permissions: options.permissions } : {}),
+    ...(options.events ? { events: options.events } : {}),
   });
-  const queue = new WebhookQueue(options.webhook);
+  const queue = new WebhookQueue(options.appId, options.webhook);
   state.events = new WebhookEvents(state, queue);
-  const tokens = new TokenStore((options.tokenTtlSeconds ?? 3600) * 1000);
+  // GitHub's clock; a test may put it ahead of the app's (skew, or an hour passing on GitHub's side).
+  let clockOffsetMs = 0;
+  const clock = () => Date.now() + clockOffsetMs;
+  const tokens = new TokenStore((options.tokenTtlSeconds ?? 3600) * 1000, clock);
   const faults = new Faults();
   const graphql = new GraphqlEndpoint(state);
   const router = new Router();
@@ -190,7 +221,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       query: url.search,
       route: undefined,
       status: 0,
-      at: performance.now(),
+      at: Date.now(),
     };
     requests.push(entry);
     let parsed: Record<string, unknown> = {};
@@ -198,7 +229,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       if (text) parsed = JSON.parse(text);
     } catch {
       entry.status = 400;
-      return send(res, 400, {
+      return send(res, clock(), 400, {
         message: "Problems parsing JSON",
         documentation_url: "https://docs.github.com/rest",
       });
@@ -210,31 +241,43 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     if (isGraphql) entry.graphqlOperation = graphqlNames[0];
     const reply = (status: number, body: unknown, headers?: Record<string, string>, raw?: string): void => {
       entry.status = status;
-      send(res, status, body, headers, raw);
+      entry.answeredAt = Date.now();
+      send(res, clock(), status, body, headers, raw);
     };
     try {
       // Authentication comes first, as on GitHub: a fault never hides a 401.
       const authorization = req.headers.authorization;
       let actor = state.bot;
-      let appId = options.appId;
+      let app: AppRecord | undefined = state.mainApp;
       if (match && JWT_ROUTES.has(match.route)) {
-        verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId);
+        verifyAppJwt(bearer(authorization) ?? "", publicKey, options.appId, Math.floor(clock() / 1000));
       } else if ((match && !UNAUTHENTICATED_ROUTES.has(match.route)) || isGraphql) {
-        const token = tokens.check(authorization);
-        if (token.login) actor = state.user(token.login);
-        if (token.appId !== undefined) {
-          appId = token.appId;
-          actor = state.user(appSlugOf(state, appId).concat("[bot]"));
-        }
+        const owner = tokens.check(authorization);
+        app = "appId" in owner ? state.app(owner.appId) : undefined;
+        actor = "appId" in owner ? state.app(owner.appId).bot : state.user(owner.login);
+        // An installation token may do what its app's permissions grant, nothing more.
+        if (match) authorize(app, ROUTE_PERMISSIONS[match.route], match.route, targetKind(match.params));
       }
       const fault = faults.take({ method, path, route: entry.route, graphqlNames });
-      if (fault && !fault.afterEffect) {
+      if (fault?.delayMs) {
         entry.injected = true;
-        return reply(fault.status, faultBody(fault), fault.headers);
+        await new Promise((r) => setTimeout(r, fault.delayMs));
+      }
+      // A rule with a status answers it; one with only a delay or a field error lets the request run.
+      const answer =
+        fault?.status !== undefined && !fault.fieldError ? { ...fault, status: fault.status } : undefined;
+      if (answer && !answer.afterEffect) {
+        entry.injected = true;
+        return reply(answer.status, faultBody(answer), answer.headers);
       }
       let result: Reply;
       if (isGraphql) {
-        result = await graphql.execute(parsed, actor);
+        const failField =
+          fault?.fieldError && typeof fault.graphql === "string"
+            ? { field: fault.graphql, ...fault.fieldError }
+            : undefined;
+        if (failField) entry.injected = true;
+        result = await graphql.execute(parsed, actor, app, failField);
       } else if (match) {
         const ctx: Ctx = {
           state,
@@ -243,7 +286,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           body: parsed as Ctx["body"],
           headers: req.headers,
           actor,
-          appId,
+          app,
           path,
           repo: () => {
             const r = state.repo(`${match.params.owner}/${match.params.repo}`);
@@ -260,9 +303,9 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
           status: "404",
         });
       }
-      if (fault) {
+      if (answer) {
         entry.injected = true;
-        return reply(fault.status, faultBody(fault), fault.headers);
+        return reply(answer.status, faultBody(answer), answer.headers);
       }
       reply(result.status ?? 200, result.body, result.headers, result.raw?.contentType);
     } catch (e) {
@@ -274,6 +317,15 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       });
     }
   }
+
+  /** Whether an issue route names an issue or a PR (by number, or by one of its comments). */
+  const targetKind = (params: Record<string, string>): "issue" | "pull" | undefined => {
+    const r = state.repo(`${params.owner}/${params.repo}`);
+    const number = params.issue_number
+      ? Number(params.issue_number)
+      : r?.comments.find((c) => c.id === Number(params.comment_id))?.issueNumber;
+    return number === undefined ? undefined : r?.issues.get(number)?.kind;
+  };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -305,6 +357,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     setRepoSettings: (fullName, settings) => {
       Object.assign(repoOf(fullName).settings, settings);
     },
+    protectBranch: (fullName, branch, rule = {}) => state.protect(repoOf(fullName), branch, rule),
     push: (fullName, opts) => {
       const r = repoOf(fullName);
       const ref = `refs/heads/${opts.branch}`;
@@ -359,21 +412,23 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     },
     idle: () => queue.idle(),
     expireTokens: () => tokens.expireAll(),
-    userToken: (login) => tokens.issue(installationId, login).token,
-    appToken: (appId) => tokens.issue(installationId, undefined, appId).token,
+    advanceClock: (ms) => {
+      clockOffsetMs += ms;
+    },
+    userToken: (login) => tokens.issue({ login }).token,
+    installApp: (app) => state.installApp(app),
+    appToken: (appId = options.appId) => tokens.issue({ appId: state.app(appId).id }).token,
+    setDeliveryMode: (mode, seed) => queue.setMode(mode, seed),
     rerequestCheckRun: (fullName, checkRunId, user = "octocat") => {
       const r = repoOf(fullName);
       const run = r.checkRuns.find((c) => c.id === checkRunId);
       if (!run) throw new Error(`test server: no check run ${checkRunId} in ${fullName}`);
       state.events?.checkRun(r, "rerequested", run, state.user(user));
     },
-    rerequestCheckSuite: (fullName, headSha, user = "octocat") => {
+    rerequestCheckSuite: (fullName, headSha, user = "octocat", appId = options.appId) => {
       const r = repoOf(fullName);
       const sha = state.resolve(r, headSha) ?? headSha;
-      // A suite exists per head commit; make one if no check ran there yet.
-      const id = suiteFor(state, r, sha);
-      const suite = r.checkSuites.find((cs) => cs.id === id);
-      if (suite) state.events?.checkSuite(r, "rerequested", suite, state.user(user));
+      rerequestSuite(state, r, suiteFor(state, r, state.app(appId), sha), state.user(user));
     },
   };
 }

@@ -2,6 +2,9 @@ import { HttpError, notFound, validationFailed } from "./errors.js";
 import { type CommitObject, ObjectStore, type Person } from "./git-objects.js";
 import type {
   Actor,
+  AppPermissions,
+  AppRecord,
+  BranchProtection,
   CheckRunRecord,
   CheckSuiteRecord,
   CommentRecord,
@@ -13,6 +16,7 @@ import type {
   RepoRecord,
   RepoSettings,
 } from "./model.js";
+import { requestSuites } from "./suites.js";
 
 export const ZERO_SHA = "0000000000000000000000000000000000000000";
 
@@ -42,7 +46,25 @@ export interface StateOptions {
   appSlug: string;
   installationId: number;
   account: string;
+  /** What the app's installation tokens may do (GitHub: what the app's registration grants). */
+  permissions?: AppPermissions;
+  /** Webhook events the app subscribes to. */
+  events?: string[];
 }
+
+/** A permissive default for servers started without the app's manifest. */
+export const DEFAULT_PERMISSIONS: AppPermissions = {
+  checks: "write",
+  contents: "write",
+  issues: "write",
+  metadata: "read",
+  pull_requests: "write",
+};
+
+export const DEFAULT_EVENTS = ["push", "pull_request", "issue_comment", "check_run", "check_suite"];
+
+/** Conclusions that let a required check pass. */
+export const PASSING = ["success", "neutral", "skipped"];
 
 export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -50,15 +72,65 @@ export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, "
 export class GitHubState {
   readonly repos = new Map<string, RepoRecord>();
   readonly users = new Map<string, Actor>();
+  /** Installed apps by id; the first is the app the server was started for. */
+  readonly apps = new Map<number, AppRecord>();
+  /** The main app's bot. */
   readonly bot: Actor;
   /** Set once the server listens; used to build `url` fields. */
   origin = "http://127.0.0.1";
   events: EventSink | undefined;
+  /** GitHub's size limits that a test may lower to reach the paths beyond them. */
+  readonly limits = { treeEntries: 100_000 };
   private nextId = 1000;
 
   constructor(readonly options: StateOptions) {
-    this.bot = { login: `${options.appSlug}[bot]`, id: this.id(), type: "Bot" };
-    this.users.set(this.bot.login.toLowerCase(), this.bot);
+    this.bot = this.installApp({
+      id: options.appId,
+      slug: options.appSlug,
+      installationId: options.installationId,
+      permissions: options.permissions ?? DEFAULT_PERMISSIONS,
+      events: options.events ?? DEFAULT_EVENTS,
+    }).bot;
+  }
+
+  /** Installs an app on the account (all repositories), with its own bot and installation. */
+  installApp(a: {
+    id: number;
+    slug: string;
+    name?: string;
+    installationId?: number;
+    permissions?: AppPermissions;
+    events?: string[];
+  }): AppRecord {
+    if (this.apps.has(a.id)) throw new Error(`test server: app ${a.id} is already installed`);
+    const bot: Actor = { login: `${a.slug}[bot]`, id: this.id(), type: "Bot" };
+    this.users.set(bot.login.toLowerCase(), bot);
+    const app: AppRecord = {
+      id: a.id,
+      slug: a.slug,
+      name: a.name ?? a.slug,
+      installationId: a.installationId ?? this.id(),
+      permissions: { metadata: "read", ...(a.permissions ?? DEFAULT_PERMISSIONS) },
+      events: a.events ?? DEFAULT_EVENTS,
+      bot,
+    };
+    this.apps.set(app.id, app);
+    return app;
+  }
+
+  /** The app the server was started for. */
+  get mainApp(): AppRecord {
+    return this.apps.get(this.options.appId) as AppRecord;
+  }
+
+  app(id: number): AppRecord {
+    const app = this.apps.get(id);
+    if (!app) throw new Error(`test server: no app ${id}`);
+    return app;
+  }
+
+  appByInstallation(installationId: number): AppRecord | undefined {
+    return [...this.apps.values()].find((a) => a.installationId === installationId);
   }
 
   get apiUrl(): string {
@@ -119,9 +191,9 @@ export class GitHubState {
       checkRuns: [],
       checkSuites: [],
       permissions: new Map(),
+      protection: new Map(),
       settings: {
-        allowAutoMerge: true,
-        requiredChecks: [],
+        allowAutoMerge: false,
         deleteBranchOnMerge: false,
         allowedMergeMethods: ["merge", "squash", "rebase"],
         ...opts.settings,
@@ -194,6 +266,7 @@ export class GitHubState {
         }
         if (pull.state === "open" && pull.base.ref === branch) pull.base.sha = sha;
       }
+      requestSuites(this, repo, sha, actor);
     }
   }
 
@@ -411,14 +484,26 @@ export class GitHubState {
     if (pull.state !== "open") return "Pull Request is not mergeable";
     if (pull.draft) return "Pull Request is still a draft";
     if (this.mergeTree(repo, pull.base.sha, pull.head.sha) === null) return "Pull Request is not mergeable";
-    for (const name of repo.settings.requiredChecks) {
-      const runs = repo.checkRuns.filter((r) => r.head_sha === pull.head.sha && r.name === name);
-      const latest = runs[runs.length - 1];
+    return this.protectionBlocker(repo, pull);
+  }
+
+  /** What the base branch's protection still waits for, or null (also null when unprotected). */
+  protectionBlocker(repo: RepoRecord, pull: PullRecord): string | null {
+    const rule = repo.protection.get(pull.base.ref);
+    if (!rule) return null;
+    for (const name of rule.requiredChecks) {
+      const latest = repo.checkRuns.filter((r) => r.head_sha === pull.head.sha && r.name === name).at(-1);
       if (latest?.status !== "completed") return `Required status check "${name}" is expected.`;
-      if (!["success", "neutral", "skipped"].includes(latest.conclusion ?? ""))
-        return `Required status check "${name}" is failing.`;
+      if (!PASSING.includes(latest.conclusion ?? "")) return `Required status check "${name}" is failing.`;
     }
+    const approvals = pull.reviews.filter((r) => r.state === "APPROVED" && r.commit_id === pull.head.sha);
+    if (approvals.length < rule.requiredApprovals)
+      return `At least ${rule.requiredApprovals} approving review${rule.requiredApprovals === 1 ? " is" : "s are"} required by reviewers with write access.`;
     return null;
+  }
+
+  protect(repo: RepoRecord, branch: string, rule: Partial<BranchProtection>): void {
+    repo.protection.set(branch, { requiredChecks: [], requiredApprovals: 0, ...rule });
   }
 
   mergePull(

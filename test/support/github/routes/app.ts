@@ -13,7 +13,7 @@ export const JWT_ROUTES: ReadonlySet<Route> = new Set<Route>([
 ]);
 
 export interface TokenIssuer {
-  issue(installationId: number): { token: string; expires_at: string };
+  issue(owner: { appId: number }): { token: string; expires_at: string };
 }
 
 function installationJson(ctx: Ctx): Record<string, unknown> {
@@ -54,7 +54,7 @@ export function appRoutes(tokens: TokenIssuer) {
       return {
         status: 201,
         body: {
-          ...tokens.issue(ctx.state.options.installationId),
+          ...tokens.issue({ appId: ctx.state.options.appId }),
           permissions: appJson(ctx.state).permissions,
           repository_selection: "all",
         },

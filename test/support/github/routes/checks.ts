@@ -1,11 +1,15 @@
-import { HttpError, notFound } from "../errors.js";
+import { HttpError, notFound, validationFailed } from "../errors.js";
 import { checkRunJson, checkSuiteJson } from "../json.js";
-import type { AnnotationRecord, CheckRunRecord, RepoRecord } from "../model.js";
+import type { AnnotationRecord, AppRecord, CheckRunRecord } from "../model.js";
 import { type Ctx, paginate, requireFields, routes } from "../router.js";
-import type { GitHubState } from "../state.js";
 import { now } from "../state.js";
+import { latestRuns, refreshSuite, rerequestSuite, suiteFor } from "../suites.js";
 
-/** Check runs and suites. GitHub caps annotations at 50 per request; they accumulate across updates. */
+/**
+ * Check runs and suites. GitHub caps annotations at 50 per request; they accumulate across
+ * updates. Only GitHub Apps use the Checks API, and a completed run's status and conclusion are
+ * final: a new verdict is a new run of the same name (the latest per name is the one shown).
+ */
 
 const MAX_ANNOTATIONS = 50;
 
@@ -67,6 +71,16 @@ interface RunInput {
 }
 
 function applyStatus(run: CheckRunRecord, b: RunInput): void {
+  if (run.status === "completed") {
+    const reopens = b.status !== undefined && b.status !== "completed";
+    const changes = b.conclusion !== undefined && b.conclusion !== run.conclusion;
+    if (reopens || changes)
+      throw validationFailed(
+        "CheckRun",
+        "This check run has completed: its status and conclusion can no longer change. Create a new check run for a new result.",
+        reopens ? "status" : "conclusion",
+      );
+  }
   if (b.name !== undefined) run.name = b.name;
   if (b.details_url !== undefined) run.details_url = b.details_url;
   if (b.external_id !== undefined) run.external_id = b.external_id;
@@ -85,23 +99,10 @@ function applyStatus(run: CheckRunRecord, b: RunInput): void {
   }
 }
 
-/** The suite of `appId` (default: the server's own app) for a commit, made on first use. */
-export function suiteFor(state: GitHubState, r: RepoRecord, headSha: string, appId?: number): number {
-  const own = appId === undefined || appId === state.options.appId ? undefined : appId;
-  const existing = r.checkSuites.find((s) => s.head_sha === headSha && s.app_id === own);
-  if (existing) return existing.id;
-  const branch = [...r.refs.entries()].find(
-    ([ref, sha]) => sha === headSha && ref.startsWith("refs/heads/"),
-  )?.[0];
-  const id = state.id();
-  r.checkSuites.push({
-    id,
-    head_sha: headSha,
-    head_branch: branch?.slice("refs/heads/".length) ?? null,
-    created_at: now(),
-    ...(own !== undefined ? { app_id: own } : {}),
-  });
-  return id;
+/** The app behind the request; users' tokens cannot use the Checks API. */
+function checksApp(ctx: Ctx): AppRecord {
+  if (!ctx.app) throw new HttpError(403, "You must authenticate via a GitHub App.");
+  return ctx.app;
 }
 
 function mustRun(ctx: Ctx, id: string): CheckRunRecord {
@@ -110,24 +111,21 @@ function mustRun(ctx: Ctx, id: string): CheckRunRecord {
   return run;
 }
 
-/** The creating app's id as GitHub reports it (`app.id`). */
-const appOf = (ctx: Ctx, run: CheckRunRecord): number => run.app_id ?? ctx.state.options.appId;
-
 function runsForRef(ctx: Ctx, ref: string): CheckRunRecord[] {
   const r = ctx.repo();
   const sha = ctx.state.resolve(r, ref);
   if (!sha) throw new HttpError(422, `No commit found for SHA: ${ref}`);
   let runs = r.checkRuns.filter((c) => c.head_sha === sha);
+  const appId = ctx.query.get("app_id");
+  if (appId) runs = runs.filter((c) => c.app_id === Number(appId));
   const name = ctx.query.get("check_name");
   if (name) runs = runs.filter((c) => c.name === name);
   const status = ctx.query.get("status");
   if (status) runs = runs.filter((c) => c.status === status);
-  const app = ctx.query.get("app_id");
-  if (app) runs = runs.filter((c) => appOf(ctx, c) === Number(app));
-  // filter=latest (GitHub's default) keeps the most recent run per name in each app's suite.
+  // filter=latest (GitHub's default) keeps the most recent run per name (and app).
   if ((ctx.query.get("filter") ?? "latest") === "latest") {
     const latest = new Map<string, CheckRunRecord>();
-    for (const run of runs) latest.set(`${appOf(ctx, run)}\n${run.name}`, run);
+    for (const run of runs) latest.set(`${run.app_id}:${run.name}`, run);
     runs = [...latest.values()];
   }
   return [...runs].sort((a, b) => b.id - a.id);
@@ -135,12 +133,15 @@ function runsForRef(ctx: Ctx, ref: string): CheckRunRecord[] {
 
 export const checkRoutes = routes({
   "POST /repos/{owner}/{repo}/check-runs": (ctx) => {
+    const app = checksApp(ctx);
     requireFields(ctx.body, "name", "head_sha");
     const r = ctx.repo();
     const b = ctx.body as RunInput & { head_sha: string };
     if (!r.objects.commit(b.head_sha)) throw new HttpError(422, `No commit found for SHA: ${b.head_sha}`);
+    const suite = suiteFor(ctx.state, r, app, b.head_sha);
     const run: CheckRunRecord = {
       id: ctx.state.id(),
+      app_id: app.id,
       name: b.name as string,
       head_sha: b.head_sha,
       status: "queued",
@@ -151,24 +152,24 @@ export const checkRoutes = routes({
       external_id: null,
       output: { title: null, summary: null, text: null, annotations: [] },
       actions: [],
-      check_suite_id: suiteFor(ctx.state, r, b.head_sha, ctx.appId),
+      check_suite_id: suite.id,
       updates: 0,
       history: [],
-      ...(ctx.appId !== ctx.state.options.appId ? { app_id: ctx.appId } : {}),
     };
     applyStatus(run, b);
     applyOutput(run, b.output);
     run.history.push({ status: run.status, title: run.output.title });
     r.checkRuns.push(run);
+    refreshSuite(ctx.state, r, suite, ctx.actor);
     if (run.status === "completed") ctx.state.runAutoMerges(r);
     return { status: 201, body: checkRunJson(ctx.state, r, run) };
   },
 
   "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}": (ctx) => {
+    const app = checksApp(ctx);
     const r = ctx.repo();
     const run = mustRun(ctx, ctx.params.check_run_id);
-    // Only the app that created a check run may change it, as on GitHub.
-    if (appOf(ctx, run) !== ctx.appId) throw new HttpError(403, "Resource not accessible by integration");
+    if (run.app_id !== app.id) throw new HttpError(403, "Resource not accessible by integration");
     const b = ctx.body as RunInput;
     // Validate output first so a rejected update changes nothing.
     const copy = structuredClone(run);
@@ -176,6 +177,8 @@ export const checkRoutes = routes({
     applyStatus(copy, b);
     Object.assign(run, copy, { updates: run.updates + 1 });
     run.history.push({ status: run.status, title: run.output.title });
+    const suite = r.checkSuites.find((cs) => cs.id === run.check_suite_id);
+    if (suite) refreshSuite(ctx.state, r, suite, ctx.actor);
     if (run.status === "completed") ctx.state.runAutoMerges(r);
     return { body: checkRunJson(ctx.state, r, run) };
   },
@@ -213,7 +216,12 @@ export const checkRoutes = routes({
     const r = ctx.repo();
     const sha = ctx.state.resolve(r, ctx.params.ref);
     if (!sha) throw new HttpError(422, `No commit found for SHA: ${ctx.params.ref}`);
-    const suites = r.checkSuites.filter((s) => s.head_sha === sha);
+    const appId = ctx.query.get("app_id");
+    const name = ctx.query.get("check_name");
+    const suites = r.checkSuites
+      .filter((s) => s.head_sha === sha)
+      .filter((s) => !appId || s.app_id === Number(appId))
+      .filter((s) => !name || r.checkRuns.some((c) => c.check_suite_id === s.id && c.name === name));
     const page = paginate(ctx, suites);
     return {
       body: {
@@ -226,7 +234,8 @@ export const checkRoutes = routes({
 
   "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs": (ctx) => {
     const r = ctx.repo();
-    const runs = r.checkRuns.filter((c) => c.check_suite_id === Number(ctx.params.check_suite_id));
+    let runs = r.checkRuns.filter((c) => c.check_suite_id === Number(ctx.params.check_suite_id));
+    if ((ctx.query.get("filter") ?? "latest") === "latest") runs = latestRuns(runs);
     const page = paginate(ctx, runs);
     return {
       body: { total_count: runs.length, check_runs: page.items.map((c) => checkRunJson(ctx.state, r, c)) },
@@ -235,8 +244,12 @@ export const checkRoutes = routes({
   },
 
   "POST /repos/{owner}/{repo}/check-runs/{check_run_id}/rerequest": (ctx) => {
+    const r = ctx.repo();
     const run = mustRun(ctx, ctx.params.check_run_id);
-    ctx.state.events?.checkRun(ctx.repo(), "rerequested", run, ctx.actor);
+    // The run itself is not updated; its suite is queued again (GitHub's REST reference).
+    const suite = r.checkSuites.find((cs) => cs.id === run.check_suite_id);
+    if (suite) Object.assign(suite, { status: "queued", conclusion: null, updated_at: now() });
+    ctx.state.events?.checkRun(r, "rerequested", run, ctx.actor);
     return { status: 201, body: {} };
   },
 
@@ -244,7 +257,7 @@ export const checkRoutes = routes({
     const r = ctx.repo();
     const suite = r.checkSuites.find((x) => x.id === Number(ctx.params.check_suite_id));
     if (!suite) throw notFound();
-    ctx.state.events?.checkSuite(r, "rerequested", suite, ctx.actor);
+    rerequestSuite(ctx.state, r, suite, ctx.actor);
     return { status: 201, body: {} };
   },
 

@@ -49,12 +49,14 @@ export const gitRoutes = routes({
     const sha = resolveTreeish(ctx, ctx.params.tree_sha);
     const recursive = ["1", "true"].includes(ctx.query.get("recursive") ?? "");
     const entries = recursive ? r.objects.walk(sha) : (r.objects.tree(sha)?.entries ?? []);
+    // "The limit for the tree array is 100,000 entries with a maximum size of 7 MB" (REST: get a tree)
+    const limit = ctx.state.limits.treeEntries;
     return {
       body: {
         sha,
         url: `${ctx.state.apiUrl}/repos/${r.fullName}/git/trees/${sha}`,
-        tree: entries.map((e) => treeEntryJson(ctx.state, r, e)),
-        truncated: false,
+        tree: entries.slice(0, limit).map((e) => treeEntryJson(ctx.state, r, e)),
+        truncated: entries.length > limit,
       },
     };
   },

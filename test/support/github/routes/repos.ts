@@ -6,6 +6,9 @@ import { personOf } from "../state.js";
 
 /** Repository, contents, commits, compare and branches. */
 
+/** GitHub's compare lists at most this many changed files, with no way to page past them. */
+export const COMPARE_FILE_CAP = 300;
+
 const wantsRaw = (ctx: Ctx): boolean => /vnd\.github(\.v3)?\.raw/.test(String(ctx.headers.accept ?? ""));
 
 /** GitHub wraps base64 at 60 characters with newlines. */
@@ -210,7 +213,8 @@ export const repoRoutes = routes({
         behind_by: behind.length,
         total_commits: ahead.length,
         commits: ahead.map((c) => commitJson(ctx.state, r, c)),
-        files: files.map((f) => fileJson(ctx.state, r, head, f)),
+        // "includes up to 300 changed files for the entire comparison" (REST: compare two commits)
+        files: files.slice(0, COMPARE_FILE_CAP).map((f) => fileJson(ctx.state, r, head, f)),
       },
     };
   },
@@ -222,7 +226,7 @@ export const repoRoutes = routes({
       .map(([ref, sha]) => ({
         name: ref.slice("refs/heads/".length),
         commit: { sha, url: `${ctx.state.apiUrl}/repos/${r.fullName}/commits/${sha}` },
-        protected: false,
+        protected: r.protection.has(ref.slice("refs/heads/".length)),
       }));
     const page = paginate(ctx, branches);
     return { body: page.items, headers: page.headers };
@@ -246,6 +250,7 @@ export const repoRoutes = routes({
     const sha = r.refs.get(`refs/heads/${ctx.params.branch}`);
     const c = sha ? r.objects.commit(sha) : undefined;
     if (!c) throw new HttpError(404, "Branch not found");
+    const rule = r.protection.get(ctx.params.branch);
     return {
       body: {
         name: ctx.params.branch,
@@ -254,7 +259,21 @@ export const repoRoutes = routes({
           self: `${ctx.state.apiUrl}/repos/${r.fullName}/branches/${ctx.params.branch}`,
           html: `${ctx.state.origin}/${r.fullName}/tree/${ctx.params.branch}`,
         },
-        protected: r.settings.requiredChecks.length > 0,
+        protected: rule !== undefined,
+        // The summary GitHub includes: whether protection is on and which checks it requires.
+        protection: rule
+          ? {
+              enabled: true,
+              required_status_checks: {
+                enforcement_level: "non_admins",
+                contexts: [...rule.requiredChecks],
+                checks: rule.requiredChecks.map((context) => ({ context, app_id: null })),
+              },
+            }
+          : {
+              enabled: false,
+              required_status_checks: { enforcement_level: "off", contexts: [], checks: [] },
+            },
         protection_url: `${ctx.state.apiUrl}/repos/${r.fullName}/branches/${ctx.params.branch}/protection`,
       },
     };
