@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
@@ -6,11 +7,17 @@ import { configPath, parseFerryConfig } from "../config/load.js";
 import type { AppConfig, FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
 import { parseImageReference, sameImage } from "../images/reference.js";
+import { mayNameImage } from "../manifests/prefilter.js";
 import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { defaultYamlLimits } from "../manifests/yaml-file.js";
 import { findingLine, renderPlanText, unifiedDiff } from "../promotion/plan-render.js";
-import { planUpdate, type UpdatePlan } from "../promotion/plan-update.js";
+import {
+  type PlanUpdateInput,
+  planUpdate,
+  planUpdateWith,
+  type UpdatePlan,
+} from "../promotion/plan-update.js";
 import { type Io, processIo } from "./io.js";
 
 export const usage = `usage: ferry plan --image <image:tag[@digest]> --env <environment> [options] [dir]
@@ -47,6 +54,8 @@ interface Options {
 class UsageError extends Error {}
 
 const skippedDirectories = new Set([".git", "node_modules"]);
+/** Files left to parse after the prefilter, from which the plan runs on worker threads. */
+const minFilesForWorkers = 200;
 
 /** `ferry plan`: see `usage` for options and exit codes. */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
@@ -104,7 +113,8 @@ async function plan(options: Options, io: Io): Promise<number> {
   const app = chooseApp(config, options);
 
   const { files, findings: readFindings } = await readEnvironmentFiles(options.dir, environment.paths);
-  const result = planUpdate({ files, environment, app, target: { tag, digest }, configPath: shownConfig });
+  const input = { files, environment, app, target: { tag, digest }, configPath: shownConfig };
+  const result = await plannedOnThreads(input, workerThreads());
   const planResult: UpdatePlan = { ...result, findings: [...readFindings, ...result.findings] };
 
   if (options.write) {
@@ -185,6 +195,37 @@ function parse(argv: string[]) {
   });
 }
 
+/**
+ * planUpdate, on worker threads when many files name the image: the prefilter runs here first
+ * (a string search), since after it most repos leave a few files to parse, less work than
+ * starting a worker.
+ */
+async function plannedOnThreads(input: PlanUpdateInput, threads: number): Promise<UpdatePlan> {
+  const image = parseImageReference(input.app.image);
+  const toParse = image.ok ? input.files.filter((f) => mayNameImage(f.text, image.value)).length : 0;
+  if (threads === 0 || toParse < minFilesForWorkers) return planUpdate(input);
+  const { createOffLoop } = await import("../workers/pool.js");
+  const offLoop = createOffLoop({ threads });
+  try {
+    return await planUpdateWith(input, (files, request) => offLoop.rewrite(files, request));
+  } finally {
+    await offLoop.close();
+  }
+}
+
+/**
+ * FERRY_WORKER_THREADS, else none: unlike validation, a plan's per-file work (0.3 ms) is too
+ * small for workers to repay their start and the copies of every text; on 2 cores they made
+ * `ferry plan` slower even with 5,000 files naming the image (docs/benchmarks.md).
+ */
+function workerThreads(): number {
+  const text = process.env.FERRY_WORKER_THREADS;
+  const threads = text === undefined ? 0 : Number(text);
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64)
+    throw new UsageError(`FERRY_WORKER_THREADS must be a whole number from 0 to 64, got "${text}"`);
+  return threads;
+}
+
 /** The app whose image is the one given (or the one named by --app). */
 function chooseApp(config: FerryConfig, options: Options): AppConfig {
   if (options.app !== undefined) {
@@ -228,17 +269,18 @@ async function readEnvironmentFiles(
   };
   await walk(dir);
   paths.sort();
-  const files: SourceFile[] = [];
-  for (const full of paths) {
+  // Synchronous reads: nothing else runs while the command reads its checkout, and each
+  // asynchronous read costs a thread-pool round trip (10,000 files: 0.1 s of CPU, not 0.55 s).
+  const files = paths.map((full): SourceFile => {
     const path = relative(dir, full).split(sep).join("/");
-    const { size } = await stat(full);
+    const { size } = statSync(full);
     // Exact bytes in, exact bytes out: a BOM is kept, and text that is not UTF-8 is not touched.
     // A file that cannot be read is marked so; the scan reports it when it is YAML.
     const decoded =
       size > defaultYamlLimits.maxBytes
         ? tooLarge(size, defaultYamlLimits.maxBytes)
-        : decodeYamlBytes(await readFile(full), defaultYamlLimits.maxBytes);
-    files.push("text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded });
-  }
+        : decodeYamlBytes(readFileSync(full), defaultYamlLimits.maxBytes);
+    return "text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded };
+  });
   return { files, findings: [] };
 }

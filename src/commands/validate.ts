@@ -1,16 +1,14 @@
+import { readFileSync, statSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
-import { configPath, parseFerryConfig } from "../config/load.js";
+import { configPath } from "../config/path.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
+import { isKustomizationPath } from "../manifests/kustomization-path.js";
 import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
-import { isKustomizationPath } from "../manifests/validate-kustomization.js";
-import { defaultYamlLimits } from "../manifests/yaml-file.js";
-import { type ManifestFile, UnknownEnvironmentError, type ValidationReport } from "../policy/engine.js";
-import { renderSarif } from "../policy/render-sarif.js";
-import { createOffLoop } from "../workers/pool.js";
+import type { ManifestFile, ValidationReport } from "../policy/engine.js";
 import { type Io, processIo } from "./io.js";
 
 export const usage = `usage: ferry validate [dir] [--env E] [--format text|json|sarif] [--config path] [--threads N]
@@ -30,7 +28,6 @@ type Format = (typeof formats)[number];
 
 /** Directories never walked: VCS metadata and dependencies are not manifests. */
 const skippedDirectories = new Set([".git", "node_modules"]);
-const readConcurrency = 32;
 /** From this many files on, validation runs on worker threads. */
 const minFilesForWorkers = 200;
 
@@ -61,29 +58,39 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   if (!loaded.ok) {
     const report: ValidationReport = { findings: loaded.errors, filesChecked: 0, skipped: [] };
     io.stdout(
-      render(report, options.format, `${loaded.source} is invalid; fix it before validating manifests`),
+      await render(report, options.format, `${loaded.source} is invalid; fix it before validating manifests`),
     );
     return 1;
   }
 
-  const files = await readManifests(options.dir, defaultYamlLimits.maxBytes);
-  // Starting workers costs more than a small repo takes to validate.
-  const offLoop = createOffLoop({ threads: files.length >= minFilesForWorkers ? options.threads : 0 });
-  let report: ValidationReport;
-  try {
-    report = await offLoop.validate({
-      files,
-      config: loaded.config,
-      ...(options.env === undefined ? {} : { environment: options.env }),
-    });
-  } catch (error) {
-    if (!(error instanceof UnknownEnvironmentError)) throw error;
-    io.stderr(`ferry validate: ${error.message}\n`);
-    return 2;
-  } finally {
-    await offLoop.close();
+  const paths = await manifestPaths(options.dir);
+  let report: ValidationReport = { findings: [], filesChecked: 0, skipped: [] };
+  // The validator, its models and YAML are loaded only when there is something to validate
+  // (or an environment to check): `ferry validate` on an empty folder starts in tens of ms.
+  if (paths.length > 0 || options.env !== undefined) {
+    const [{ defaultYamlLimits }, { UnknownEnvironmentError }, { createOffLoop }] = await Promise.all([
+      import("../manifests/yaml-file.js"),
+      import("../policy/engine.js"),
+      import("../workers/pool.js"),
+    ]);
+    const files = readManifests(options.dir, paths, defaultYamlLimits.maxBytes);
+    // Starting workers costs more than a small repo takes to validate.
+    const offLoop = createOffLoop({ threads: files.length >= minFilesForWorkers ? options.threads : 0 });
+    try {
+      report = await offLoop.validate({
+        files,
+        config: loaded.config,
+        ...(options.env === undefined ? {} : { environment: options.env }),
+      });
+    } catch (error) {
+      if (!(error instanceof UnknownEnvironmentError)) throw error;
+      io.stderr(`ferry validate: ${error.message}\n`);
+      return 2;
+    } finally {
+      await offLoop.close();
+    }
   }
-  io.stdout(render(report, options.format, `config: ${loaded.source}`));
+  io.stdout(await render(report, options.format, `config: ${loaded.source}`));
   return report.findings.some((f) => f.severity === "error") ? 1 : 0;
 }
 
@@ -132,6 +139,10 @@ async function loadConfig(dir: string, explicit: string | undefined): Promise<Lo
     return { ok: true, config: defaults, source: "defaults (no .github/ferry.yml)" };
   }
   const shown = explicit ?? configPath;
+  const [{ parseFerryConfig }, { defaultYamlLimits }] = await Promise.all([
+    import("../config/load.js"),
+    import("../manifests/yaml-file.js"),
+  ]);
   const decoded = decodeYamlBytes(bytes, defaultYamlLimits.maxBytes);
   const parsed = parseFerryConfig(
     "text" in decoded ? decoded.text : { text: "", unreadable: decoded },
@@ -147,7 +158,7 @@ async function loadConfig(dir: string, explicit: string | undefined): Promise<Lo
  * exact bytes: a file too large, binary or not UTF-8 comes back marked unreadable, and the
  * engine reports it as an error.
  */
-async function readManifests(dir: string, maxBytes: number): Promise<ManifestFile[]> {
+async function manifestPaths(dir: string): Promise<string[]> {
   const paths: string[] = [];
   const walk = async (current: string): Promise<void> => {
     const entries = await readdir(current, { withFileTypes: true });
@@ -162,28 +173,31 @@ async function readManifests(dir: string, maxBytes: number): Promise<ManifestFil
     }
   };
   await walk(dir);
-  paths.sort(compare);
-  const files: ManifestFile[] = [];
-  for (let i = 0; i < paths.length; i += readConcurrency) {
-    const batch = paths.slice(i, i + readConcurrency);
-    const read = await Promise.all(
-      batch.map(async (full): Promise<ManifestFile> => {
-        const path = relative(dir, full).split(sep).join("/");
-        const { size } = await stat(full);
-        // Not read at all: it may not fit in memory.
-        if (size > maxBytes) return { path, text: "", unreadable: tooLarge(size, maxBytes) };
-        const decoded = decodeYamlBytes(await readFile(full), maxBytes);
-        return "text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded };
-      }),
-    );
-    files.push(...read);
-  }
-  return files;
+  return paths.sort(compare);
 }
 
-function render(report: ValidationReport, format: Format, note: string): string {
+/**
+ * Reads the files one after another with synchronous calls: nothing else runs while a command
+ * reads its checkout, and each asynchronous read costs a thread-pool round trip and promises
+ * (10,000 files: 0.1 s of CPU instead of 0.55 s).
+ */
+function readManifests(dir: string, paths: readonly string[], maxBytes: number): ManifestFile[] {
+  return paths.map((full): ManifestFile => {
+    const path = relative(dir, full).split(sep).join("/");
+    // Not read at all: it may not fit in memory.
+    const { size } = statSync(full);
+    if (size > maxBytes) return { path, text: "", unreadable: tooLarge(size, maxBytes) };
+    const decoded = decodeYamlBytes(readFileSync(full), maxBytes);
+    return "text" in decoded ? { path, text: decoded.text } : { path, text: "", unreadable: decoded };
+  });
+}
+
+async function render(report: ValidationReport, format: Format, note: string): Promise<string> {
   if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
-  if (format === "sarif") return `${JSON.stringify(renderSarif(report.findings), null, 2)}\n`;
+  if (format === "sarif") {
+    const { renderSarif } = await import("../policy/render-sarif.js");
+    return `${JSON.stringify(renderSarif(report.findings), null, 2)}\n`;
+  }
   return renderText(report, note);
 }
 

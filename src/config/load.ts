@@ -11,10 +11,10 @@ import {
   type YamlFile,
   type YamlLimits,
 } from "../manifests/yaml-file.js";
+import { configPath } from "./path.js";
 import { type FerryConfig, ferryConfigSchema } from "./schema.js";
 
-/** Where Ferry's config lives in a config repo (and, optionally, in an app repo). */
-export const configPath = ".github/ferry.yml";
+export { configPath };
 
 /** A valid ferry.yml may still carry warnings: settings that are allowed but probably not meant. */
 export type ConfigResult =

@@ -5,6 +5,7 @@ import { scanArgoApplication } from "./argocd.js";
 import { type FieldRef, scanFields } from "./fields.js";
 import { scanValues } from "./helm-values.js";
 import { isKustomizationPath, scanImageEntries, scanKustomization } from "./kustomize.js";
+import { mayNameImage } from "./prefilter.js";
 import { yamlTextProblem } from "./safe-text.js";
 import type { ImageSite, Site, Source, SourceFile } from "./sites.js";
 import { childMap, childSeq, childString, joinPath, type ScanContext, topLevelSource } from "./walk.js";
@@ -40,7 +41,7 @@ export interface FileScan {
  * never edited).
  */
 export function scanFile(file: SourceFile, options: ScanOptions): FileScan {
-  const parsed = parseImageReference(options.image);
+  const parsed = imageReference(options.image);
   if (!parsed.ok) {
     return { path: file.path, sites: [], findings: [finding(file.path, "image-reference", parsed.errors)] };
   }
@@ -54,9 +55,10 @@ export function scanFile(file: SourceFile, options: ScanOptions): FileScan {
     const findings = yamlLike ? [unreadableFinding(file.path, unreadable)] : [];
     return { path: file.path, sites: [], findings };
   }
-  // Cheap pre-filter: every layout spells at least the last path component of the name.
-  const needle = image.slice(image.lastIndexOf("/") + 1);
-  if (fields.length === 0 && !file.text.includes(needle)) return { path: file.path, sites: [], findings: [] };
+  // Cheap pre-filter: a file that cannot name the image is not parsed (explicit fields always are).
+  if (fields.length === 0 && !mayNameImage(file.text, parsed.value)) {
+    return { path: file.path, sites: [], findings: [] };
+  }
 
   const yaml = parseYamlFile(file.path, file.text, limits);
   if (yaml.findings.some((f) => f.severity === "error")) {
@@ -86,6 +88,14 @@ export function scanFile(file: SourceFile, options: ScanOptions): FileScan {
   const order = (site: Site) => site.info.line * 1e6 + site.info.column;
   ctx.sites.sort((a, b) => order(a) - order(b));
   return { path: file.path, yaml, sites: ctx.sites, findings: ctx.findings };
+}
+
+/** The last image parsed: a scan of many files asks for the same one per file. */
+let lastImage: { text: string; parsed: ReturnType<typeof parseImageReference> } | undefined;
+
+function imageReference(text: string): ReturnType<typeof parseImageReference> {
+  if (lastImage?.text !== text) lastImage = { text, parsed: parseImageReference(text) };
+  return lastImage.parsed;
 }
 
 /** Dispatch on what the object is; unknown kinds are left alone. */

@@ -10,6 +10,14 @@ import { plainReadsAs, scalarSource, valueOffsets } from "./scalar-source.js";
 import type { ImageSite, Site, Slot, Source, SourceFile } from "./sites.js";
 import { parseYamlFile } from "./yaml-file.js";
 
+/**
+ * An edit, and when it replaces bytes inside one scalar of the file itself (not an embedded
+ * values string, not an empty value), that scalar and the value it must read as afterwards.
+ */
+interface Splice extends TextEdit {
+  scalar?: { node: Scalar; value: string };
+}
+
 /** What the references should pin after the rewrite. */
 export interface ImageTarget {
   tag: string;
@@ -41,6 +49,11 @@ export interface RewriteOptions extends Omit<ScanOptions, "fields"> {
   addToKustomization?: boolean;
   /** The explicit ferry.yml fields that apply to a file (their `file` glob matched). */
   fieldsFor?: (path: string) => readonly FieldRef[];
+  /**
+   * The root kustomizations (`rootKustomizations`) of the whole environment, when `files` is only
+   * a share of it (a worker's); by default they are found among `files`.
+   */
+  kustomizationRoots?: readonly string[];
 }
 
 export interface RewriteResult {
@@ -58,7 +71,9 @@ export interface RewriteResult {
  */
 export function rewriteImageReferences(files: readonly SourceFile[], options: RewriteOptions): RewriteResult {
   const result: RewriteResult = { changes: [], references: [], findings: [] };
-  const roots = options.addToKustomization ? rootKustomizations(files.map((f) => f.path)) : new Set<string>();
+  const roots = options.addToKustomization
+    ? new Set(options.kustomizationRoots ?? rootKustomizations(files.map((f) => f.path)))
+    : new Set<string>();
   for (const file of files) {
     const scanOptions: ScanOptions = { ...options, fields: options.fieldsFor?.(file.path) ?? [] };
     const scan = scanFile(file, scanOptions);
@@ -88,7 +103,7 @@ function planFile(
 ): { references: PlannedSite[]; findings: Finding[]; after?: string } {
   const findings: Finding[] = [];
   const references: PlannedSite[] = [];
-  const edits: TextEdit[] = [];
+  const edits: Splice[] = [];
   for (const site of scan.sites) {
     const want = desired(site, options.target, options.pinDigest ?? false);
     const siteEdits = typeof want === "string" ? want : editsFor(site, want, file.text);
@@ -160,11 +175,7 @@ function desired(site: Site, target: ImageTarget, pin: boolean): { tag?: string;
   );
 }
 
-function editsFor(
-  site: Site,
-  want: { tag?: string; digest?: string },
-  fileText: string,
-): TextEdit[] | string {
+function editsFor(site: Site, want: { tag?: string; digest?: string }, fileText: string): Splice[] | string {
   if (site.reference) {
     const { slot, prefix } = site.reference;
     const name = withoutPins(slot.value.slice(prefix.length));
@@ -173,7 +184,7 @@ function editsFor(
     const edit = scalarEdit(slot, value, fileText);
     return typeof edit === "string" ? edit : [edit];
   }
-  const edits: TextEdit[] = [];
+  const edits: Splice[] = [];
   for (const part of ["tag", "digest"] as const) {
     const value = want[part];
     if (value === undefined || value === site.info[part]) continue;
@@ -192,7 +203,7 @@ function editsFor(
 }
 
 /** Replaces a scalar's value by splicing only the characters that differ. */
-function scalarEdit(slot: Slot, value: string, fileText: string): TextEdit | string {
+function scalarEdit(slot: Slot, value: string, fileText: string): Splice | string {
   const { node, source } = slot;
   const text = source.yaml.text;
   const [start0, end0] = node.range ?? [0, 0];
@@ -227,7 +238,8 @@ function scalarEdit(slot: Slot, value: string, fileText: string): TextEdit | str
     end = end0;
     insert = JSON.stringify(value);
   }
-  return toFile(source, start, end, insert, fileText);
+  const edit = toFile(source, start, end, insert, fileText);
+  return typeof edit === "string" || source.embedded ? edit : { ...edit, scalar: { node, value } };
 }
 
 /** Adds `key: value` after the last entry of a map, in its own indentation or flow style. */
@@ -326,10 +338,11 @@ function confirm(
   file: SourceFile,
   scan: FileScan,
   after: string,
-  edits: readonly TextEdit[],
+  edits: readonly Splice[],
   planned: PlannedSite[],
   options: RewriteOptions,
 ): string | undefined {
+  if (edits.every((edit) => scalarReadsAlone(file.text, edit))) return undefined;
   const rescan = scanFile(
     { path: file.path, text: after },
     { ...options, fields: options.fieldsFor?.(file.path) ?? [] },
@@ -349,6 +362,37 @@ function confirm(
   const reread = rescan.yaml ?? parseYamlFile(file.path, after, options.limits);
   return differenceOutsideEdits(before, reread, edits);
 }
+
+/**
+ * The confirmation without a second parse, for the common edit: new bytes inside one scalar that
+ * is single-line, unescaped and written in a form whose extent its new text cannot change — a
+ * plain scalar of image-name characters only (no space, `#`, `,`, brackets or quotes, not ending
+ * in `:`), or a quoted one with no quote, backslash or line break inside. The rest of the file is
+ * the same bytes and the scalar ends where it ended, so every document keeps its structure, and
+ * the scalar reads as `value`, which editsFor built from the planned pins. Anything else (an
+ * inserted key or entry, an embedded values string, a value that had to be quoted) is confirmed
+ * by re-reading the whole file.
+ */
+function scalarReadsAlone(text: string, edit: Splice): boolean {
+  if (edit.scalar === undefined) return false;
+  const { node, value } = edit.scalar;
+  const [start, end] = node.range ?? [0, 0];
+  if (edit.start < start || edit.end > end) return false;
+  const source = text.slice(start, edit.start) + edit.insert + text.slice(edit.end, end);
+  switch (node.type) {
+    case Scalar.PLAIN:
+      return source === value && safePlain.test(value) && !value.endsWith(":") && plainReadsAs(source, value);
+    case Scalar.QUOTE_DOUBLE:
+      return source === `"${value}"` && !/["\\\r\n]/.test(value);
+    case Scalar.QUOTE_SINGLE:
+      return source === `'${value}'` && !/['\r\n]/.test(value);
+    default:
+      return false;
+  }
+}
+
+/** What image names, tags and digests are made of; nothing that could end a plain scalar early. */
+const safePlain = /^[A-Za-z0-9_/][\w./:@+-]*$/;
 
 /**
  * Kustomization files not inside another kustomization's directory among `paths`: the

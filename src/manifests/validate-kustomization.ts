@@ -154,11 +154,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Whether a path names a kustomization file (kustomize looks for exactly these names). */
-export function isKustomizationPath(path: string): boolean {
-  const base = path.slice(path.lastIndexOf("/") + 1);
-  return base === "kustomization.yaml" || base === "kustomization.yml" || base === "Kustomization";
-}
+export { isKustomizationPath } from "./kustomization-path.js";
 
 /** Schema problems of a kustomization document, each at the key path to annotate. */
 export function validateKustomization(data: unknown): SchemaIssue[] {

@@ -4,7 +4,12 @@ import type { Finding } from "../findings.js";
 import { parseImageReference } from "../images/reference.js";
 import { checkTagRules } from "../images/tags.js";
 import type { FieldRef } from "../manifests/fields.js";
-import { type PlannedSite, rewriteImageReferences } from "../manifests/rewrite.js";
+import {
+  type PlannedSite,
+  type RewriteOptions,
+  type RewriteResult,
+  rewriteImageReferences,
+} from "../manifests/rewrite.js";
 import type { ReferenceKind, SourceFile } from "../manifests/sites.js";
 import { environmentMatcher } from "./environments.js";
 
@@ -49,12 +54,52 @@ export interface UpdatePlan {
 }
 
 /**
+ * What the rewrite of one plan needs, as plain data (a worker thread can take it): the image and
+ * target, and the app's explicit fields, whose `file` globs are matched where it runs.
+ */
+export interface RewriteRequest extends Omit<RewriteOptions, "fieldsFor"> {
+  fields: readonly FieldRef[];
+}
+
+/** rewriteImageReferences for a request; pure. */
+export function runRewrite(files: readonly SourceFile[], request: RewriteRequest): RewriteResult {
+  const { fields, ...options } = request;
+  const matchers = fields.map((field) => ({ field, match: picomatch(field.file, { dot: true }) }));
+  const fieldsFor = (path: string): FieldRef[] => matchers.filter((f) => f.match(path)).map((f) => f.field);
+  return rewriteImageReferences(files, { ...options, fieldsFor });
+}
+
+/**
  * Plans bringing `app` to `target` in `environment`: finds every reference to the app's
  * image in the files under the environment's `paths` (and the app's explicit `fields`) and
  * rewrites only their tag/digest bytes. Refuses, with findings and no changes, when the
  * target breaks the environment's tag rules or `digest: required` and no digest is given.
  */
 export function planUpdate(input: PlanUpdateInput): UpdatePlan {
+  const begun = beginPlan(input);
+  return finishPlan(begun, runRewrite(begun.files, begun.request));
+}
+
+/** planUpdate with the rewrite done elsewhere (shares of the files on worker threads); the same plan. */
+export async function planUpdateWith(
+  input: PlanUpdateInput,
+  rewrite: (files: readonly SourceFile[], request: RewriteRequest) => Promise<RewriteResult>,
+): Promise<UpdatePlan> {
+  const begun = beginPlan(input);
+  return finishPlan(begun, await rewrite(begun.files, begun.request));
+}
+
+interface BegunPlan {
+  input: PlanUpdateInput;
+  configPath: string;
+  /** The environment's files. */
+  files: SourceFile[];
+  request: RewriteRequest;
+  /** Refusals found before any file was read (config, target, tag rules, digest). */
+  findings: Finding[];
+}
+
+function beginPlan(input: PlanUpdateInput): BegunPlan {
   const { environment, app, target } = input;
   const configPath = input.configPath ?? ".github/ferry.yml";
   const findings: Finding[] = [];
@@ -63,9 +108,6 @@ export function planUpdate(input: PlanUpdateInput): UpdatePlan {
 
   const inEnvironment = environmentMatcher(environment.paths);
   const files = input.files.filter((f) => inEnvironment(f.path));
-  const fieldMatchers = app.fields.map((field) => ({ field, match: picomatch(field.file, { dot: true }) }));
-  const fieldsFor = (path: string): FieldRef[] =>
-    fieldMatchers.filter((f) => f.match(path)).map((f) => f.field);
 
   if (app.environments !== undefined && !app.environments.includes(environment.name)) {
     configFinding(
@@ -87,13 +129,22 @@ export function planUpdate(input: PlanUpdateInput): UpdatePlan {
 
   // Refused already: still list the references, without repeating the refusal at each one.
   const refusedEarly = findings.length > 0;
-  const rewrite = rewriteImageReferences(files, {
+  const request: RewriteRequest = {
     image: app.image,
     target,
     pinDigest: environment.digest === "required" && !refusedEarly,
     addToKustomization: app.addToKustomization,
-    fieldsFor,
-  });
+    fields: app.fields,
+  };
+  return { input, configPath, files, request, findings };
+}
+
+function finishPlan(begun: BegunPlan, rewrite: RewriteResult): UpdatePlan {
+  const { configPath, input } = begun;
+  const { environment, app } = input;
+  const findings = [...begun.findings];
+  const configFinding = (rule: string, message: string) =>
+    findings.push({ file: configPath, line: 1, column: 1, severity: "error", rule, message });
   findings.push(...rewrite.findings);
   const refused = findings.some((f) => f.file === configPath && f.severity === "error");
 

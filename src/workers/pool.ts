@@ -1,5 +1,6 @@
 import { Piscina } from "piscina";
 import type { FerryConfig } from "../config/schema.js";
+import { type RewriteResult, rootKustomizations } from "../manifests/rewrite.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { isKustomizationPath } from "../manifests/validate-kustomization.js";
 import {
@@ -10,6 +11,7 @@ import {
   type ValidationReport,
 } from "../policy/engine.js";
 import type { ImageChange } from "../promotion/image-changes.js";
+import type { RewriteRequest } from "../promotion/plan-update.js";
 import * as tasks from "./tasks.js";
 
 /**
@@ -31,6 +33,8 @@ export interface OffLoop {
     base: readonly SourceFile[],
     head: readonly SourceFile[],
   ): Promise<ImageChange[]>;
+  /** runRewrite (promotion/plan-update.ts) over an environment's files, split over the workers. */
+  rewrite(files: readonly SourceFile[], request: RewriteRequest): Promise<RewriteResult>;
   /** Stops the workers; tasks still queued are refused. */
   close(): Promise<void>;
 }
@@ -99,6 +103,24 @@ export function createOffLoop(options: { threads: number; filesPerTask?: number 
       });
       return withConfig(config, found);
     },
+    async rewrite(files, request) {
+      // Roots are a fact of the whole environment, not of one share.
+      const roots = request.addToKustomization
+        ? [...rootKustomizations(files.map((f) => f.path))]
+        : undefined;
+      const shared = { ...request, ...(roots === undefined ? {} : { kustomizationRoots: roots }) };
+      const results = await Promise.all(
+        share(files, options.threads, options.filesPerTask).map((part) =>
+          run<RewriteResult>("rewrite", { files: part, request: shared }),
+        ),
+      );
+      // Each file is rewritten on its own: the shares, in order, give what one call would.
+      return {
+        changes: results.flatMap((r) => r.changes),
+        references: results.flatMap((r) => r.references),
+        findings: results.flatMap((r) => r.findings),
+      };
+    },
     async close() {
       await pool?.destroy();
       pool = undefined;
@@ -115,6 +137,9 @@ function inThread(): OffLoop {
     },
     async imageChanges(config, base, head) {
       return withConfig(config, tasks.changedImages({ config, base, head }));
+    },
+    async rewrite(files, request) {
+      return tasks.rewrite({ files, request });
     },
     async close() {},
   };

@@ -3,6 +3,7 @@
  * core's own functions; inputs and results are plain data (structured clone).
  */
 import type { FerryConfig } from "../config/schema.js";
+import type { RewriteResult } from "../manifests/rewrite.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { kustomizePatchPaths } from "../manifests/validate-kustomization.js";
 import {
@@ -14,6 +15,7 @@ import {
   validateFiles,
 } from "../policy/engine.js";
 import { imageChanges } from "../promotion/image-changes.js";
+import { type RewriteRequest, runRewrite } from "../promotion/plan-update.js";
 
 export function validate(options: ValidateOptions): Promise<ValidationReport> {
   return validateFiles(options);
@@ -44,4 +46,9 @@ export function changedImages(input: {
     app: input.config.apps.indexOf(app),
     change,
   }));
+}
+
+/** An environment's share of a plan's rewrite (promotion/plan-update.ts runRewrite). */
+export function rewrite(input: { files: readonly SourceFile[]; request: RewriteRequest }): RewriteResult {
+  return runRewrite(input.files, input.request);
 }
