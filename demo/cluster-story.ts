@@ -90,6 +90,8 @@ export async function clusterStory(ctx: StoryContext): Promise<void> {
       return;
     }
     show(`#${prod.number} ${prod.title}`);
+    // The body leads with the evidence a reviewer approves on.
+    show(`  ${(prod.body ?? "").split("\n")[0]}`);
     for (const line of (prod.body ?? "").split("\n").filter((l) => l.startsWith("|"))) show(`  ${line}`);
   } finally {
     await agent.stop();

@@ -15,6 +15,11 @@ export interface Finding {
   /** Stable identifier of what produced it: a policy rule id, `yaml`, `schema`, `config`, … */
   rule: string;
   message: string;
+  /**
+   * What to do about it, when the message ends with it (`…; pin a version`): check summaries show
+   * it in its own column. Absent, the rule's own fix is shown.
+   */
+  fix?: string;
 }
 
 /** A value or the reasons it could not be produced. */

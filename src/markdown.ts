@@ -53,9 +53,33 @@ export function tableCell(markdown: string): string {
 }
 
 /**
+ * `text` as a fenced code block, shown verbatim line by line (release notes, say): the fence is
+ * longer than any backtick run inside, so no line of the text can close it, and nothing in it is
+ * read as markdown, HTML, a link or a mention.
+ */
+export function codeBlock(text: string): string {
+  const lines = text.replace(/\r\n?/g, "\n").replace(/[\p{Cc}\u2028\u2029]/gu, (c) => (c === "\n" ? c : " "));
+  const longest = Math.max(2, ...(lines.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}text\n${lines}\n${fence}`;
+}
+
+/**
+ * A message written as markdown, for a place that shows plain text (check-run annotations): code
+ * spans lose their backticks, which would otherwise show literally.
+ */
+export function plainMessage(markdown: string): string {
+  return markdown.replace(/(`+)(?!`)(.+?)(?<!`)\1(?!`)/g, (_m, _fence: string, inner: string) =>
+    /^ .* $/.test(inner) ? inner.slice(1, -1) : inner,
+  );
+}
+
+/**
  * `url` as a link destination when it is https on `host` (the GitHub that sent the event, e.g.
- * `github.com` or a GHES host), else undefined. Characters markdown could read as the end of the
- * destination or the start of more markup are percent-encoded.
+ * `github.com` or a GHES host), else undefined. Given an origin instead (`http://ghe.internal`,
+ * the GitHub Ferry itself talks to), the URL must have exactly that scheme and host. Characters
+ * markdown could read as the end of the destination or the start of more markup are
+ * percent-encoded.
  */
 export function safeUrl(url: string | undefined, host: string | undefined): string | undefined {
   if (url === undefined || host === undefined) return undefined;
@@ -65,7 +89,10 @@ export function safeUrl(url: string | undefined, host: string | undefined): stri
   } catch {
     return undefined;
   }
-  if (parsed.protocol !== "https:" || parsed.host.toLowerCase() !== host.toLowerCase()) return undefined;
+  const origin = host.includes("://") ? URL.parse(host) : undefined;
+  const protocol = origin?.protocol ?? "https:";
+  const wanted = origin?.host ?? host;
+  if (parsed.protocol !== protocol || parsed.host.toLowerCase() !== wanted.toLowerCase()) return undefined;
   if (parsed.username || parsed.password) return undefined;
   return parsed.href.replace(
     /[\s()[\]<>"'`\\|@]/g,

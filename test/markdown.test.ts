@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codeSpan, link, plainText, safeUrl, tableCell } from "../src/markdown.js";
+import { codeBlock, codeSpan, link, plainMessage, plainText, safeUrl, tableCell } from "../src/markdown.js";
 import { render } from "./support/markdown.js";
 
 /** Text an app repo, a commenter or an agent could send, each aimed at one markdown feature. */
@@ -130,5 +130,48 @@ describe("safeUrl and link", () => {
     expect(out.images).toBe(0);
     expect(out.html).not.toContain("evil.example/x.png)");
     expect(render(link("build", "https://evil.example/", "github.com")).html).toBe("<p>build</p>\n");
+  });
+});
+
+describe("links to the GitHub Ferry talks to", () => {
+  it("accept that GitHub's own scheme and host when given as an origin (a GHES on http too)", () => {
+    expect(safeUrl("http://127.0.0.1:3000/acme/deploy/runs/7", "http://127.0.0.1:3000")).toBe(
+      "http://127.0.0.1:3000/acme/deploy/runs/7",
+    );
+    expect(safeUrl("https://github.com/acme/deploy/pull/2", "https://github.com")).toBe(
+      "https://github.com/acme/deploy/pull/2",
+    );
+    for (const url of ["https://127.0.0.1:3000/a", "http://127.0.0.1:3001/a", "http://evil.example/a"])
+      expect(safeUrl(url, "http://127.0.0.1:3000"), url).toBeUndefined();
+    // A bare host still means https only.
+    expect(safeUrl("http://github.com/a", "github.com")).toBeUndefined();
+  });
+});
+
+describe("codeBlock", () => {
+  it.each(hostile)("shows %j verbatim in one block: no link, image, HTML, mention or ref", (text) => {
+    const out = render(`<details><summary>Notes</summary>\n\n${codeBlock(text)}\n\n</details>`);
+    expect(out.links).toBe(0);
+    expect(out.images).toBe(0);
+    expect(out.mentions).toEqual([]);
+    expect(out.refs).toEqual([]);
+    expect(out.elements.filter((e) => !["details", "summary", "pre", "code"].includes(e))).toEqual([]);
+  });
+
+  it("keeps lines, and a fence inside cannot close it", () => {
+    const text = "## 1.5.0\n\n- fix #12 by @bob\n```\n</details>\n````";
+    const out = render(codeBlock(text));
+    expect(out.elements).toEqual(["pre", "code"]);
+    expect(out.text.trim()).toBe(text);
+  });
+});
+
+describe("plainMessage", () => {
+  it("drops the backticks markdown would need, since annotations are plain text", () => {
+    expect(plainMessage("add the `ferry:rollback` label to roll back")).toBe(
+      "add the ferry:rollback label to roll back",
+    );
+    expect(plainMessage("image ``a`b`` is bad")).toBe("image a`b is bad");
+    expect(plainMessage("no code here")).toBe("no code here");
   });
 });

@@ -26,6 +26,8 @@ export interface AgentOptions {
   environment?: string;
   /** Config repo (`owner/repo`) of objects that name none. */
   configRepo?: string;
+  /** The Argo CD UI's https address, to send each Application's page with its reports. */
+  argoCdUrl?: string;
   /** Namespace of the leader-election Lease. */
   namespace: string;
   /** This replica's identity in the Lease (the pod name). */
@@ -89,6 +91,7 @@ export function startAgent(options: AgentOptions): Agent {
     cluster: options.cluster,
     ...(options.environment ? { environment: options.environment } : {}),
     ...(options.configRepo ? { configRepo: options.configRepo } : {}),
+    ...(options.argoCdUrl ? { argoCdUrl: options.argoCdUrl } : {}),
     healthyHoldMs: options.healthyHoldMs ?? 5000,
     ...(options.comparisonErrorGraceMs === undefined
       ? {}

@@ -45,6 +45,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     kube: built.kube,
     ...(config.FERRY_ENVIRONMENT ? { environment: config.FERRY_ENVIRONMENT } : {}),
     ...(config.FERRY_CONFIG_REPO ? { configRepo: config.FERRY_CONFIG_REPO } : {}),
+    ...(config.FERRY_ARGOCD_URL ? { argoCdUrl: config.FERRY_ARGOCD_URL } : {}),
     namespace: config.FERRY_NAMESPACE,
     identity: config.POD_NAME,
     leaseName: config.FERRY_LEASE_NAME,

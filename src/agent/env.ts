@@ -21,6 +21,8 @@ export interface AgentEnv {
   POD_NAME: string;
   FERRY_ENVIRONMENT?: string;
   FERRY_CONFIG_REPO?: string;
+  /** The Argo CD UI's https address: reports then carry each Application's page, which drift issues link. */
+  FERRY_ARGOCD_URL?: string;
   FERRY_LEASE_NAME: string;
   FERRY_WATCH: WatchedResourceName[];
   HEALTHY_HOLD: number;
@@ -81,6 +83,9 @@ function parseAgentEnv(env: Record<string, string | undefined>): EnvResult {
   const configRepo = value("FERRY_CONFIG_REPO");
   if (configRepo !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(configRepo))
     fail("FERRY_CONFIG_REPO", "owner/repo");
+  const argoCdUrl = value("FERRY_ARGOCD_URL");
+  if (argoCdUrl !== undefined && URL.parse(argoCdUrl)?.protocol !== "https:")
+    fail("FERRY_ARGOCD_URL", "the Argo CD UI's https URL, e.g. https://argocd.example.com");
   const watch = (value("FERRY_WATCH") ?? watchedResourceNames.join(","))
     .split(",")
     .map((s) => s.trim())
@@ -100,6 +105,7 @@ function parseAgentEnv(env: Record<string, string | undefined>): EnvResult {
     POD_NAME: value("POD_NAME") ?? hostname(),
     ...(value("FERRY_ENVIRONMENT") === undefined ? {} : { FERRY_ENVIRONMENT: value("FERRY_ENVIRONMENT") }),
     ...(configRepo === undefined ? {} : { FERRY_CONFIG_REPO: configRepo }),
+    ...(argoCdUrl === undefined ? {} : { FERRY_ARGOCD_URL: argoCdUrl }),
     FERRY_LEASE_NAME: name("FERRY_LEASE_NAME", "ferry-agent"),
     FERRY_WATCH: watch as WatchedResourceName[],
     HEALTHY_HOLD: duration("HEALTHY_HOLD", "5s"),

@@ -1,3 +1,4 @@
+import { agree, plural } from "../plural.js";
 import type { DriftedResource, HealthStatus, Phase, SyncStatus } from "../reports/report.js";
 import { configRepoName, isRepo, shownUrl } from "./repo-url.js";
 
@@ -236,7 +237,8 @@ export function argoApplicationState(app: ArgoApplication, configRepo?: string):
   }
   if (sync === "OutOfSync") {
     if (revision !== undefined && syncedRevision === revision) {
-      return { ...base, phase: "drifted", drifted, ...text(`${drifted.length} resource(s) differ from git`) };
+      const differ = `${plural(drifted.length, "resource")} ${agree(drifted.length, "differs", "differ")}`;
+      return { ...base, phase: "drifted", drifted, ...text(`${differ} from git`) };
     }
     return { ...base, phase: "syncing", drifted: [], ...text(conditionMessage) };
   }

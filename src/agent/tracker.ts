@@ -48,6 +48,8 @@ export interface TrackerOptions {
   environment?: string;
   /** Config repo (`owner/repo`) of objects that name none. */
   configRepo?: string;
+  /** The Argo CD UI's https address: an Application's report carries its page there. */
+  argoCdUrl?: string;
   /** A healthy state is reported only after it held this long, so a flap is not promoted. */
   healthyHoldMs: number;
   /**
@@ -320,6 +322,7 @@ export class Tracker {
         drifted: state.drifted,
         observedAt: new Date(this.#options.clock.now()).toISOString(),
         sequence: target.sequence,
+        ...this.#page(kind, namespace, name),
       };
       this.#options.emit(target.last);
     };
@@ -328,6 +331,14 @@ export class Tracker {
       entry.holdKey = key;
       entry.holdTimer = this.#options.clock.setTimeout(emit, hold);
     } else emit();
+  }
+
+  /** The Application's page in the Argo CD UI (`<ui>/applications/<namespace>/<name>`), when the UI is known. */
+  #page(kind: ReportedKind, namespace: string, name: string): { url?: string } {
+    const ui = this.#options.argoCdUrl;
+    if (ui === undefined || kind !== "Application") return {};
+    const path = `applications/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+    return { url: new URL(path, ui.endsWith("/") ? ui : `${ui}/`).href };
   }
 
   /** How long `state` must hold before it is reported: healthy, and unsettled after healthy, wait. */

@@ -1,5 +1,6 @@
 import type { Finding } from "../findings.js";
 import { annotationsPerRequest } from "../github/limits.js";
+import { plainMessage } from "../markdown.js";
 
 export { annotationsPerRequest };
 
@@ -18,7 +19,10 @@ export interface Annotation {
 
 const levels = { error: "failure", warning: "warning", notice: "notice" } as const;
 
-/** One annotation per finding, on the finding's exact line (columns only within a single line, as GitHub requires). */
+/**
+ * One annotation per finding, on the finding's exact line (columns only within a single line, as
+ * GitHub requires), titled by the rule. GitHub shows annotation text as plain text, not markdown.
+ */
 export function toAnnotation(finding: Finding): Annotation {
   const endLine = finding.endLine ?? finding.line;
   return {
@@ -29,7 +33,7 @@ export function toAnnotation(finding: Finding): Annotation {
       ? { start_column: finding.column, end_column: finding.endColumn ?? finding.column }
       : {}),
     annotation_level: levels[finding.severity],
-    message: finding.message,
+    message: plainMessage(finding.message),
     title: finding.rule,
   };
 }

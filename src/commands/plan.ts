@@ -11,6 +11,7 @@ import { mayNameImage } from "../manifests/prefilter.js";
 import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { defaultYamlLimits } from "../manifests/yaml-file.js";
+import { plural } from "../plural.js";
 import { findingLine, renderPlanText, unifiedDiff } from "../promotion/plan-render.js";
 import {
   type PlanUpdateInput,
@@ -148,7 +149,7 @@ async function plan(options: Options, io: Io): Promise<number> {
     const heading = `Plan: ${app.name} (${app.image}) → ${target} in ${environment.name} [${environment.paths.join(", ")}]`;
     io.stdout(renderPlanText(planResult, heading, tag));
     if (options.write && planResult.changes.length > 0)
-      io.stdout(`Wrote ${planResult.changes.length} file(s).\n`);
+      io.stdout(`Wrote ${plural(planResult.changes.length, "file")}.\n`);
   }
   if (planResult.findings.some((f) => f.severity === "error")) return exitCodes.errors;
   return planResult.changes.length > 0 ? exitCodes.planned : exitCodes.current;

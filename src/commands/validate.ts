@@ -8,6 +8,7 @@ import type { FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
 import { isKustomizationPath } from "../manifests/kustomization-path.js";
 import { decodeYamlBytes, tooLarge } from "../manifests/safe-text.js";
+import { plural } from "../plural.js";
 import type { ManifestFile, ValidationReport } from "../policy/engine.js";
 import { type Io, processIo } from "./io.js";
 
@@ -210,7 +211,7 @@ export function renderText(report: ValidationReport, note: string): string {
   const count = (severity: Finding["severity"]) =>
     report.findings.filter((f) => f.severity === severity).length;
   lines.push(
-    `${report.filesChecked} files checked, ${count("error")} errors, ${count("warning")} warnings, ${count("notice")} notices (${note})`,
+    `${plural(report.filesChecked, "file")} checked, ${plural(count("error"), "error")}, ${plural(count("warning"), "warning")}, ${plural(count("notice"), "notice")} (${note})`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -219,52 +219,82 @@ export const ferryConfigSchema = z
     policy: policy.default({}).describe("Policy rule severities: off, notice, warning or error."),
   })
   .strict()
-  .superRefine((config, ctx) => {
-    const names = config.environments.map((e) => e.name);
-    unique(names, ["environments"], "environment", ctx);
-    unique(
-      config.apps.map((a) => a.name),
-      ["apps"],
-      "app",
-      ctx,
-    );
-    unique(
-      config.clusters.map((c) => c.name),
-      ["clusters"],
-      "cluster",
-      ctx,
-    );
-    config.environments.forEach((env, i) => {
-      checkAfter(env, i, config.environments, ctx);
-      if (env.tags.pattern !== undefined && !isRegExp(env.tags.pattern)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["environments", i, "tags", "pattern"],
-          message: "not a valid regular expression",
-        });
-      }
-    });
-    config.apps.forEach((a, i) => {
-      a.environments?.forEach((name, j) => {
-        if (!names.includes(name)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["apps", i, "environments", j],
-            message: `unknown environment "${name}"`,
-          });
-        }
+  // Cross-references run even when another field is malformed, so one push shows every error
+  // (by default zod skips refinements after a failed field). They read only what parsed.
+  .superRefine((raw, ctx) => crossReferences(raw as unknown, ctx), {
+    when: (payload) => isRecordLike(payload.value),
+  });
+
+/** Environments, apps and clusters as far as they parsed: names, `after` lists and patterns. */
+function crossReferences(raw: unknown, ctx: z.RefinementCtx): void {
+  const config = raw as Record<string, unknown>;
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter(isRecordLike) : []);
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const environments = list(config.environments).flatMap((e) => {
+    const name = text(e.name);
+    if (name === undefined) return [];
+    const after =
+      typeof e.after === "string"
+        ? [e.after]
+        : Array.isArray(e.after)
+          ? e.after.filter((a) => typeof a === "string")
+          : undefined;
+    const tags = isRecordLike(e.tags) ? e.tags : {};
+    return [{ name, after, pattern: text(tags.pattern) }];
+  });
+  const names = environments.map((e) => e.name);
+  const apps = list(config.apps);
+  const clusters = list(config.clusters);
+  unique(names, ["environments"], "environment", ctx);
+  unique(
+    apps.map((a) => text(a.name) ?? ""),
+    ["apps"],
+    "app",
+    ctx,
+  );
+  unique(
+    clusters.map((c) => text(c.name) ?? ""),
+    ["clusters"],
+    "cluster",
+    ctx,
+  );
+  environments.forEach((env, i) => {
+    checkAfter(env, i, environments, ctx);
+    if (env.pattern !== undefined && !isRegExp(env.pattern)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["environments", i, "tags", "pattern"],
+        message: "not a valid regular expression",
       });
-    });
-    config.clusters.forEach((c, i) => {
-      if (!names.includes(c.environment)) {
+    }
+  });
+  apps.forEach((a, i) => {
+    const listed = Array.isArray(a.environments) ? a.environments : [];
+    listed.forEach((name, j) => {
+      if (typeof name === "string" && !names.includes(name)) {
         ctx.addIssue({
           code: "custom",
-          path: ["clusters", i, "environment"],
-          message: `unknown environment "${c.environment}"`,
+          path: ["apps", i, "environments", j],
+          message: `unknown environment "${name}"`,
         });
       }
     });
   });
+  clusters.forEach((c, i) => {
+    const environment = text(c.environment);
+    if (environment !== undefined && !names.includes(environment)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["clusters", i, "environment"],
+        message: `unknown environment "${environment}"`,
+      });
+    }
+  });
+}
+
+function isRecordLike(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 export type FerryConfig = z.infer<typeof ferryConfigSchema>;
 

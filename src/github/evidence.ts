@@ -5,7 +5,7 @@ import { ferryBranch } from "../promotion/promote.js";
 import type { Evidence } from "../promotion/promotion-check.js";
 import type { MergedPromotion } from "../promotion/rollback.js";
 import { runningPin } from "../reports/chain.js";
-import { checkPassed, mergedPromotions } from "./promotion-history.js";
+import { mergedPromotions, passedCheck } from "./promotion-history.js";
 import { readEnvironmentAt } from "./reconcile-snapshot.js";
 import type { Octokit, RepoRef } from "./repo-client.js";
 
@@ -52,18 +52,21 @@ export class EvidenceFinder {
     let evidence: Evidence | undefined;
     if (merged) {
       if (!reporting) evidence = { kind: "merged", pr: merged.number, sha: merged.mergeSha };
-      else if (await checkPassed(this.octokit, this.repo, merged.mergeSha, `Ferry / reconcile (${env})`)) {
-        evidence = { kind: "reconcile", pr: merged.number, sha: merged.mergeSha };
+      else {
+        const passed = await passedCheck(
+          this.octokit,
+          this.repo,
+          merged.mergeSha,
+          `Ferry / reconcile (${env})`,
+        );
+        if (passed)
+          evidence = { kind: "reconcile", pr: merged.number, sha: merged.mergeSha, ...urlOf(passed) };
       }
     }
-    if (
-      !evidence &&
-      at &&
-      reporting &&
-      (await checkPassed(this.octokit, this.repo, at.sha, `Ferry / reconcile (${env})`)) &&
-      this.#runs(env, app, tag, await at.files())
-    ) {
-      evidence = { kind: "reconcile", sha: at.sha };
+    if (!evidence && at && reporting) {
+      const passed = await passedCheck(this.octokit, this.repo, at.sha, `Ferry / reconcile (${env})`);
+      if (passed && this.#runs(env, app, tag, await at.files()))
+        evidence = { kind: "reconcile", sha: at.sha, ...urlOf(passed) };
     }
     this.#found.set(key, evidence);
     return evidence;
@@ -109,6 +112,10 @@ export async function unverifiedUpstreams(
     if (!(await evidence.find(name, step.app.name, step.tag, { sha: step.sha, files }))) waiting.push(name);
   }
   return waiting;
+}
+
+function urlOf(passed: { url: string }): { url?: string } {
+  return passed.url ? { url: passed.url } : {};
 }
 
 /** Who last applied `label` to an issue or PR, from its events; undefined when unknown. */

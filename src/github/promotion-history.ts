@@ -33,5 +33,16 @@ export async function checkPassed(
   sha: string,
   check: string,
 ): Promise<boolean> {
-  return (await latestCheckRun(octokit, repo, sha, check))?.conclusion === "success";
+  return (await passedCheck(octokit, repo, sha, check)) !== undefined;
+}
+
+/** The page of `check` on `sha` when its latest run concluded success, else undefined: one request. */
+export async function passedCheck(
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+  check: string,
+): Promise<{ url: string } | undefined> {
+  const run = await latestCheckRun(octokit, repo, sha, check);
+  return run?.conclusion === "success" ? { url: run.html_url ?? "" } : undefined;
 }

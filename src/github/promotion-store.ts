@@ -197,6 +197,21 @@ ${treeFragments()}`;
   async comment(repo: RepoRef, prNumber: number, body: string): Promise<void> {
     await this.octokit.rest.issues.createComment({ ...repo, issue_number: prNumber, body: fitBody(body) });
   }
+
+  /**
+   * The source repo's published release for `tag`, read with this installation's token (the app
+   * must be installed on the source repo too). None, no access, or GitHub failing: no notes — a
+   * promotion never waits on its changelog.
+   */
+  async releaseNotes(source: RepoRef, tag: string): Promise<{ url: string; body: string } | undefined> {
+    try {
+      const { data } = await this.octokit.rest.repos.getReleaseByTag({ ...source, tag });
+      return data.draft ? undefined : { url: data.html_url, body: data.body ?? "" };
+    } catch {
+      // 404 (no release), 403 (not installed there), or a failure the retries did not cure.
+      return undefined;
+    }
+  }
 }
 
 function commitInput(repo: RepoRef, change: Change, expectedHeadOid: string) {

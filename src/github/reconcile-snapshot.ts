@@ -9,6 +9,8 @@ export interface EnvironmentAt {
   committedDate: string;
   /** Body of the last merged PR of each asked branch (same order), when there is one. */
   mergedBodies: (string | undefined)[];
+  /** Number of that PR (same order). */
+  mergedNumbers: (number | undefined)[];
 }
 
 /**
@@ -27,7 +29,7 @@ export async function readEnvironmentAt(
   const merged = branches
     .map(
       (b, i) =>
-        `m${i}: pullRequests(headRefName: ${JSON.stringify(b)}, states: [MERGED], first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { body } }`,
+        `m${i}: pullRequests(headRefName: ${JSON.stringify(b)}, states: [MERGED], first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { body number } }`,
     )
     .join("\n");
   const data = await octokit.graphql<{
@@ -49,8 +51,14 @@ ${treeFragments()}`,
   return {
     files,
     committedDate: commit?.committedDate ?? new Date().toISOString(),
-    mergedBodies: branches.map(
-      (_b, i) => (data.repository[`m${i}`] as { nodes: { body: string }[] } | undefined)?.nodes[0]?.body,
-    ),
+    mergedBodies: branches.map((_b, i) => mergedNode(data.repository, i)?.body),
+    mergedNumbers: branches.map((_b, i) => mergedNode(data.repository, i)?.number),
   };
+}
+
+function mergedNode(
+  repository: Record<string, unknown>,
+  i: number,
+): { body: string; number: number } | undefined {
+  return (repository[`m${i}`] as { nodes: { body: string; number: number }[] } | undefined)?.nodes[0];
 }

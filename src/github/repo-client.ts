@@ -110,6 +110,8 @@ export async function startCheckRuns(
   });
   const ids = new Map<string, number>();
   for (const name of names) {
+    // A completed run is a verdict a reviewer has seen: a re-run is a new verdict, so a new run
+    // (GitHub shows the latest), never the old run whose annotations would stay on it.
     const existing = data.check_runs.find(
       (r) => r.name === name && r.app?.id === appId && r.status !== "completed",
     )?.id;

@@ -1,6 +1,7 @@
 import type { Context } from "probot";
 import { publishCheckRun } from "../github/repo-client.js";
 import { plainText } from "../markdown.js";
+import { plural } from "../plural.js";
 
 export const auditCheckName = "Ferry / audit";
 
@@ -44,7 +45,7 @@ export async function auditPush(context: Context<"push">): Promise<void> {
   await publishCheckRun(context.octokit, repo, payload.after, {
     name: auditCheckName,
     conclusion: "failure",
-    title: `${direct.length} commit${direct.length === 1 ? "" : "s"} reached ${payload.repository.default_branch} without a pull request`,
+    title: `${plural(direct.length, "commit")} reached ${payload.repository.default_branch} without a pull request`,
     summary: [
       `Pushed by @${payload.pusher.name}. Every change to the default branch should come through a reviewed PR;`,
       "turn on branch protection (require pull requests) to make this impossible.",

@@ -9,7 +9,7 @@ import { isImageTag } from "../images/reference.js";
 import { codeSpan, plainText } from "../markdown.js";
 import { appsForBuild, type Build } from "../promotion/build.js";
 import { firstEnvironments } from "../promotion/environments.js";
-import { type PromoteOutcome, promote } from "../promotion/promote.js";
+import { type PromoteOutcome, type PromotionContext, promote } from "../promotion/promote.js";
 import { needsGitTag, renderTag } from "../promotion/tag-template.js";
 
 type Log = Context["log"];
@@ -112,7 +112,8 @@ export interface PromoteArgs {
   app: AppConfig;
   env: EnvironmentConfig;
   build: Build & { tag: string };
-  rollbackReason?: string;
+  /** What the PR body leads with; `rollback` makes the target a rollback. */
+  context?: PromotionContext;
 }
 
 /** `promote` under the per-(repo, env, app) lock, against GitHub. */
@@ -128,11 +129,11 @@ export function promoteLocked(octokit: Octokit, deps: AppDeps, a: PromoteArgs): 
         tag: a.build.tag,
         ...(a.build.digest ? { digest: a.build.digest } : {}),
         builtAt: a.build.builtAt,
-        ...(a.rollbackReason !== undefined ? { rollback: true } : {}),
+        ...(a.context?.rollback !== undefined ? { rollback: true } : {}),
       },
       build: a.build,
       ...(a.build.sourceUrl ? { sourceUrl: a.build.sourceUrl } : {}),
-      ...(a.rollbackReason !== undefined ? { rollbackReason: a.rollbackReason } : {}),
+      ...(a.context ? { context: a.context } : {}),
     }),
   );
 }

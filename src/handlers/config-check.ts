@@ -3,6 +3,7 @@ import { configCheck } from "../checks/config-check.js";
 import { configPath, parseFerryConfig } from "../config/load.js";
 import type { ConfigSource } from "../github/config-source.js";
 import { publishCheckRun, readFile } from "../github/repo-client.js";
+import { repoWebUrl } from "../github/web.js";
 
 /** Commits listed in a push payload are capped at 20; beyond that, assume ferry.yml may have changed. */
 const payloadCommitCap = 20;
@@ -28,7 +29,8 @@ export async function onPushCheckConfig(context: Context<"push">, configs: Confi
   const file = await readFile(context.octokit, repo, payload.after, configPath);
   if (file === undefined) return;
   const result = parseFerryConfig(file);
-  await publishCheckRun(context.octokit, repo, payload.after, configCheck(result));
+  const fileUrl = `${repoWebUrl(context.octokit, repo)}/blob/${payload.after}/${configPath}`;
+  await publishCheckRun(context.octokit, repo, payload.after, configCheck(result, { fileUrl }));
   if (result.ok) configs.remember(repo, result.value, file.sha);
   else
     context.log.info(

@@ -19,11 +19,12 @@ import {
   readFile,
   startCheckRuns,
 } from "../github/repo-client.js";
+import { repoWebUrl } from "../github/web.js";
 import { compareTags } from "../images/tags.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { renderValidateCheck, validateCheckName } from "../policy/render-check.js";
 import { upstreamEnvironments } from "../promotion/environments.js";
-import { parseCommitMarker, parseMarker } from "../promotion/marker.js";
+import { type Marker, parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
 import type { OffLoop } from "../workers/pool.js";
@@ -90,7 +91,9 @@ export async function guardPullRequest(
   /** Validate's findings, so the rendered step does not repeat them. */
   let reported: Finding[] = [];
   const config = snapshot.changed.find((f) => f.path === configPath);
-  if (config) await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config))));
+  const fileUrl = `${repoWebUrl(octokit, repo)}/blob/${pr.head}/${configPath}`;
+  if (config)
+    await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config), { fileUrl })));
   await settle(validateCheckName, async () => {
     const id = ids.get(validateCheckName);
     const progress = throttledProgress({
@@ -113,6 +116,7 @@ export async function guardPullRequest(
         report,
         config: loaded.config,
         configSource: `${configPath} on the default branch`,
+        filesUrl: `${repoWebUrl(octokit, repo)}/pull/${pr.number}/files`,
       }),
     );
     reported = report.findings;
@@ -163,7 +167,8 @@ async function checkNewConfig(octokit: Octokit, repo: RepoRef, pr: GuardedPull):
   const files = await listPullFiles(octokit, repo, pr.number);
   if (!files.some((f) => f.path === configPath && !f.removed)) return;
   const file = await readFile(octokit, repo, pr.head, configPath);
-  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file)));
+  const fileUrl = `${repoWebUrl(octokit, repo)}/blob/${pr.head}/${configPath}`;
+  if (file) await publishCheckRun(octokit, repo, pr.head, configCheck(parseFerryConfig(file), { fileUrl }));
 }
 
 async function promotion(
@@ -189,15 +194,26 @@ async function promotion(
       await evidence.history(c.env.name, c.app.name);
   }
   const times = await evidence.builtAt();
+  const ferry = ferryBranchFacts(config, pr, snapshot, diff);
   return promotionCheck({
     changes,
     evidence: (env, app, tag) => evidence.known(env, app, tag),
     builtAt: (tag) => times.get(tag),
-    ...(rollback
-      ? { rollback: { by: (await labelledBy(octokit, repo, pr.number, rollbackLabel)) ?? "someone" } }
-      : {}),
-    ...ferryBranchFacts(config, pr, snapshot, diff),
+    ...(rollback ? { rollback: await rollbackCredit(octokit, repo, pr, ferry.ferry?.marker) } : {}),
+    ...ferry,
+    repoUrl: repoWebUrl(octokit, repo),
   });
+}
+
+/** Who applied the rollback label; when Ferry applied it for a ChatOps command, who asked (its marker says). */
+async function rollbackCredit(
+  octokit: Octokit,
+  repo: RepoRef,
+  pr: GuardedPull,
+  marker: Marker | undefined,
+): Promise<{ by: string; requestedBy?: string }> {
+  const by = (await labelledBy(octokit, repo, pr.number, rollbackLabel)) ?? "someone";
+  return marker?.rollback && marker.requestedBy ? { by, requestedBy: marker.requestedBy } : { by };
 }
 
 /** For a PR from `ferry/<env>/<app>`: what it changes beyond re-planning its own marker's target. */

@@ -1,5 +1,7 @@
 import type { Context, Probot } from "probot";
 import type { AppDeps } from "../app.js";
+import { isImageTag } from "../images/reference.js";
+import { parseMarker } from "../promotion/marker.js";
 import { touchesConfig } from "./config-check.js";
 import { queueReconcile } from "./reconcile.js";
 
@@ -24,9 +26,15 @@ export async function onFerryPrMerged(context: Context<"pull_request.closed">, d
   const loaded = await deps.configs.load(context.octokit, repo);
   const env = loaded?.config.environments.find((e) => e.name === envName);
   if (loaded === undefined || env === undefined) return;
+  // The PR's marker names the app and tag it brought: the reconcile check's title says them.
+  const marker = parseMarker(pr.body);
   await queueReconcile(
     { octokit: context.octokit, deps, repo, config: loaded.config, env, log: context.log },
     pr.merge_commit_sha,
+    // The body is editable: only a marker for this branch's own app, with a valid tag, counts.
+    marker?.env === env.name && pr.head.ref === `ferry/${env.name}/${marker.app}` && isImageTag(marker.tag)
+      ? { app: marker.app, tag: marker.tag }
+      : undefined,
   );
   context.log.info({ env: env.name, sha: pr.merge_commit_sha }, `reconcile check queued for ${pr.title}`);
 }

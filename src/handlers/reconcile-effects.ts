@@ -6,6 +6,7 @@ import {
   upsertEnvironmentIssue,
 } from "../github/reconcile-issues.js";
 import { readEnvironmentAt } from "../github/reconcile-snapshot.js";
+import { repoWebUrl } from "../github/web.js";
 import type { TimerSpec } from "../jobs/ferry-job.js";
 import { nextEnvironments } from "../promotion/environments.js";
 import { parseMarker } from "../promotion/marker.js";
@@ -19,19 +20,21 @@ import {
   runningPin,
 } from "../reports/chain.js";
 import {
+  driftChangeLine,
   driftedObjects,
   driftFingerprint,
   driftIssueBody,
   driftLabel,
-  driftResolvedBody,
+  driftResolvedLine,
   driftTitle,
 } from "../reports/drift.js";
 import { parseDuration } from "../reports/duration.js";
 import {
+  healthChangeLine,
   healthFingerprint,
   healthIssueBody,
   healthLabel,
-  healthResolvedBody,
+  healthResolvedLine,
   healthTitle,
   unhealthyObjects,
 } from "../reports/health.js";
@@ -132,16 +135,29 @@ async function syncIssue(s: ReconcileScope, kind: IssueKind, sha: string): Promi
     let open = mem.issues.get(key);
     if (open === undefined) open = (await findEnvironmentIssue(s.octokit, s.repo, name)) ?? null;
     const objects = issueObjects(s, kind, mem.records.get(envKey(s)));
+    const repoUrl = repoWebUrl(s.octokit, s.repo);
+    const checkId = mem.checks.get(checkKey(s, sha))?.onGitHub?.id;
+    const now = s.deps.clock();
     if (objects.length > 0) {
-      const body = kind === "drift" ? driftIssueBody(env, objects) : healthIssueBody(env, objects);
-      open = await upsertEnvironmentIssue(s.octokit, s.repo, name, body, open ?? undefined);
+      // The current part is rewritten; each change and the resolution add a line to the history.
+      const [body, line] =
+        kind === "drift"
+          ? [
+              driftIssueBody(env, objects, {
+                repoUrl,
+                ...(checkId !== undefined ? { checkUrl: `${repoUrl}/runs/${checkId}` } : {}),
+              }),
+              driftChangeLine(objects, now, repoUrl),
+            ]
+          : [healthIssueBody(env, objects), healthChangeLine(objects, now, repoUrl)];
+      open = await upsertEnvironmentIssue(s.octokit, s.repo, name, body, line, open ?? undefined);
       s.log.info({ env, issue: open }, `${kind} issue opened or updated`);
     } else if (open !== null) {
-      const body =
+      const line =
         kind === "drift"
-          ? driftResolvedBody(env, sha)
-          : healthResolvedBody(env, sha, healthyAt(mem.records.get(envKey(s)), sha));
-      await closeEnvironmentIssue(s.octokit, s.repo, open, body);
+          ? driftResolvedLine(env, sha, now, repoUrl)
+          : healthResolvedLine(env, sha, healthyAt(mem.records.get(envKey(s)), sha), now, repoUrl);
+      await closeEnvironmentIssue(s.octokit, s.repo, open, line);
       s.log.info({ env, issue: open }, `${kind} resolved; issue closed`);
       open = null;
     }
@@ -172,6 +188,7 @@ export function changeSoak(
   if (change === "start") {
     // Set before the success is written, so the memo carries it across a restart.
     state.soak = { state: "running", dueAt: now + (parseDuration(s.env.soak) ?? 0) };
+    state.noteOnlyOnSuccess = false;
     state.note = undefined; // a new success: the last run's soak or chain note is not about it
     return;
   }
@@ -183,13 +200,16 @@ export function changeSoak(
   if (change === "pause" && state.soak?.state === "running") {
     const left = Math.max(0, state.soak.dueAt - now);
     state.soak = { state: "paused", left };
+    state.noteOnlyOnSuccess = false;
     state.note = soakNote("pause", { environment, left, ...(object ? { object } : {}) });
   } else if (change === "resume" && state.soak?.state === "paused") {
     const left = state.soak.left;
     state.soak = { state: "running", dueAt: now + left };
+    state.noteOnlyOnSuccess = false;
     state.note = soakNote("resume", { environment, left });
   } else if (change === "fail") {
     state.soak = undefined;
+    state.noteOnlyOnSuccess = false;
     state.note = soakNote("fail", { environment, ...(object ? { object } : {}) });
   }
   s.log.info({ env: environment, sha, soak: state.soak }, `soak ${change}`);
@@ -201,7 +221,8 @@ async function endSoak(s: ReconcileScope, sha: string): Promise<void> {
   if (state?.soak?.state !== "running" || !healthyAt(s.deps.reconcile.records.get(envKey(s)), sha)) return;
   state.soak = { state: "done" };
   // The check is already right; a failed promotion is logged, not turned into a retried report.
-  await chainFrom(s, sha).catch((error) =>
+  // The soak is what the environment ran healthy for: the next PR's evidence says so.
+  await chainFrom(s, sha, parseDuration(s.env.soak) ?? 0).catch((error) =>
     s.log.error({ err: error, env: s.env.name, sha }, "promotion to the next environment failed"),
   );
 }
@@ -211,7 +232,7 @@ async function endSoak(s: ReconcileScope, sha: string): Promise<void> {
  * there (read from git at that commit) goes to `promote` — which is idempotent, so a repeated
  * healthy report opens nothing new.
  */
-async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
+async function chainFrom(s: ReconcileScope, sha: string, healthyForMs: number): Promise<void> {
   const apps = chainedApps(s.config, s.env.name);
   if (apps.length === 0) return;
   const branches = apps.map((a) => ferryBranch(s.env.name, a.name));
@@ -222,11 +243,23 @@ async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
     if (pin === undefined) {
       s.log.info({ app: app.name, env: s.env.name, sha }, "no single tag of the app found; nothing to chain");
       lines.push(
-        `- ${app.name}: no single tag found under ${s.env.name}'s paths at this commit; not promoted`,
+        `- ${app.name}: no new PR; no single tag of it was found under ${s.env.name}'s paths at this commit.`,
       );
       continue;
     }
     const t = chainTarget(pin, parseMarker(at.mergedBodies[i]), at.committedDate);
+    // The next PR leads with this evidence: the healthy check, the commit and the PR that brought the tag.
+    const repoUrl = repoWebUrl(s.octokit, s.repo);
+    const checkId = s.deps.reconcile.checks.get(checkKey(s, sha))?.onGitHub?.id;
+    const deployedBy = t.deployedBy ? at.mergedNumbers[i] : undefined;
+    const verified = {
+      env: s.env.name,
+      kind: "reconcile" as const,
+      sha,
+      ...(deployedBy !== undefined ? { pr: deployedBy } : {}),
+      ...(checkId !== undefined ? { url: `${repoUrl}/runs/${checkId}` } : {}),
+      healthyForMs,
+    };
     for (const next of nextEnvironments(s.config, app, s.env.name)) {
       // Fan-in: the next environment opens only once all its upstream environments verified the tag.
       const step = { app, env: next, from: s.env.name, tag: t.tag, sha };
@@ -246,8 +279,11 @@ async function chainFrom(s: ReconcileScope, sha: string): Promise<void> {
           tag: t.tag,
           ...(t.digest ? { digest: t.digest } : {}),
           ...(t.sha ? { sha: t.sha } : {}),
+          ...(t.sourceUrl ? { sourceUrl: t.sourceUrl } : {}),
+          ...(t.buildUrl ? { url: t.buildUrl, label: t.buildLabel } : {}),
           builtAt: t.builtAt,
         },
+        context: { repoUrl, verified: [verified] },
       });
       const reason = "reason" in outcome ? outcome.reason : undefined;
       s.log.info(
@@ -265,6 +301,7 @@ async function noteOnCheck(s: ReconcileScope, sha: string, note: string): Promis
   const state = s.deps.reconcile.checks.get(checkKey(s, sha));
   if (state === undefined || state.note === note) return;
   state.note = note;
+  state.noteOnlyOnSuccess = true;
   state.pending ??= state.last;
   await flushCheck(s, sha);
 }
@@ -299,6 +336,7 @@ async function onTimeout(s: ReconcileScope, sha: string): Promise<void> {
       startedAt: state.startedAt,
       now: s.deps.clock().getTime(),
       timeout: s.env.reconcileTimeout,
+      ...(state.subject ? { subject: state.subject } : {}),
     });
     if ("skip" in check) return check.dueAt ?? false;
     Object.assign(state, {

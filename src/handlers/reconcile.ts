@@ -8,10 +8,13 @@ import {
   writeReconcileCheck,
 } from "../github/reconcile-checks.js";
 import type { Octokit, RepoRef } from "../github/repo-client.js";
+import { repoWebUrl } from "../github/web.js";
 import { type CheckState, shared } from "../reports/memory.js";
 import {
+  type CheckSubject,
   checkName,
   type EnvironmentRecord,
+  queuedCheck,
   reconcileCheck,
   worstObject,
 } from "../reports/reconcile-check.js";
@@ -70,21 +73,20 @@ export async function onReport(s: ReconcileScope, report: Report): Promise<strin
 }
 
 /** A Ferry PR merged: the environment's check starts queued on the merge commit, unless a report beat us. */
-export async function queueReconcile(s: ReconcileScope, sha: string): Promise<void> {
+export async function queueReconcile(s: ReconcileScope, sha: string, subject?: CheckSubject): Promise<void> {
   const mem = s.deps.reconcile;
   const queued = await s.deps.locks.run(`reconcile:${envKey(s)}`, async () => {
     mem.latestMerged.set(envKey(s), sha);
     // A report may have got there first (known here, or already on GitHub): it is newer than "queued".
-    if (mem.checks.has(checkKey(s, sha))) return false;
+    const known = mem.checks.get(checkKey(s, sha));
+    if (known) {
+      known.subject ??= subject;
+      return false;
+    }
     const state = await checkState(s, sha);
+    state.subject ??= subject;
     if (state.onGitHub !== undefined) return false;
-    state.pending = {
-      name: checkName(s.env.name),
-      headSha: sha,
-      status: "queued",
-      title: `Waiting for ${s.env.name} to sync ${sha.slice(0, 7)}`,
-      summary: `Merged. Ferry reports here once a cluster agent for **${s.env.name}** sees the commit.`,
-    };
+    state.pending = queuedCheck(s.env.name, sha, state.subject);
     return true;
   });
   if (!queued) return;
@@ -111,6 +113,9 @@ async function decide(s: ReconcileScope, report: Report, sha: string): Promise<S
   const decision = reconcileCheck(report, previous, {
     compareRevisions: (a, b) => mem.order.get(`${s.repo.owner}/${s.repo.repo}@${a}..${b}`) ?? undefined,
     target: { repo: `${s.repo.owner}/${s.repo.repo}`, sha },
+    // The merged PR's app and tag describe this commit only: a report about another revision is not them.
+    ...(state.subject && report.revision === sha ? { subject: state.subject } : {}),
+    repoUrl: repoWebUrl(s.octokit, s.repo),
   });
   if ("skip" in decision) return decision;
   const issuesBefore = issueFingerprints(s, previous);
@@ -168,6 +173,7 @@ export async function checkState(s: ReconcileScope, sha: string): Promise<CheckS
         ...(found.title ? { title: found.title } : {}),
         startedAt: found.startedAt,
         ...(found.memo?.timedOut ? { timedOut: true } : {}),
+        ...(found.memo?.subject ? { subject: found.memo.subject } : {}),
         ...(found.memo?.soak ? { soak: found.memo.soak } : {}),
         onGitHub: { id: found.id, status: found.status, ...(conclusion ? { conclusion } : {}) },
       }
@@ -192,8 +198,14 @@ export function flushCheck(s: ReconcileScope, sha: string): Promise<void> {
       ...(state.timedOut ? { timedOut: true } : {}),
       ...(state.soak ? { soak: state.soak } : {}),
       record,
+      ...(state.subject ? { subject: state.subject } : {}),
     };
-    const shown = state.note ? { ...check, summary: `${check.summary}\n\n${state.note}` } : check;
+    // What the chain did is said only while the check is a success: information, not a verdict
+    // (a soak's note, which says why nothing is promoted, shows on a failure too).
+    const shown =
+      state.note && (check.conclusion === "success" || !state.noteOnlyOnSuccess)
+        ? { ...check, summary: `${check.summary}\n\n${state.note}` }
+        : check;
     try {
       const id = await writeReconcileCheck(s.octokit, s.repo, sha, shown, memo, state.onGitHub);
       state.last = check;

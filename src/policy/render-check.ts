@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { annotationBatches, toAnnotation } from "../checks/annotations.js";
 import type { CheckOutput } from "../checks/check-output.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Finding, Severity } from "../findings.js";
 import { githubLimits, sizeIn } from "../github/limits.js";
-import { codeSpan, plainText, tableCell } from "../markdown.js";
+import { codeSpan, link, plainText, tableCell } from "../markdown.js";
+import { agree, listing, plural } from "../plural.js";
 import type { ValidationReport } from "./engine.js";
 import { policyRules } from "./rules/index.js";
 import { resolveRule } from "./settings.js";
@@ -20,6 +22,8 @@ export interface RenderCheckInput {
   config: FerryConfig;
   /** Where the config came from, e.g. `.github/ferry.yml@main` or `defaults (no ferry.yml)`. */
   configSource?: string;
+  /** The PR's file view (`https://<host>/<owner>/<repo>/pull/<n>/files`): each line links into it. */
+  filesUrl?: string;
 }
 
 /** GitHub's cap on `output.summary`, in bytes of UTF-8 (not characters: see src/github/limits.ts). */
@@ -37,15 +41,22 @@ export const batchAnnotations = annotationBatches;
  * Renders validation findings as the `Ferry / validate` check run, one annotation per finding
  * on its line. Conclusion: any error → failure; warnings but no errors → neutral (visible in
  * the PR's checks list, yet it does not block a required check, since GitHub counts neutral as
- * passing); only notices or nothing → success.
+ * passing); only notices or nothing → success. The summary answers "can I merge, and if not,
+ * what do I fix": a first line saying so, then one row per finding, errors first, each with its
+ * problem, its fix and its line linked into the PR's file view.
  */
-export function renderValidateCheck({ report, config, configSource }: RenderCheckInput): ValidateCheckOutput {
+export function renderValidateCheck({
+  report,
+  config,
+  configSource,
+  filesUrl,
+}: RenderCheckInput): ValidateCheckOutput {
   const counts = countBySeverity(report.findings);
   const conclusion = counts.error > 0 ? "failure" : counts.warning > 0 ? "neutral" : "success";
   const problems = describeCounts(counts);
   const files = plural(report.filesChecked, "file");
   const title = problems === "" ? `No problems in ${files}` : `${problems} in ${files}`;
-  const summary = renderSummary(report, config, configSource ?? "defaults (no ferry.yml)", problems);
+  const summary = renderSummary(report, config, configSource ?? "defaults (no ferry.yml)", counts, filesUrl);
   return {
     name: validateCheckName,
     conclusion,
@@ -63,31 +74,48 @@ function countBySeverity(findings: readonly Finding[]): Counts {
   return counts;
 }
 
+const bySeverity: Severity[] = ["error", "warning", "notice"];
+
 function describeCounts(counts: Counts): string {
-  const order: Severity[] = ["error", "warning", "notice"];
-  return order
+  return bySeverity
     .filter((severity) => counts[severity] > 0)
     .map((severity) => plural(counts[severity], severity))
     .join(", ");
+}
+
+/** The first line: whether the PR may merge, and what the reviewer should do about the rest. */
+function verdict(counts: Counts): string {
+  const warnings = counts.warning;
+  if (counts.error > 0) {
+    const errors = counts.error === 1 ? "the error" : `the ${plural(counts.error, "error")}`;
+    const rest =
+      warnings === 0
+        ? ""
+        : warnings === 1
+          ? "; the warning does not block it"
+          : `; the ${plural(warnings, "warning")} do not block it`;
+    return `Fix ${errors} to merge${rest}.`;
+  }
+  if (warnings > 0)
+    return `Nothing blocks the merge; ${plural(warnings, "warning")} ${agree(warnings, "is", "are")} worth a look.`;
+  return counts.notice > 0 ? "Nothing blocks the merge." : "Nothing to fix.";
 }
 
 function renderSummary(
   report: ValidationReport,
   config: FerryConfig,
   configSource: string,
-  problems: string,
+  counts: Counts,
+  filesUrl: string | undefined,
 ): string {
-  const head = [
-    `**${problems === "" ? "No problems" : problems}** in ${plural(report.filesChecked, "file")} checked` +
-      (report.skipped.length > 0 ? ` (${plural(report.skipped.length, "file")} skipped).` : "."),
-    "",
-  ];
+  const skipped =
+    report.skipped.length > 0
+      ? ` Ferry skipped ${plural(report.skipped.length, "file")} (listed below).`
+      : "";
+  const head = [`${verdict(counts)}${skipped}`, ""];
   const tail = [...skippedSection(report), ...configSection(config, configSource)];
-  const rows = findingRows(report.findings);
-  const table =
-    rows.length === 0
-      ? []
-      : ["| File | Rule | Severity | Count | Lines |", "| --- | --- | --- | ---: | --- |"];
+  const rows = findingRows(report.findings, filesUrl);
+  const table = rows.length === 0 ? [] : ["| | Where | Problem | Fix |", "| :-: | --- | --- | --- |"];
   // Keep the summary under GitHub's byte limit: drop table rows, never the config section.
   let budget = maxSummaryLength - sizeIn([...head, ...table, ...tail].join("\n"), "bytes") - summaryReserve;
   let shown = 0;
@@ -98,23 +126,71 @@ function renderSummary(
     table.push(row);
     shown++;
   }
-  if (shown < rows.length) table.push("", `…and ${rows.length - shown} more rows; see the annotations.`);
-  return [...head, ...table, "", ...tail].join("\n");
+  if (shown < rows.length)
+    table.push(
+      "",
+      `…and ${plural(rows.length - shown, "more finding", "more findings")}; see the annotations.`,
+    );
+  return [...head, ...table, ...(table.length > 0 ? [""] : []), ...tail].join("\n");
 }
 
-/** One row per (file, rule, severity), in file order. */
-function findingRows(findings: readonly Finding[]): string[] {
-  const groups = new Map<string, { file: string; rule: string; severity: Severity; lines: number[] }>();
-  for (const f of findings) {
-    const key = `${f.file}\n${f.rule}\n${f.severity}`;
-    const group = groups.get(key) ?? { file: f.file, rule: f.rule, severity: f.severity, lines: [] };
-    group.lines.push(f.line);
-    groups.set(key, group);
-  }
-  return [...groups.values()].map(({ file, rule, severity, lines }) => {
-    const shown = lines.slice(0, 10).join(", ") + (lines.length > 10 ? ", …" : "");
-    return `| ${tableCell(codeSpan(file))} | ${cell(rule)} | ${severity} | ${lines.length} | ${shown} |`;
+const icons: Record<Severity, string> = { error: "❌", warning: "⚠️", notice: "ℹ️" };
+
+/**
+ * One row per finding: errors, then warnings, then notices; within each by file and line. A
+ * file is named on its first row only; every line links to the PR's file view when known.
+ */
+function findingRows(findings: readonly Finding[], filesUrl: string | undefined): string[] {
+  const sorted = [...findings].sort(
+    (a, b) =>
+      bySeverity.indexOf(a.severity) - bySeverity.indexOf(b.severity) ||
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line,
+  );
+  let previous: { file: string; severity: Severity } | undefined;
+  return sorted.map((f) => {
+    const sameFile = previous?.file === f.file && previous.severity === f.severity;
+    previous = f;
+    // Paths and messages quote the PR author's files: code spans and plain text only.
+    const where = sameFile ? `line ${f.line}` : `${codeSpan(f.file)} line ${f.line}`;
+    const { problem, fix } = problemAndFix(f);
+    const cells = [
+      icons[f.severity],
+      link(where, filesUrl && lineAnchor(filesUrl, f.file, f.line), filesUrl),
+      `${plainText(problem)} <sub>${plainText(f.rule)}</sub>`,
+      fix ? plainText(fix) : "",
+    ];
+    return `| ${cells.map(tableCell).join(" | ")} |`;
   });
+}
+
+/**
+ * GitHub's anchor for a line of a PR's file view: `#diff-` and the SHA-256 (hex) of the path,
+ * then `R` and the line on the new side.
+ */
+export function lineAnchor(filesUrl: string, path: string, line: number): string {
+  return `${filesUrl}#diff-${createHash("sha256").update(path).digest("hex")}R${line}`;
+}
+
+/** Fixes for findings that are not a policy rule's (those carry their own, see PolicyRule.fix). */
+const fixes: Record<string, string> = {
+  yaml: "correct the YAML at this line",
+  "yaml-duplicate-key": "keep one of the duplicate keys",
+  "yaml-limits": "split the file or remove the aliases",
+  schema: "correct the field as the kind's schema says",
+  kustomization: "correct the field as Kustomize documents it",
+  "image-reference": "write a valid image reference, e.g. ghcr.io/acme/api:1.4.2",
+  "unknown-kind": "add a schema for the kind, or turn strict off for the environment",
+};
+
+/** The problem and the fix apart: the fix the message ends with, else the rule's own. */
+function problemAndFix(f: Finding): { problem: string; fix: string | undefined } {
+  const suffix = f.fix === undefined ? undefined : `; ${f.fix}`;
+  if (suffix !== undefined && f.message.endsWith(suffix))
+    return { problem: f.message.slice(0, -suffix.length), fix: f.fix };
+  const fix = f.fix ?? policyRules.find((r) => r.id === f.rule)?.fix ?? fixes[f.rule];
+  // An unknown kind outside strict environments is a notice with nothing to do.
+  return { problem: f.message, fix: f.rule === "unknown-kind" && f.severity === "notice" ? "" : fix };
 }
 
 function skippedSection(report: ValidationReport): string[] {
@@ -143,7 +219,11 @@ function configSection(config: FerryConfig, configSource: string): string[] {
   return [
     "<details><summary>Config used</summary>",
     "",
-    `Source: ${cell(configSource)}. Unknown kinds are ${strict.length > 0 ? `errors in ${strict.join(", ")} and ` : ""}notices elsewhere.`,
+    `Source: ${cell(configSource)}. ${
+      strict.length > 0
+        ? `Kinds Ferry has no schema for are errors in ${listing(strict)} (strict) and notices elsewhere.`
+        : "Kinds Ferry has no schema for are notices."
+    }`,
     "",
     header,
     `| --- | ${scopes.map(() => "---").join(" | ")} |`,
@@ -155,8 +235,4 @@ function configSection(config: FerryConfig, configSource: string): string[] {
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

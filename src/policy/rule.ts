@@ -31,8 +31,11 @@ export interface RuleContext {
   digestRequired: boolean;
   /** Image overrides (`images:` of kustomization.yaml files) among the files being validated. */
   kustomizeOverrides: KustomizeOverrides;
-  /** A finding for this rule at the node `path` points at (or its nearest existing ancestor). */
-  report(path: NodePath, message: string): Finding;
+  /**
+   * A finding for this rule at the node `path` points at (or its nearest existing ancestor); a
+   * `fix` is appended to the message after "; " and kept apart for the check's Fix column.
+   */
+  report(path: NodePath, message: string, fix?: string): Finding;
 }
 
 /** One policy rule: a pure check over one object. */
@@ -40,6 +43,8 @@ export interface PolicyRule {
   id: PolicyRuleId;
   /** One sentence, shown in docs, SARIF rule metadata and check summaries. */
   description: string;
+  /** What to do about a finding, as a reviewer reads it in the check's Fix column (lower case, no full stop). */
+  fix: string;
   defaultSeverity: Severity | "off";
   /**
    * The rule judges what an object lacks (resources, labels, a security context), so it needs
@@ -55,6 +60,12 @@ export function reporter(
   doc: Document.Parsed,
   rule: string,
   severity: Severity,
-): (path: NodePath, message: string) => Finding {
-  return (path, message) => ({ ...locate(file, doc, path), severity, rule, message });
+): (path: NodePath, message: string, fix?: string) => Finding {
+  return (path, message, fix) => ({
+    ...locate(file, doc, path),
+    severity,
+    rule,
+    message: fix ? `${message}; ${fix}` : message,
+    ...(fix ? { fix } : {}),
+  });
 }

@@ -21,6 +21,8 @@ export interface Build {
   builtAt: string;
   /** Link to the build (workflow run, package version, release). */
   url?: string;
+  /** What to call the build when it is linked; by default from the trigger (`workflow run #12`). */
+  label?: string;
   /** Web URL of the app repo, for compare links; its host is the only one Ferry links to. */
   sourceUrl?: string;
   workflow?: { file: string; branch: string; runNumber: number };

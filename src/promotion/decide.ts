@@ -21,8 +21,8 @@ export interface PairState {
 export type Decision =
   | { action: "create" }
   | { action: "update" }
-  /** Nothing to do; `comment` says the open PR's readers should hear why. */
-  | { action: "skip"; reason: string; comment: boolean };
+  /** Nothing to do; `comment` says the open PR's readers should hear why. `reason` has no full stop. */
+  | { action: "skip"; reason: string; comment: boolean; already?: true };
 
 /**
  * Decides, without I/O, what one build means for one environment's PR. Idempotent: the same
@@ -30,11 +30,11 @@ export type Decision =
  */
 export function decide(env: EnvironmentConfig, target: Target, state: PairState): Decision {
   const broken = target.rollback ? undefined : checkTagRules(target.tag, env.tags);
-  if (broken) return { action: "skip", reason: `${broken}.`, comment: state.openPr !== undefined };
+  if (broken) return { action: "skip", reason: broken, comment: state.openPr !== undefined };
   if (env.digest === "required" && !target.digest) {
     return {
       action: "skip",
-      reason: `${env.name} requires a digest, and the build of ${target.tag} did not say one.`,
+      reason: `${env.name} requires a digest, and the build of ${target.tag} did not say one`,
       comment: state.openPr !== undefined,
     };
   }
@@ -53,7 +53,12 @@ export function decide(env: EnvironmentConfig, target: Target, state: PairState)
       open.marker.digest === target.digest &&
       !!open.marker.rollback === !!target.rollback
     ) {
-      return { action: "skip", reason: `the open PR already promotes ${target.tag}`, comment: false };
+      return {
+        action: "skip",
+        reason: `the open PR already promotes ${target.tag}`,
+        comment: false,
+        already: true,
+      };
     }
     if (
       !target.rollback &&

@@ -15,6 +15,13 @@ export const markerSchema = z.object({
   source: z.string().optional(),
   sha: z.string().optional(),
   rollback: z.boolean().optional(),
+  /** Web URL of the source repo (the build event's), so the next environment's PR links the changes too. */
+  sourceUrl: z.string().optional(),
+  /** The build's page and what to call it (`workflow run #12`), carried to the next environment's PR. */
+  buildUrl: z.string().optional(),
+  buildLabel: z.string().optional(),
+  /** Who asked for this PR through ChatOps (a GitHub login): the rollback label Ferry applies is theirs. */
+  requestedBy: z.string().optional(),
 });
 export type Marker = z.infer<typeof markerSchema>;
 

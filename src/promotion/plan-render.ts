@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from "diff";
 import type { Finding } from "../findings.js";
 import type { PlannedSite } from "../manifests/rewrite.js";
+import { plural } from "../plural.js";
 import { type FileChange, pinString, type UpdatePlan } from "./plan-update.js";
 
 /** A git-style unified diff of one planned file change (`--- a/path`, `+++ b/path`, 3 lines of context). */
@@ -51,8 +52,8 @@ export function renderPlanText(plan: UpdatePlan, heading: string, targetTag?: st
   const errors = plan.findings.filter((f) => f.severity === "error").length;
   const summary = plan.alreadyCurrent
     ? "Nothing to change: every reference already pins the target."
-    : `${changed} reference${changed === 1 ? "" : "s"} in ${plan.changes.length} file${plan.changes.length === 1 ? "" : "s"} to change` +
-      (errors > 0 ? `; ${errors} error${errors === 1 ? "" : "s"}` : "");
+    : `${plural(changed, "reference")} in ${plural(plan.changes.length, "file")} to change` +
+      (errors > 0 ? `; ${plural(errors, "error")}` : "");
   if (plan.changes.length > 0) out.push("");
   out.push(summary);
   return `${out.join("\n")}\n`;

@@ -1,12 +1,15 @@
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
+import { isImageTag } from "../images/reference.js";
+import { semverOf } from "../images/tags.js";
 import type { SourceFile } from "../manifests/sites.js";
-import { codeSpan, plainText } from "../markdown.js";
+import { codeSpan, httpsHost, plainText, safeUrl } from "../markdown.js";
+import { plural } from "../plural.js";
 import type { Build } from "./build.js";
 import { decide, type PairState, type Target } from "./decide.js";
 import { isFerryCommit, type Marker, parseCommitMarker, parseMarker } from "./marker.js";
 import { planUpdate } from "./plan-update.js";
-import { commitMessage, promotionBody, promotionTitle } from "./pr-body.js";
+import { commitMessage, type PromotionText, promotionBody, promotionTitle } from "./pr-body.js";
 
 export type RepoRef = { owner: string; repo: string };
 
@@ -42,6 +45,8 @@ export interface PromotionStore {
     autoMerge: boolean,
   ): Promise<{ autoMerge: boolean }>;
   comment(repo: RepoRef, prNumber: number, body: string): Promise<void>;
+  /** The source repo's release for `tag` (its page and notes), or undefined when it has none: one request. */
+  releaseNotes(source: RepoRef, tag: string): Promise<{ url: string; body: string } | undefined>;
 }
 
 export interface Change {
@@ -61,12 +66,20 @@ export interface PromoteRequest {
   build?: Build;
   /** Web URL of the app repo, for the compare link. */
   sourceUrl?: string;
-  rollbackReason?: string;
+  /** What the PR body says about who asked for it, what it rests on and what it overrides. */
+  context?: PromotionContext;
 }
+
+/** The body's lead: upstream evidence, or why the PR is not a verified promotion. */
+export type PromotionContext = Pick<
+  PromotionText,
+  "verified" | "unverified" | "repoUrl" | "requestedIn" | "rollback"
+> & { requestedBy?: string };
 
 export type PromoteOutcome =
   | { status: "created" | "updated"; pr: PullRequestRef; autoMerge: boolean; files: number }
-  | { status: "skipped" | "current"; reason: string; pr?: PullRequestRef }
+  /** `already`: the open PR carries this very target (nothing was refused). */
+  | { status: "skipped" | "current"; reason: string; pr?: PullRequestRef; already?: true }
   | { status: "failed"; reason: string; findings: Finding[]; pr?: PullRequestRef };
 
 export function ferryBranch(env: string, app: string): string {
@@ -168,22 +181,32 @@ async function promoteOnce(
       await store.comment(
         req.repo,
         pr.number,
-        `Ferry did not update this PR to ${codeSpan(target.tag)}: ${plainText(decision.reason)}`,
+        `Ferry did not update this PR to ${codeSpan(target.tag)}: ${plainText(decision.reason)}.`,
       );
     }
-    return { status: "skipped", reason: decision.reason, ...(pr ? { pr } : {}) };
+    return {
+      status: "skipped",
+      reason: decision.reason,
+      ...(pr ? { pr } : {}),
+      ...(decision.already ? { already: true as const } : {}),
+    };
   }
   const errors = plan.findings.filter((f) => f.severity === "error");
   if (plan.changes.length === 0) {
     if (errors.length > 0 || plan.references.length === 0) {
       const reason =
         errors.length > 0
-          ? `${errors.length} file(s) of ${env.name} could not be read or rewritten`
+          ? `${plural(errors.length, "file")} of ${env.name} could not be read or rewritten`
           : `no reference to ${app.image} found under ${env.paths.join(", ")}`;
       return { status: "failed", reason, findings: errors, ...(pr ? { pr } : {}) };
     }
     return { status: "current", reason: `${env.name} already runs ${target.tag}`, ...(pr ? { pr } : {}) };
   }
+  const build = req.build?.url
+    ? { url: req.build.url, label: req.build.label ?? buildLabel(req.build) }
+    : undefined;
+  const sourceHref = safeUrl(req.sourceUrl, httpsHost(req.sourceUrl));
+  const buildHref = safeUrl(build?.url, httpsHost(req.sourceUrl));
   const marker: Marker = {
     app: app.name,
     env: env.name,
@@ -194,7 +217,20 @@ async function promoteOnce(
     ...(req.build?.source ? { source: req.build.source } : {}),
     ...(req.build?.sha ? { sha: req.build.sha } : {}),
     ...(target.rollback ? { rollback: true } : {}),
+    // Carried to the next environment's PR: only URLs its body would link (https, the source's host).
+    ...(sourceHref ? { sourceUrl: sourceHref } : {}),
+    ...(buildHref && build ? { buildUrl: buildHref, buildLabel: build.label } : {}),
+    ...(req.context?.requestedBy ? { requestedBy: req.context.requestedBy } : {}),
   };
+  const source = marker.source?.split("/");
+  // One request, only for tags a release could have: a release's own, or a semver version
+  // (a commit-SHA tag never names one). A missing release costs the request and shows nothing.
+  const mayBeRelease = req.build?.trigger === "release" || semverOf(target.tag) !== undefined;
+  const notes =
+    source?.length === 2 && isImageTag(target.tag) && mayBeRelease
+      ? await store.releaseNotes({ owner: source[0] as string, repo: source[1] as string }, target.tag)
+      : undefined;
+  const { requestedBy: _asker, ...context } = req.context ?? {};
   const text = {
     app: app.name,
     env: env.name,
@@ -202,10 +238,11 @@ async function promoteOnce(
     references: plan.changes.flatMap((c) =>
       c.references.map((r) => ({ file: c.path, line: r.line, from: r.from, to: r.to })),
     ),
-    ...(req.build ? { build: req.build } : {}),
+    ...(build ? { build } : {}),
     ...(req.sourceUrl ? { sourceUrl: req.sourceUrl } : {}),
     ...(lastMerged?.sha ? { previousSha: lastMerged.sha } : {}),
-    ...(req.rollbackReason ? { rollbackReason: req.rollbackReason } : {}),
+    ...context,
+    ...(notes ? { releaseNotes: notes } : {}),
     autoMerge: env.autoMerge,
   };
   const change: Change = {
@@ -227,4 +264,9 @@ async function promoteOnce(
   }
   const { autoMerge } = await store.decorate(req.repo, made, labels, env.autoMerge);
   return { status: "created", pr: made, autoMerge, files: change.files.length };
+}
+
+/** What the PR body calls a build it links: `workflow run #12`, `registry package`, `release`. */
+function buildLabel(build: Build): string {
+  return build.workflow ? `workflow run #${build.workflow.runNumber}` : build.trigger.replaceAll("_", " ");
 }

@@ -1,6 +1,7 @@
 import { toAnnotation } from "../checks/annotations.js";
 import type { CheckOutput } from "../checks/check-output.js";
 import type { Finding } from "../findings.js";
+import { plural } from "../plural.js";
 import type { ObjectDiff } from "./diff.js";
 
 export const renderCheckName = (environment: string) => `Ferry / render (${environment})`;
@@ -58,19 +59,18 @@ export function renderCheck(input: RenderCheckInput): CheckOutput {
   const warnings = input.findings.filter((f) => f.severity === "warning").length;
   const counts = (["added", "changed", "removed"] as const)
     .map((c) => [c, input.diffs.filter((d) => d.change === c).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([c, n]) => `${n} ${c}`);
+    .filter(([, n]) => n > 0);
   const objects = input.diffs.length;
+  // One kind of change says it once ("2 objects changed"); several name each ("3 objects differ: 2 added, 1 changed").
+  const changed =
+    counts.length === 1
+      ? `${plural(objects, "object")} ${counts[0]?.[0]}`
+      : `${plural(objects, "object")} differ: ${counts.map(([c, n]) => `${n} ${c}`).join(", ")}`;
   const title =
-    (objects === 0
-      ? "No rendered change"
-      : `${objects} object${objects === 1 ? "" : "s"} changed (${counts.join(", ")})`) +
-    (errors > 0 ? `, ${errors} error${errors === 1 ? "" : "s"}` : "");
+    (objects === 0 ? "No rendered change" : changed) + (errors > 0 ? `, ${plural(errors, "error")}` : "");
   const what = [
-    input.rendered.kustomize > 0
-      ? `${input.rendered.kustomize} kustomization${input.rendered.kustomize === 1 ? "" : "s"}`
-      : "",
-    input.rendered.helm > 0 ? `${input.rendered.helm} Helm chart${input.rendered.helm === 1 ? "" : "s"}` : "",
+    input.rendered.kustomize > 0 ? plural(input.rendered.kustomize, "kustomization") : "",
+    input.rendered.helm > 0 ? plural(input.rendered.helm, "Helm chart") : "",
   ]
     .filter((s) => s !== "")
     .join(" and ");
@@ -126,7 +126,7 @@ export function diffText(diffs: readonly ObjectDiff[]): string {
   }
   if (shown < diffs.length)
     parts.push(
-      `\n…and ${diffs.length - shown} more changed objects, over GitHub's size limit for a check run (run \`ferry diff\` locally to see them all).\n`,
+      `\n…and ${plural(diffs.length - shown, "more changed object")}, over GitHub's size limit for a check run (run \`ferry diff\` locally to see them all).\n`,
     );
   return parts.join("\n");
 }

@@ -1,6 +1,7 @@
 import type { AppConfig, EnvironmentConfig, FerryConfig } from "../config/schema.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { codeSpan, plainText } from "../markdown.js";
+import { listing } from "../plural.js";
 import { appEnvironments, nextEnvironments } from "../promotion/environments.js";
 import type { Marker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
@@ -37,7 +38,7 @@ export function chainTarget(
   pin: { tag: string; digest?: string },
   marker: Marker | undefined,
   committedAt: string,
-): { tag: string; digest?: string; builtAt: string; sha?: string; source?: string } {
+): ChainTarget {
   const same = marker?.tag === pin.tag;
   const digest = pin.digest ?? (same ? marker?.digest : undefined);
   return {
@@ -46,7 +47,26 @@ export function chainTarget(
     builtAt: same && marker ? marker.builtAt : committedAt,
     ...(same && marker?.sha ? { sha: marker.sha } : {}),
     ...(same && marker?.source ? { source: marker.source } : {}),
+    ...(same && marker?.sourceUrl ? { sourceUrl: marker.sourceUrl } : {}),
+    ...(same && marker?.buildUrl
+      ? { buildUrl: marker.buildUrl, buildLabel: marker.buildLabel ?? "build" }
+      : {}),
+    deployedBy: same,
   };
+}
+
+/** What the next environment is given, and where it came from (the links its PR carries on). */
+export interface ChainTarget {
+  tag: string;
+  digest?: string;
+  builtAt: string;
+  sha?: string;
+  source?: string;
+  sourceUrl?: string;
+  buildUrl?: string;
+  buildLabel?: string;
+  /** The environment's last merged Ferry PR brought this tag (its number is the evidence's PR). */
+  deployedBy: boolean;
 }
 
 /** The environment is Synced and Healthy at `revision`: every object reported there is healthy. */
@@ -55,28 +75,37 @@ export function healthyAt(record: EnvironmentRecord | undefined, revision: strin
   return at.length > 0 && at.every((o) => o.phase === "healthy");
 }
 
-/** One line of the "Promotion" note on the healthy environment's check: what the chain did. */
+/**
+ * One line of the "Promotion" note on the healthy environment's check: what the chain did,
+ * worded as information (the note shows only while the environment is healthy).
+ */
 export function chainLine(
   app: string,
   next: string,
   tag: string,
-  outcome: { status: string; reason?: string; pr?: { number: number; url: string } },
+  outcome: { status: string; reason?: string; pr?: { number: number; url: string }; already?: boolean },
 ): string {
-  const pr = outcome.pr ? ` [#${outcome.pr.number}](${outcome.pr.url})` : "";
+  const pr = outcome.pr ? `[#${outcome.pr.number}](${outcome.pr.url})` : undefined;
   // The tag was read from the config repo's files: shown verbatim, never as markdown.
   const what = `- ${app} ${codeSpan(tag)} → **${next}**`;
+  const reason = plainText((outcome.reason ?? outcome.status).replace(/[.\s]+$/, ""));
   switch (outcome.status) {
     case "created":
+      return `${what}: Ferry opened ${pr}.`;
     case "updated":
-      return `${what}: PR${pr} ${outcome.status}`;
+      return `${what}: Ferry updated ${pr} to it.`;
     case "current":
-      return `${what}: already running it`;
+      return `${what}: ${next} already runs it.`;
+    case "skipped":
+      if (outcome.already && pr) return `${what}: ${pr} already proposes it.`;
+      // Why no PR was opened, as information: the open PR it left alone is linked.
+      return `${what}: no new PR; ${pr ? reason.replace(/^the open PR /, `the open PR ${pr} `) : reason}.`;
     default:
-      return `${what}: not promoted${pr}: ${plainText(outcome.reason ?? outcome.status)}`;
+      return `${what}: Ferry could not open the PR: ${reason}.`;
   }
 }
 
 /** The chain line when `next` still waits for other upstream environments to verify the tag (fan-in). */
 export function chainWaitingLine(app: string, next: string, tag: string, waiting: readonly string[]): string {
-  return `- ${app} \`${tag}\` → **${next}**: waiting for ${waiting.join(" and ")} to be verified healthy with it`;
+  return `- ${app} ${codeSpan(tag)} → **${next}**: waits until ${listing(waiting)} ${waiting.length === 1 ? "runs" : "run"} it healthy too.`;
 }

@@ -1,5 +1,11 @@
-import { codeSpan, plainText } from "../markdown.js";
-import type { EnvironmentRecord, ObjectRecord } from "./reconcile-check.js";
+import { codeSpan, link, plainText } from "../markdown.js";
+import {
+  type ClusterObject,
+  clusterOf,
+  type EnvironmentRecord,
+  type ObjectRecord,
+  utc,
+} from "./reconcile-check.js";
 
 /** Label that marks Ferry's health issues; with the title it finds the one open issue per environment. */
 export const healthLabel = "ferry:health";
@@ -15,10 +21,13 @@ export function healthTitle(environment: string): string {
 export function unhealthyObjects(
   record: EnvironmentRecord | undefined,
   verified: (revision: string) => boolean,
-): ObjectRecord[] {
-  return Object.values(record?.objects ?? {}).filter(
-    (o) => o.phase !== "healthy" && o.phase !== "drifted" && o.revision !== undefined && verified(o.revision),
-  );
+): ClusterObject[] {
+  return Object.entries(record?.objects ?? {})
+    .filter(
+      ([, o]) =>
+        o.phase !== "healthy" && o.phase !== "drifted" && o.revision !== undefined && verified(o.revision),
+    )
+    .map(([k, o]) => ({ ...o, cluster: clusterOf(k) }));
 }
 
 /** A stable fingerprint of what is unhealthy, so the issue is touched only when that changes. */
@@ -30,7 +39,7 @@ export function healthFingerprint(objects: ObjectRecord[]): string {
 }
 
 /** Body of the "Unhealthy in <env>" issue: each object with its state and the controller's message. */
-export function healthIssueBody(environment: string, objects: ObjectRecord[]): string {
+export function healthIssueBody(environment: string, objects: ClusterObject[]): string {
   const lines = [
     `**${environment}** was verified healthy, and its promotion went ahead; since then these objects are not healthy. ` +
       "The reconcile check keeps its verdict for the commit; this issue follows the environment.",
@@ -39,7 +48,7 @@ export function healthIssueBody(environment: string, objects: ObjectRecord[]): s
   for (const o of objects) {
     // Names and messages are the agent's text: plain text only.
     lines.push(
-      `- ${plainText(key(o))} at ${codeSpan((o.revision ?? "unknown").slice(0, 7))}: ${o.health} (${o.phase})${o.message ? `: ${plainText(o.message.replace(/\s+/g, " ").slice(0, 300))}` : ""}`,
+      `- ${plainText(key(o))} in ${o.cluster} at ${codeSpan((o.revision ?? "unknown").slice(0, 7))}: ${o.health} (${o.phase})${o.message ? `: ${plainText(o.message.replace(/\s+/g, " ").slice(0, 300))}` : ""}`,
     );
   }
   lines.push(
@@ -56,6 +65,33 @@ export function healthResolvedBody(environment: string, revision: string, health
     ? `**${environment}** is healthy again at ${at}.`
     : `**${environment}** has moved on to ${at}, whose own reconcile check reports it.`;
   return `${what} Ferry closed this issue; it opens a new one if a verified commit turns unhealthy again.`;
+}
+
+/** One history line for a change of what is unhealthy: when, and each object with its health. */
+export function healthChangeLine(objects: ClusterObject[], now: Date, repoUrl?: string): string {
+  const states = objects.map(
+    (o) => `${plainText(key(o))} ${o.health} in ${o.cluster} at ${commitLink(o.revision, repoUrl)}`,
+  );
+  return `- ${utc(now.toISOString())}: ${states.join(", ")}.`;
+}
+
+/** The history line the issue is closed with (see healthResolvedBody). */
+export function healthResolvedLine(
+  environment: string,
+  revision: string,
+  healthy: boolean,
+  now: Date,
+  repoUrl?: string,
+): string {
+  const text = healthResolvedBody(environment, revision, healthy);
+  const linked = repoUrl ? text.replace(codeSpan(revision.slice(0, 7)), commitLink(revision, repoUrl)) : text;
+  return `- ${utc(now.toISOString())}: ${healthy ? "✅ " : ""}${linked}`;
+}
+
+function commitLink(revision: string | undefined, repoUrl: string | undefined): string {
+  if (revision === undefined) return "an unknown revision";
+  const text = revision.slice(0, 7);
+  return repoUrl ? link(text, `${repoUrl}/commit/${revision}`, repoUrl) : codeSpan(text);
 }
 
 function key(o: ObjectRecord): string {

@@ -1,5 +1,11 @@
 import type { FerryConfig } from "../config/schema.js";
-import type { CheckConclusion, CheckStatus, EnvironmentRecord, ReconcileCheck } from "./reconcile-check.js";
+import type {
+  CheckConclusion,
+  CheckStatus,
+  CheckSubject,
+  EnvironmentRecord,
+  ReconcileCheck,
+} from "./reconcile-check.js";
 import type { Soak } from "./soak.js";
 
 /** A bounded map that forgets the least recently used entry first. */
@@ -63,6 +69,10 @@ export interface CheckState {
   last?: ReconcileCheck;
   /** Markdown appended to every write of this check's summary (the soak, what the chain did). */
   note?: string;
+  /** The note says what the chain did: shown only while the check is a success. */
+  noteOnlyOnSuccess?: boolean;
+  /** The app and tag the merged Ferry PR brought to the commit, for the title. */
+  subject?: CheckSubject;
 }
 
 /**

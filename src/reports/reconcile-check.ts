@@ -1,4 +1,5 @@
-import { codeSpan, plainText } from "../markdown.js";
+import { codeSpan, link, plainText } from "../markdown.js";
+import { agree, plural } from "../plural.js";
 import { parseDuration } from "./duration.js";
 import { type DriftedResource, objectKey, type Phase, type Report } from "./report.js";
 
@@ -19,7 +20,16 @@ export interface ReconcileCheck {
 /** What the app last recorded for one object (rebuildable from the check run it wrote). */
 export type ObjectRecord = Pick<
   Report,
-  "object" | "revision" | "sync" | "health" | "phase" | "message" | "drifted" | "observedAt" | "sequence"
+  | "object"
+  | "revision"
+  | "sync"
+  | "health"
+  | "phase"
+  | "message"
+  | "drifted"
+  | "observedAt"
+  | "sequence"
+  | "url"
 >;
 
 /** The app's memory of one environment: the latest accepted state of each object, by objectKey. */
@@ -27,7 +37,17 @@ export interface EnvironmentRecord {
   objects: Record<string, ObjectRecord>;
 }
 
+/** What a Ferry PR merged into the commit: the app and the tag the check's title names. */
+export interface CheckSubject {
+  app: string;
+  tag: string;
+}
+
 export interface ReconcileOptions {
+  /** The app and tag the commit brought (from the merged Ferry PR), when known. */
+  subject?: CheckSubject;
+  /** Web URL of the config repo (`https://<host>/<owner>/<repo>`), to link the commit. */
+  repoUrl?: string;
   /**
    * Where the check goes: the config repo (`owner/repo`) and the commit. When the commit is not
    * the report's revision (the report names none, or one the repo does not have), the report is
@@ -65,21 +85,23 @@ export function reconcileCheck(
     if (order === 0 || sameState(report, before)) return { skip: `no change for ${describe(report)}` };
   }
   const record: EnvironmentRecord = { objects: { ...previous?.objects, [key]: toRecord(report) } };
-  const atRevision = Object.values(record.objects).filter((o) => o.revision === report.revision);
+  const atRevision = Object.entries(record.objects)
+    .filter(([, o]) => o.revision === report.revision)
+    .map(([k, o]) => ({ ...o, cluster: clusterOf(k) }));
   const target = options.target;
   if (target !== undefined && target.sha !== report.revision) {
     return { ...unverified(report.environment, report.revision, target, atRevision), record };
   }
-  return { ...aggregate(report.environment, report.revision, atRevision), record };
+  return { ...aggregate(report.environment, report.revision, atRevision, options), record };
 }
 
 /** The check a merged Ferry PR starts with, before any agent has reported on the commit. */
-export function queuedCheck(environment: string, revision: string): ReconcileCheck {
+export function queuedCheck(environment: string, revision: string, subject?: CheckSubject): ReconcileCheck {
   return {
     name: checkName(environment),
     headSha: revision,
     status: "queued",
-    title: `Waiting for ${environment} to sync ${short(revision)}`,
+    title: `Waiting for ${environment} to sync ${subject ? `${subject.app} ${subject.tag} (${short(revision)})` : short(revision)}`,
     summary: `Merged. Ferry reports here once a cluster agent for **${environment}** sees the commit.`,
   };
 }
@@ -93,6 +115,7 @@ export interface TimeoutInput {
   now: number;
   /** ferry.yml `reconcileTimeout`, e.g. `15m`. */
   timeout: string;
+  subject?: CheckSubject;
 }
 
 /** A queued or in-progress reconcile check that has run past its timeout fails; otherwise skip. */
@@ -107,7 +130,7 @@ export function timeoutCheck(input: TimeoutInput): ReconcileCheck | { skip: stri
     headSha: input.revision,
     status: "completed",
     conclusion: "failure",
-    title: `Not healthy after ${input.timeout}`,
+    title: `${input.subject ? `${input.subject.app} ${input.subject.tag} not healthy` : "Not healthy"} in ${input.environment} after ${input.timeout}`,
     summary: `**${input.environment}** did not become Synced and Healthy within the reconcileTimeout of ${input.timeout}. Check the cluster's Argo CD or Flux status for the reason.`,
   };
 }
@@ -138,6 +161,14 @@ const severity: Record<Phase, number> = {
   healthy: 0,
 };
 
+/** One object of the check's table, with the cluster that reported it. */
+export type ClusterObject = ObjectRecord & { cluster: string };
+
+/** `stg-1` from an object key `stg-1/Application/argocd/api` (see objectKey). */
+export function clusterOf(key: string): string {
+  return key.slice(0, key.indexOf("/"));
+}
+
 /** The object whose phase decides the check: the most severe (failed, degraded, drifted, unknown, syncing, healthy). */
 export function worstObject(objects: ObjectRecord[]): ObjectRecord | undefined {
   return objects.reduce<ObjectRecord | undefined>(
@@ -149,39 +180,65 @@ export function worstObject(objects: ObjectRecord[]): ObjectRecord | undefined {
 function aggregate(
   environment: string,
   revision: string | undefined,
-  objects: ObjectRecord[],
+  objects: ClusterObject[],
+  options: ReconcileOptions,
 ): ReconcileCheck {
   const worst = worstObject(objects);
   const phase: Phase = worst?.phase ?? "unknown";
-  const at = revision === undefined ? "(revision not yet known)" : short(revision);
   const drifted = objects.flatMap((o) => o.drifted);
   const base = { name: checkName(environment), headSha: revision };
-  const summary = [table(objects), drifted.length > 0 ? driftList(drifted) : ""].filter(Boolean).join("\n\n");
+  const where = `in ${environment} (${clusterList(objects)})`;
+  const what = options.subject
+    ? `${options.subject.app} ${options.subject.tag}`
+    : revision && short(revision);
+  const summary = [
+    origin(revision, objects, options.repoUrl),
+    table(objects),
+    drifted.length > 0 ? driftList(drifted) : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+  const titled = (verb: string, noRevision: string) =>
+    what
+      ? `${what}${verb.startsWith(":") ? "" : " "}${verb} ${where}`
+      : `${noRevision} ${where} before a revision was known`;
   switch (phase) {
     case "healthy":
       return {
         ...base,
         status: "completed",
         conclusion: "success",
-        title: `Synced and healthy at ${at}`,
+        title: titled("healthy", "Healthy"),
         summary,
       };
     case "failed":
-      return { ...base, status: "completed", conclusion: "failure", title: `Sync failed at ${at}`, summary };
+      return {
+        ...base,
+        status: "completed",
+        conclusion: "failure",
+        title: titled("failed to sync", "Sync failed"),
+        summary,
+      };
     case "degraded":
-      return { ...base, status: "completed", conclusion: "failure", title: `Degraded at ${at}`, summary };
+      return {
+        ...base,
+        status: "completed",
+        conclusion: "failure",
+        title: titled("degraded", "Degraded"),
+        summary,
+      };
     case "drifted":
       return {
         ...base,
         status: "completed",
         conclusion: "failure",
-        title: `Drift: ${plural(drifted.length, "resource")} differ from git`,
+        title: `${options.subject ? `${options.subject.app} ${options.subject.tag} drifted` : "Drift"} ${where}: ${plural(drifted.length, "resource")} ${agree(drifted.length, "differs", "differ")} from git`,
         summary,
       };
     case "syncing":
-      return { ...base, status: "in_progress", title: `Syncing ${at}`, summary };
+      return { ...base, status: "in_progress", title: titled("syncing", "Syncing"), summary };
     case "unknown":
-      return { ...base, status: "in_progress", title: `Status unknown at ${at}`, summary };
+      return { ...base, status: "in_progress", title: titled(": status unknown", "Status unknown"), summary };
   }
 }
 
@@ -202,14 +259,15 @@ function unverified(
   environment: string,
   revision: string | undefined,
   target: { repo: string; sha: string },
-  objects: ObjectRecord[],
+  objects: ClusterObject[],
 ): ReconcileCheck {
   const worst = worstObject(objects);
   const words = phaseWords[worst?.phase ?? "unknown"];
+  const where = `${environment} (${clusterList(objects)})`;
   const title =
     revision === undefined
-      ? `Not verified: ${words}, no revision of ${target.repo} reported`
-      : `Not verified: ${words} at ${short(revision)}, which ${target.repo} does not have`;
+      ? `Not verified in ${where}: ${words}, no revision of ${target.repo} reported`
+      : `Not verified in ${where}: ${words} at ${short(revision)}, which ${target.repo} does not have`;
   const why =
     revision === undefined
       ? `The cluster reported **${environment}** without naming a commit of ${target.repo}.`
@@ -222,13 +280,43 @@ function unverified(
   return { name: checkName(environment), headSha: target.sha, status: "in_progress", title, summary };
 }
 
+/** The clusters that reported, sorted (agents' identities: lower-case letters, digits and dashes, safe as text). */
+function clusterList(objects: ClusterObject[]): string {
+  return [...new Set(objects.map((o) => o.cluster))].sort().join(", ");
+}
+
+/** The summary's first line: which commit, who reported it and when (the newest report). */
+function origin(revision: string | undefined, objects: ClusterObject[], repoUrl: string | undefined): string {
+  const newest = objects.reduce<ClusterObject | undefined>(
+    (n, o) => (n === undefined || o.observedAt > n.observedAt ? o : n),
+    undefined,
+  );
+  if (revision === undefined || newest === undefined) return "";
+  const commit = repoUrl
+    ? link(short(revision), `${repoUrl}/commit/${revision}`, repoUrl)
+    : codeSpan(short(revision));
+  return `At ${commit}, as reported by ${newest.cluster} at ${utc(newest.observedAt)}.`;
+}
+
+/** `2026-11-02 10:00 UTC` from an ISO time (the agent's text: anything else is shown as plain text). */
+export function utc(iso: string): string {
+  const time = Date.parse(iso);
+  return Number.isNaN(time)
+    ? plainText(iso)
+    : `${new Date(time).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
 // Everything below but phase, sync and health (enums) is the agent's text: plain text only.
-function table(objects: ObjectRecord[]): string {
+function table(objects: ClusterObject[]): string {
   const rows = objects.map(
     (o) =>
-      `| ${plainText(`${o.object.kind} ${o.object.namespace}/${o.object.name}`)} | ${o.phase} | ${o.sync} | ${o.health} | ${cell(o.message)} |`,
+      `| ${o.cluster} | ${plainText(`${o.object.kind} ${o.object.namespace}/${o.object.name}`)} | ${o.phase} | ${o.sync} | ${o.health} | ${cell(o.message)} |`,
   );
-  return ["| Object | Phase | Sync | Health | Message |", "|---|---|---|---|---|", ...rows].join("\n");
+  return [
+    "| Cluster | Object | Phase | Sync | Health | Message |",
+    "|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
 }
 
 function driftList(drifted: DriftedResource[]): string {
@@ -252,8 +340,19 @@ function sameState(a: ObjectRecord, b: ObjectRecord): boolean {
 }
 
 function toRecord(r: Report): ObjectRecord {
-  const { object, revision, sync, health, phase, message, drifted, observedAt, sequence } = r;
-  return { object, revision, sync, health, phase, message, drifted, observedAt, sequence };
+  const { object, revision, sync, health, phase, message, drifted, observedAt, sequence, url } = r;
+  return {
+    object,
+    revision,
+    sync,
+    health,
+    phase,
+    message,
+    drifted,
+    observedAt,
+    sequence,
+    ...(url ? { url } : {}),
+  };
 }
 
 function describe(r: Report): string {
@@ -267,8 +366,4 @@ function cell(text: string | undefined): string {
 
 function short(sha: string): string {
   return sha.slice(0, 7);
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

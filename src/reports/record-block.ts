@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { githubLimits, sizeIn } from "../github/limits.js";
-import type { EnvironmentRecord } from "./reconcile-check.js";
+import type { CheckSubject, EnvironmentRecord } from "./reconcile-check.js";
 import { driftedResourceSchema, healthStatuses, phases, reportedKinds, syncStatuses } from "./report.js";
 import type { Soak } from "./soak.js";
 
@@ -17,6 +17,8 @@ export interface CheckMemo {
   soak?: Soak;
   /** The environment's record as of this write: the latest accepted state of each object. */
   record: EnvironmentRecord;
+  /** The app and tag the merged Ferry PR brought to this commit (the check's title names them). */
+  subject?: CheckSubject;
 }
 
 const objectSchema = z.object({
@@ -29,6 +31,7 @@ const objectSchema = z.object({
   drifted: z.array(driftedResourceSchema),
   observedAt: z.string(),
   sequence: z.number(),
+  url: z.string().optional(),
 });
 
 const memoSchema = z.object({
@@ -42,6 +45,7 @@ const memoSchema = z.object({
     ])
     .optional(),
   record: z.object({ objects: z.record(z.string(), objectSchema) }),
+  subject: z.object({ app: z.string().max(253), tag: z.string().max(128) }).optional(),
 });
 
 const pattern = /<!-- ferry:reconcile (\{.*?\}) -->/s;

@@ -59,6 +59,11 @@ export const reportSchema = z.object({
   observedAt: z.iso.datetime(),
   /** Strictly increasing per object, seeded from the agent's clock (ms) so a new leader continues above. */
   sequence: z.number().int().nonnegative(),
+  /** The object's page in its controller's UI (Argo CD), when the agent knows the UI's address: https only. */
+  url: z
+    .url({ protocol: /^https$/ })
+    .max(2048)
+    .optional(),
 });
 export type Report = z.infer<typeof reportSchema>;
 

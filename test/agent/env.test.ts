@@ -24,6 +24,12 @@ describe("agent environment", () => {
     expect(env.KUBECONFIG).toBeUndefined();
   });
 
+  it("takes the Argo CD UI's https address, so drift issues can link the Application", () => {
+    expect(
+      agentEnvSchema.parse({ ...base, FERRY_ARGOCD_URL: "https://argocd.acme.test" }).FERRY_ARGOCD_URL,
+    ).toBe("https://argocd.acme.test");
+  });
+
   it("reads the secret from a file, trimmed", () => {
     const { FERRY_CLUSTER_SECRET: _, ...rest } = base;
     const env = agentEnvSchema.parse({ ...rest, FERRY_CLUSTER_SECRET_FILE: "/var/run/ferry/secret" });
@@ -37,6 +43,8 @@ describe("agent environment", () => {
     [{ PROGRESSING_GRACE: "2 minutes" }, "PROGRESSING_GRACE"],
     [{ FERRY_WATCH: "applications,pods" }, "FERRY_WATCH"],
     [{ FERRY_CLUSTER_SECRET_FILE: "/x" }, "FERRY_CLUSTER_SECRET"],
+    [{ FERRY_ARGOCD_URL: "http://argocd.acme.test" }, "FERRY_ARGOCD_URL"],
+    [{ FERRY_ARGOCD_URL: "argocd.acme.test" }, "FERRY_ARGOCD_URL"],
   ])("refuses %o naming %s", (override, key) => {
     const result = agentEnvSchema.safeParse({ ...base, ...override });
     expect(result.success).toBe(false);

@@ -77,6 +77,16 @@ describe("Argo CD Application → phase", () => {
     ]);
   });
 
+  it.each([
+    [["Deployment/api"], "1 resource differs from git"],
+    [["Deployment/api", "ConfigMap/api-config"], "2 resources differ from git"],
+  ])(
+    "words the drift message the reconcile check shows in the number it counts (%j)",
+    (resources, message) => {
+      expect(argoApplicationState(app(argo.drifted(R1, resources))).message).toBe(message);
+    },
+  );
+
   it("takes the revision of the config-repo source of a multi-source Application", () => {
     const chartRev = "1.4.2";
     const multi = argoApplication({

@@ -89,7 +89,7 @@ describe("ferry validate never passes over a YAML file it cannot read", () => {
     );
     expect(stdout).toMatch(/^latin1\.yaml:2:1: error file is not valid UTF-8; .* \[yaml-encoding\]$/m);
     expect(stdout).not.toContain("skipped");
-    expect(stdout).toContain("1 files checked, 3 errors");
+    expect(stdout).toContain("1 file checked, 3 errors");
     expect(code).toBe(1);
   });
 });

@@ -61,7 +61,7 @@ describe("ferry validate", () => {
     expect(stdout).toContain("overlays/staging/widget.yaml:2:7: notice not validated: unknown kind Widget");
     expect(stdout).toContain("charts/api/templates/deployment.yaml: skipped: Helm chart template");
     expect(stdout).toMatch(
-      /7 files checked, 4 errors, 0 warnings, 1 notices \(config: \.github\/ferry\.yml\)\n$/,
+      /7 files checked, 4 errors, 0 warnings, 1 notice \(config: \.github\/ferry\.yml\)\n$/,
     );
   });
 
@@ -94,7 +94,7 @@ describe("ferry validate", () => {
     const { code, stdout } = await ferry(dir);
     expect(stdout).toContain('app/pod.yaml:6:7: warning container "a" has no resources');
     expect(stdout).toContain(
-      "1 files checked, 0 errors, 2 warnings, 0 notices (config: defaults (no .github/ferry.yml))",
+      "1 file checked, 0 errors, 2 warnings, 0 notices (config: defaults (no .github/ferry.yml))",
     );
     expect(code).toBe(0);
   });

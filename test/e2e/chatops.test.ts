@@ -45,16 +45,37 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
   });
   afterAll(() => stack?.close());
 
-  it("opens the PR a writer asks for and answers with its link and a 👍", async () => {
+  it("opens the PR a writer asks for out of order, and says so in the reply and the PR, with a 👀", async () => {
     const { reply, reactions } = await say("alice", "Ship it\n/ferry promote api 1.5.0 to production");
     const [pr] = ferryPrs();
     expect(pr?.title).toBe("Promote api 1.5.0 to production");
     expect(reply).toMatch(
       new RegExp(
-        `^@alice Ferry opened http://\\S+/acme/deploy/pull/${pr?.number} to promote api 1\\.5\\.0 to production\\.$`,
+        `^@alice Ferry opened http://\\S+/acme/deploy/pull/${pr?.number} to promote api 1\\.5\\.0 to production\\. ⚠️ 1\\.5\\.0 has not run healthy in staging: this promotion is out of order, and \`Ferry / promotion\` fails on it until staging verifies 1\\.5\\.0\\.$`,
       ),
     );
+    expect(reactions).toEqual(["eyes"]);
+    const body = pr?.body ?? "";
+    expect(body.split("\n").slice(0, 2)).toEqual([
+      "> [!WARNING]",
+      `> **Not verified:** 1.5.0 has not run healthy in staging. @alice asked for this promotion through ChatOps in #${issue}, out of order; \`Ferry / promotion\` fails until staging verifies 1.5.0.`,
+    ]);
+    expect(pr?.body).toContain('"requestedBy":"alice"');
+  });
+
+  it("answers 👍 and leads the PR with the evidence when the tag ran where it had to", async () => {
+    await dispatch("1.5.0");
+    const [staging] = ferryPrs();
+    await mergeOpen();
+    const { reply, reactions } = await say("alice", "/ferry promote api 1.5.0 to production");
+    const [pr] = ferryPrs();
     expect(reactions).toEqual(["+1"]);
+    expect(reply).not.toContain("⚠️");
+    const repoUrl = `http://${stack.github.host}/acme/deploy`;
+    expect(pr?.body?.split("\n").slice(0, 2)).toEqual([
+      `✅ **1.5.0 was merged in staging** by [#${staging?.number}](${repoUrl}/pull/${staging?.number}) (staging has no cluster reports, so a merged Ferry PR counts).`,
+      `@alice asked for this promotion through ChatOps in #${issue}.`,
+    ]);
   });
 
   it("answers users without write access with a 👎 only, changing nothing", async () => {
@@ -108,12 +129,16 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
 
   it("refuses a tag that breaks the environment's rules", async () => {
     const { reply } = await say("alice", "/ferry promote api 2.0.0-rc.1 to production");
-    expect(reply).toContain("prerelease");
+    // One full stop: the reason's own and the reply's are not both written.
+    expect(reply).toBe(
+      '@alice Ferry did not promote api 2.0.0-rc.1 to production: tag "2.0.0-rc.1" is a prerelease, and this environment does not allow prereleases.',
+    );
     expect(ferryPrs()).toHaveLength(0);
   });
 
   it("rolls back to the last tag that merged before the running one, with the reason in the body", async () => {
     await dispatch("1.5.0");
+    const [first] = ferryPrs();
     await mergeOpen();
     await dispatch("1.6.0");
     await mergeOpen();
@@ -121,7 +146,9 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     const [pr] = ferryPrs();
     expect(pr?.title).toBe("Roll back api to 1.5.0 in staging");
     expect([...(pr?.labels ?? [])].sort()).toEqual(["env:staging", "ferry", "ferry:rollback"]);
-    expect(pr?.body).toContain("**Reason:** 1.6.0 leaks memory (requested by @alice");
+    expect(pr?.body).toContain("> **Reason:** 1.6.0 leaks memory\n");
+    expect(pr?.body).toContain(`@alice asked for it through ChatOps in #${issue}.`);
+    expect(pr?.body).toContain(`> 1.5.0 was merged in staging before, deployed by #${first?.number}.`);
     expect(pr?.body).toContain("`1.6.0` | `1.5.0`");
     expect(reply).toContain("to roll api back to 1.5.0 in staging");
   });
@@ -136,7 +163,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
       "/ferry rollback api staging @acme/admins ![x](https://evil.example/x.png) <img src=x> #1",
     );
     const body = ferryPrs()[0]?.body ?? "";
-    expect(body).toMatch(/\*\*Reason:\*\* \u200b@\u200bacme\/admins .* \(requested by @alice in #\d+;/);
+    expect(body).toMatch(/^> \*\*Reason:\*\* \u200b@\u200bacme\/admins .*$/m);
     for (const raw of ["@acme/admins", "![x]", "<img", "](https://evil.example", " #1 "])
       expect(body).not.toContain(raw);
   });

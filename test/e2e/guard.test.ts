@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,6 +91,24 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       expect(await check(fixed, "Ferry / validate")).toMatchObject({ conclusion: "success" });
     });
 
+    it("puts the errors first in its summary, each line linked into the PR's file view", async () => {
+      const { head, number } = await openPr("add-worker", {
+        // A warning (resources) in a file that sorts first, an error (latest) in a later one.
+        "overlays/staging/a-worker.yaml": deployment("nginx:1.27.1"),
+        "overlays/staging/b-worker.yaml": deployment("nginx:latest", resources),
+      });
+      const summary = (await check(head, "Ferry / validate"))?.output.summary ?? "";
+      const rows = summary.split("\n").filter((l) => /^\| (❌|⚠️)/.test(l));
+      expect(rows.map((r) => r.slice(2, 3))).toEqual(["❌", "⚠"]);
+      const path = "overlays/staging/b-worker.yaml";
+      const hash = createHash("sha256").update(path).digest("hex");
+      expect(rows[0]).toContain(
+        `[\`${path}\` line 14](http://${stack.github.host}/acme/deploy/pull/${number}/files#diff-${hash}R14)`,
+      );
+      expect(rows[0]).toContain("| pin a version |");
+      expect(summary.split("\n")[0]).toBe("Fix the error to merge; the warning does not block it.");
+    });
+
     it("reports a malformed YAML file as a failing check with its line, not a crash", async () => {
       const { head } = await openPr("broken", {
         "overlays/staging/bad.yaml": "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: [1, 2\n",
@@ -178,7 +197,7 @@ describe("the guard: Ferry / validate, Ferry / promotion and Ferry / audit", () 
       expect(validate).toMatchObject({ status: "completed", conclusion: "failure" });
       expect(validate?.output.title).toContain("150 errors");
       expect(utf8(validate?.output.summary)).toBeLessThanOrEqual(65_535);
-      expect(validate?.output.summary).toMatch(/…and \d+ more rows; see the annotations\./);
+      expect(validate?.output.summary).toMatch(/…and [\d,]+ more findings; see the annotations\./);
       expect(validate?.output.annotations).toHaveLength(300);
       expect(await check(head, "Ferry / promotion")).toMatchObject({
         status: "completed",
@@ -258,7 +277,7 @@ ${containers}`;
       stack.github.resetRequests();
       const { head } = await openPr("twenty-thousand", files);
       const validate = await check(head, "Ferry / validate");
-      expect(validate?.output.title).toBe("10000 errors, 10000 warnings in 10 files");
+      expect(validate?.output.title).toBe("10,000 errors, 10,000 warnings in 10 files");
       expect(validate?.conclusion).toBe("failure");
       expect(validate?.output.annotations).toHaveLength(500);
       // Errors come first: what blocks the PR is what a reviewer sees.
@@ -319,7 +338,10 @@ ${containers}`;
       const passing = await check(prod.head.sha, "Ferry / promotion", (r) => r.id !== failing.id);
       expect(passing?.output.summary).toContain("✅");
       expect(passing?.conclusion).toBe("success");
-      expect(passing?.output.summary).toContain(`merged in staging by #${staging?.number}`);
+      // The evidence links the PR that brought the tag.
+      expect(passing?.output.summary).toContain(
+        `merged in staging by [#${staging?.number}](http://${stack.github.host}/acme/deploy/pull/${staging?.number})`,
+      );
     });
 
     it("fails a downgrade unless it carries the rollback label, and records who applied it", async () => {
@@ -342,7 +364,7 @@ ${containers}`;
       });
       const run = await check(head, "Ferry / promotion", (r) => r.id !== refused.id);
       expect(run?.conclusion).toBe("success");
-      expect(run?.output.summary).toContain("label `ferry:rollback` applied by @alice");
+      expect(run?.output.summary).toContain("**Override:** the `ferry:rollback` label, applied by @alice.");
       expect(run?.output.summary).toContain("rollback to a tag that merged in staging");
     });
 

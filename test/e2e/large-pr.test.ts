@@ -53,7 +53,7 @@ describe("a PR of 3,500 files", () => {
     const head = await openBulkPr();
     const run = await validate(head);
     expect(run?.conclusion).toBe("failure");
-    expect(run?.output.title).toContain(`${count + 1} files`);
+    expect(run?.output.title).toContain(`${(count + 1).toLocaleString("en-US")} files`);
     // every finding is on the one bad file, which comes last
     expect(new Set(run?.output.annotations.map((a) => a.path))).toEqual(new Set([lastPath]));
     expect(run?.output.annotations.map((a) => a.title)).toContain("no-latest-tag");

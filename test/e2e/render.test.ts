@@ -66,7 +66,7 @@ describe("Ferry / render (<env>): the rendered diff of a PR", () => {
     expect(run).toMatchObject({
       status: "completed",
       conclusion: "success",
-      output: { title: "1 object changed (1 changed)" },
+      output: { title: "1 object changed" },
     });
     expect(run?.output.text).toContain("<code>apps/Deployment web/web-web</code> changed (+1 −1)");
     const diffLines = (run?.output.text ?? "").split("\n").filter((l) => /^[-+] /.test(l));

@@ -37,7 +37,7 @@ describe("reconcile checks from the real agent", () => {
     world = await startWorld();
     const sha = await world.mergeStaging("1.5.0");
     const queued = await waitStatus(world, sha, "queued");
-    expect(queued.output.title).toBe(`Waiting for staging to sync ${sha.slice(0, 7)}`);
+    expect(queued.output.title).toBe(`Waiting for staging to sync api 1.5.0 (${sha.slice(0, 7)})`);
 
     world.kube.upsert(
       apps,
@@ -45,9 +45,9 @@ describe("reconcile checks from the real agent", () => {
     );
     world.agent();
     const syncing = await waitStatus(world, sha, "in_progress");
-    expect(syncing.output.title).toBe(`Syncing ${sha.slice(0, 7)}`);
+    expect(syncing.output.title).toBe("api 1.5.0 syncing in staging (staging-1)");
     expect(syncing.output.summary).toContain(
-      "| Application argocd/api | syncing | OutOfSync | Progressing |",
+      "| staging-1 | Application argocd/api | syncing | OutOfSync | Progressing |",
     );
     expect(ferryPrs(world, "production")).toHaveLength(0);
 
@@ -58,7 +58,8 @@ describe("reconcile checks from the real agent", () => {
     );
     world.kube.patchStatus(apps, "argocd", "api", argo.healthy(sha));
     const healthy = await waitStatus(world, sha, "completed:success");
-    expect(healthy.output.title).toBe(`Synced and healthy at ${sha.slice(0, 7)}`);
+    // The title names the app, the tag, the environment and the cluster.
+    expect(healthy.output.title).toBe("api 1.5.0 healthy in staging (staging-1)");
     // one run per commit, updated in place; the memo that rebuilds the record rides along hidden
     expect(world.stack.github.checkRuns("acme/deploy", sha)).toHaveLength(1);
     expect(healthy.output.text).toMatch(/^<!-- ferry:reconcile \{.*"phase":"healthy".*\} -->$/s);
@@ -71,7 +72,14 @@ describe("reconcile checks from the real agent", () => {
     expect(prod?.title).toBe("Promote api 1.5.0 to production");
     // the healthy check says what the chain did
     expect(world.check(sha)?.output.summary).toContain(
-      `- api \`1.5.0\` → **production**: PR [#${prod?.number}](`,
+      `- api \`1.5.0\` → **production**: Ferry opened [#${prod?.number}](`,
+    );
+    // The production PR leads with the evidence: the check, the commit and the staging PR, linked.
+    const web = `http://${world.stack.github.host}/acme/deploy`;
+    const staging = world.stack.github.pulls("acme/deploy").find((p) => p.head.ref === "ferry/staging/api");
+    const run = world.check(sha);
+    expect(prod?.body?.split("\n")[0]).toBe(
+      `✅ **1.5.0 ran healthy in staging**: [Ferry / reconcile (staging)](${web}/runs/${run?.id}) passed on [${sha.slice(0, 7)}](${web}/commit/${sha}), deployed by [#${staging?.number}](${web}/pull/${staging?.number}).`,
     );
     expect(prod?.body).toContain("| `overlays/production/kustomization.yaml` | 8 | `1.4.1` | `1.5.0` |");
     // digest and build time come from the merged staging PR's marker
@@ -85,6 +93,24 @@ describe("reconcile checks from the real agent", () => {
     ).toBe(kustomization("1.5.0"));
   });
 
+  it("the production PR carries on the source's links: the changes from the running tag, and the release notes", async () => {
+    world = await startWorld();
+    world.stack.github.createRelease("acme/api", {
+      tag: "1.5.0",
+      body: "## What's new\n- faster start-up, thanks @bob (#12)",
+    });
+    const sha = await world.mergeStaging("1.5.0");
+    expect((await world.post(report({ revision: sha }))).status).toBe(200);
+    const [prod] = await until(
+      () => ferryPrs(world, "production").length === 1 && ferryPrs(world, "production"),
+      "production PR",
+    );
+    const body = prod?.body ?? "";
+    expect(body).toContain("Changes: [1.4.1 → 1.5.0](https://github.example/acme/api/compare/1.4.1...1.5.0)");
+    expect(body).toContain("<details><summary>Release notes for 1.5.0</summary>");
+    expect(body).toContain("- faster start-up, thanks @bob (#12)\n```");
+  });
+
   it("Argo CD: degraded and failed syncs fail the check with the controller's message", async () => {
     world = await startWorld();
     const sha = await world.mergeStaging();
@@ -96,11 +122,14 @@ describe("reconcile checks from the real agent", () => {
     await waitStatus(world, sha, "in_progress");
     world.kube.patchStatus(apps, "argocd", "api", argo.degraded(sha));
     const degraded = await waitStatus(world, sha, "completed:failure");
-    expect(degraded.output.title).toBe(`Degraded at ${sha.slice(0, 7)}`);
+    expect(degraded.output.title).toBe("api 1.5.0 degraded in staging (staging-1)");
     expect(degraded.output.summary).toContain('Deployment "api" exceeded its progress deadline');
 
     world.kube.patchStatus(apps, "argocd", "api", argo.failed(sha));
-    await until(() => world.check(sha)?.output.title === `Sync failed at ${sha.slice(0, 7)}`, "failed title");
+    await until(
+      () => world.check(sha)?.output.title === "api 1.5.0 failed to sync in staging (staging-1)",
+      "failed title",
+    );
     expect(world.check(sha)?.output.summary).toContain("one or more objects failed to apply");
     expect(ferryPrs(world, "production")).toHaveLength(0);
   });
@@ -128,7 +157,7 @@ describe("reconcile checks from the real agent", () => {
       () => world.check(sha)?.output.summary?.split("### Promotion")[1],
       "promotion note",
     );
-    expect(note).toContain("- api `1.5.0-rc.1` → **production**: not promoted: ");
+    expect(note).toContain("- api `1.5.0-rc.1` → **production**: no new PR; ");
     expect(note).toContain("prerelease");
 
     // After the soak (0s here) the verdict stands; later failures go to the health issue.
@@ -175,7 +204,8 @@ describe("reconcile checks from the real agent", () => {
     );
     world.agent();
     const healthy = await waitStatus(world, sha, "completed:success");
-    expect(healthy.output.title).toBe(`Synced and healthy at ${sha.slice(0, 7)}`);
+    expect(healthy.output.title).toBe("api 1.5.0 healthy in staging (staging-1)");
+    expect(healthy.output.summary).toContain(`[${sha.slice(0, 7)}](`);
   });
 
   it("drift opens one issue, updates it as the drift changes and closes it when back in sync", async () => {
@@ -185,7 +215,7 @@ describe("reconcile checks from the real agent", () => {
       apps,
       argoApplication({ name: "api", environment: "staging", status: argo.healthy(sha) }),
     );
-    world.agent();
+    world.agent("staging-1", { argoCdUrl: "https://argocd.acme.test/" });
     await waitStatus(world, sha, "completed:success");
     const driftIssues = () =>
       world.stack.github.issues("acme/deploy").filter((i) => i.title === "Drift in staging");
@@ -195,9 +225,22 @@ describe("reconcile checks from the real agent", () => {
     expect(issue?.state).toBe("open");
     expect(issue?.labels).toContain("ferry:drift");
     expect(issue?.body).toContain("- apps/Deployment api/api");
+    const web = `http://${world.stack.github.host}/acme/deploy`;
+    expect(issue?.body).toContain(
+      `### Application argocd/api in staging-1 at [${sha.slice(0, 7)}](${web}/commit/${sha})`,
+    );
+    expect(issue?.body).toMatch(
+      new RegExp(
+        `Detected \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC · \\[Ferry / reconcile \\(staging\\)\\]\\(${web}/runs/\\d+\\) · \\[Open in Argo CD\\]\\(https://argocd\\.acme\\.test/applications/argocd/api\\)`,
+      ),
+    );
     const drifted = await waitStatus(world, sha, "completed:failure");
-    expect(drifted.output.title).toBe("Drift: 1 resource differ from git");
+    expect(drifted.output.title).toBe(
+      "api 1.5.0 drifted in staging (staging-1): 1 resource differs from git",
+    );
     expect(drifted.output.summary).toContain("- apps/Deployment api/api");
+    // What the chain did is information about a healthy environment: not shown on the drift failure.
+    expect(drifted.output.summary).not.toContain("### Promotion");
 
     world.kube.patchStatus(
       apps,
@@ -212,14 +255,25 @@ describe("reconcile checks from the real agent", () => {
     await until(() => driftIssues()[0]?.state === "closed", "issue closed");
     expect(driftIssues()).toHaveLength(1);
     expect(statusOf(world, sha)).toBe("completed:success");
-    expect(driftIssues()[0]?.body).toContain(
-      `**staging** is back in sync with git at \`${sha.slice(0, 7)}\``,
+    const closed = driftIssues()[0]?.body ?? "";
+    // Closing keeps the list of what drifted, and its history, with the resolution appended.
+    expect(closed).toContain("- apps/Deployment api/api");
+    expect(closed).toContain("- ConfigMap api/api-config");
+    const history = closed
+      .slice(closed.indexOf("### History"))
+      .split("\n")
+      .filter((l) => l.startsWith("- "));
+    expect(history).toHaveLength(3);
+    expect(history[0]).toMatch(/1 resource differs from git in staging-1/);
+    expect(history[1]).toMatch(/2 resources differ from git in staging-1/);
+    expect(history[2]).toContain(
+      `✅ **staging** is back in sync with git at [${sha.slice(0, 7)}](${web}/commit/${sha})`,
     );
     // each verdict is its own run: healthy, drifted (updated in place as the drift grew), healthy
     expect(runs(world, sha).map((r) => [r.conclusion, r.output.title])).toEqual([
-      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
-      ["failure", "Drift: 2 resources differ from git"],
-      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
+      ["success", "api 1.5.0 healthy in staging (staging-1)"],
+      ["failure", "api 1.5.0 drifted in staging (staging-1): 2 resources differ from git"],
+      ["success", "api 1.5.0 healthy in staging (staging-1)"],
     ]);
   });
 
@@ -260,10 +314,12 @@ describe("reconcile checks from the real agent", () => {
     await agent.idle();
     const shown = world.check(sha);
     expect(shown?.status).toBe("in_progress");
-    expect(shown?.output.title).toBe("Not verified: sync failed, no revision of acme/deploy reported");
+    expect(shown?.output.title).toBe(
+      "Not verified in staging (staging-1): sync failed, no revision of acme/deploy reported",
+    );
     // the check ends by the reconcile timeout, never on a state that was not about this commit
     const timedOut = await waitStatus(world, sha, "completed:failure");
-    expect(timedOut.output.title).toBe("Not healthy after 1500ms");
+    expect(timedOut.output.title).toBe("api 1.5.0 not healthy in staging after 1500ms");
   });
 
   it("a multi-source Application with no config-repo annotation never turns the latest merge green", async () => {
@@ -288,7 +344,9 @@ describe("reconcile checks from the real agent", () => {
     await unsure.idle();
     await world.stack.idle();
     expect(statusOf(world, sha)).toBe("in_progress");
-    expect(world.check(sha)?.output.title).toBe("Not verified: healthy, no revision of acme/deploy reported");
+    expect(world.check(sha)?.output.title).toBe(
+      "Not verified in staging (staging-1): healthy, no revision of acme/deploy reported",
+    );
     expect(world.check(sha)?.output.summary).toContain("ferry.dev/config-repo");
     expect(ferryPrs(world, "production")).toHaveLength(0);
 
@@ -296,7 +354,8 @@ describe("reconcile checks from the real agent", () => {
     await unsure.stop();
     world.agent("staging-1", { configRepo: "acme/deploy" });
     const healthy = await waitStatus(world, sha, "completed:success");
-    expect(healthy.output.title).toBe(`Synced and healthy at ${sha.slice(0, 7)}`);
+    expect(healthy.output.title).toBe("api 1.5.0 healthy in staging (staging-1)");
+    expect(healthy.output.summary).toContain(`[${sha.slice(0, 7)}](`);
   });
 
   it("a queued check that never turns healthy fails after reconcileTimeout", async () => {
@@ -304,7 +363,7 @@ describe("reconcile checks from the real agent", () => {
     const sha = await world.mergeStaging();
     await waitStatus(world, sha, "queued");
     const timedOut = await waitStatus(world, sha, "completed:failure");
-    expect(timedOut.output.title).toBe("Not healthy after 300ms");
+    expect(timedOut.output.title).toBe("api 1.5.0 not healthy in staging after 300ms");
     // a late syncing report does not reopen it; a final answer replaces it
     expect(
       (
@@ -318,8 +377,8 @@ describe("reconcile checks from the real agent", () => {
     expect(statusOf(world, sha)).toBe("completed:success");
     // the timed-out verdict stays readable as the run before the healthy one
     expect(runs(world, sha).map((r) => [r.conclusion, r.output.title])).toEqual([
-      ["failure", "Not healthy after 300ms"],
-      ["success", `Synced and healthy at ${sha.slice(0, 7)}`],
+      ["failure", "api 1.5.0 not healthy in staging after 300ms"],
+      ["success", "api 1.5.0 healthy in staging (staging-1)"],
     ]);
   });
 
@@ -338,7 +397,7 @@ describe("reconcile checks from the real agent", () => {
     expect((await world.post(syncing)).status).toBe(202);
     // counted from the memo's start, the 5 minutes are over: it fails now, not 5 minutes from the restart
     const timedOut = await waitStatus(world, sha, "completed:failure");
-    expect(timedOut.output.title).toBe("Not healthy after 5m");
+    expect(timedOut.output.title).toBe("api 1.5.0 not healthy in staging after 5m");
     // the run Ferry started at the merge, concluded: not a new one from the restart
     expect(timedOut.id).toBe(queued.id);
     expect(timedOut.started_at).toBe(queuedAt);
@@ -353,7 +412,7 @@ describe("reconcile checks from the real agent", () => {
     await world.stack.idle();
     expect(statusOf(world, sha)).toBe("in_progress");
     expect(world.check(sha)?.output.title).toBe(
-      "Not verified: healthy at fffffff, which acme/deploy does not have",
+      "Not verified in staging (staging-1): healthy at fffffff, which acme/deploy does not have",
     );
     expect(ferryPrs(world, "production")).toHaveLength(0);
     // a failure at an unknown revision is shown, but not concluded on this commit either
@@ -368,7 +427,7 @@ describe("reconcile checks from the real agent", () => {
     );
     expect(statusOf(world, sha)).toBe("in_progress");
     expect(world.check(sha)?.output.title).toBe(
-      "Not verified: sync failed at fffffff, which acme/deploy does not have",
+      "Not verified in staging (staging-1): sync failed at fffffff, which acme/deploy does not have",
     );
     // the real commit's report concludes it
     expect((await world.post(report({ revision: sha, sequence: Date.now() + 2 }))).status).toBe(202);

@@ -43,7 +43,7 @@ describe("a concluded reconcile check", () => {
     expect((await world.post(at(sha, progressing))).status).toBe(202);
     await world.stack.idle();
     expect(verdicts(world, sha)).toEqual(["completed:success"]);
-    expect(world.check(sha)?.output.title).toBe(`Synced and healthy at ${sha.slice(0, 7)}`);
+    expect(world.check(sha)?.output.title).toBe("api 1.5.0 healthy in staging (staging-1)");
     // the table shows what the cluster said since; the verdict stands
     expect(world.check(sha)?.output.summary).toContain(
       "| Application argocd/api | syncing | Synced | Progressing |",
@@ -54,7 +54,7 @@ describe("a concluded reconcile check", () => {
     await world.post(at(next, degraded));
     await world.post(at(next, progressing));
     expect(verdicts(world, next)).toEqual(["completed:failure"]);
-    expect(world.check(next)?.output.title).toBe(`Degraded at ${next.slice(0, 7)}`);
+    expect(world.check(next)?.output.title).toBe("api 1.6.0 degraded in staging (staging-1)");
     await world.post(at(next));
     expect(verdicts(world, next)).toEqual(["completed:failure", "completed:success"]);
   });
@@ -70,7 +70,7 @@ describe("during the soak", () => {
     // a completed run is never rewritten to another conclusion: the new verdict is a new run
     expect(verdicts(world, sha)).toEqual(["completed:success", "completed:failure"]);
     const failed = world.check(sha);
-    expect(failed?.output.title).toBe(`Degraded at ${sha.slice(0, 7)}`);
+    expect(failed?.output.title).toBe("api 1.5.0 degraded in staging (staging-1)");
     expect(failed?.output.summary).toContain(
       'Soak failed: Application argocd/api is degraded: Deployment "api" exceeded its progress deadline',
     );
@@ -169,7 +169,16 @@ describe("after the soak", () => {
 
     await world.post(at(sha));
     expect(healthIssues(world)[0]?.state).toBe("closed");
-    expect(healthIssues(world)[0]?.body).toContain(`**staging** is healthy again at \`${sha.slice(0, 7)}\``);
+    const closed = healthIssues(world)[0]?.body ?? "";
+    expect(closed).toContain(`✅ **staging** is healthy again at [${sha.slice(0, 7)}](`);
+    // Closing keeps what was unhealthy, and a history line per change.
+    expect(closed).toContain("Application argocd/api in staging-1");
+    expect(
+      closed
+        .slice(closed.indexOf("### History"))
+        .split("\n")
+        .filter((l) => l.startsWith("- ")),
+    ).toHaveLength(3);
     expect(verdicts(world, sha)).toEqual(["completed:success"]);
     await world.stack.idle();
     expect(productionPrs(world)).toHaveLength(1);

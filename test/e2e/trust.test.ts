@@ -88,7 +88,9 @@ describe("report text reaches GitHub only as plain text", () => {
     expect(check.output.summary).toContain("&lt;img src=x onerror=alert(1)&gt;");
     expect(check.output.summary).toContain("ok \\# Pwned \\[click\\](https:\u200b//evil.example)");
     // still one table row per object: the message's pipes and newlines stay inside its cell
-    expect(check.output.summary?.split("\n").filter((l) => l.startsWith("| Application"))).toHaveLength(1);
+    expect(
+      check.output.summary?.split("\n").filter((l) => l.startsWith("| staging-1 | Application")),
+    ).toHaveLength(1);
   });
 });
 
@@ -117,7 +119,16 @@ describe("a pull request author's text reaches the checks only as code or plain 
       expect(run?.conclusion, name).toBe("failure");
       const shown = render(run?.output.summary ?? "");
       expect(shown.images, `${name}: ${shown.html}`).toBe(0);
-      expect(shown.links, `${name}: ${shown.html}`).toBe(0);
+      // Ferry's own links (lines in the PR's file view, ferry.yml at the commit) only, never the author's.
+      const hrefs = [...shown.html.matchAll(/href="([^"]*)"/g)].map((m) => m[1] ?? "");
+      expect(hrefs.length, `${name}: ${shown.html}`).toBe(shown.links);
+      for (const href of hrefs)
+        expect(
+          href.startsWith(`http://${world.stack.github.host}/acme/deploy/`) ||
+            href.startsWith("https://github.com/ferry-gitops/ferry/"),
+          `${name}: ${href}`,
+        ).toBe(true);
+      expect(shown.html, name).not.toContain("evil.example/");
       expect(shown.mentions, `${name}: ${shown.html}`).toEqual([]);
       expect(shown.refs, `${name}: ${shown.html}`).toEqual([]);
       expect(
@@ -139,6 +150,7 @@ describe("a pull request author's text reaches the checks only as code or plain 
               "summary",
               "strong",
               "sub",
+              "a",
             ].includes(e),
         ),
         `${name}: ${shown.html}`,
@@ -188,7 +200,7 @@ describe("evidence is read only from Ferry's own check runs", () => {
     const [own, ...more] = ferrysOwn(world, sha, "Ferry / reconcile (staging)");
     expect(more).toHaveLength(0);
     expect(own).toMatchObject({ status: "in_progress" });
-    expect(own?.output.title).toBe(`Syncing ${sha.slice(0, 7)}`);
+    expect(own?.output.title).toBe("api 1.5.0 syncing in staging (staging-1)");
     const other = world.stack.github.checkRuns("acme/deploy", sha).find((r) => r.id === forged);
     expect(other).toMatchObject({ conclusion: "success", updates: 0 });
   });

@@ -138,7 +138,7 @@ describe("verdicts a reviewer can trust", () => {
       const head = await humanPr("older", { "overlays/staging/kustomization.yaml": kustomization("1.9") });
       const run = await check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("neutral");
-      expect(run?.output.title).toContain("order unknown");
+      expect(run?.output.title).toBe("Order unknown: check by hand that this is no downgrade");
       expect(run?.output.summary).toContain("| staging | api | `1.10` | `1.9` | ⚠️ order unknown");
       expect(run?.output.summary).not.toContain("in order");
       expect(run?.output.annotations).toEqual([
@@ -282,7 +282,10 @@ describe("verdicts a reviewer can trust", () => {
       );
       expect(ferryPrs("production")).toHaveLength(0);
       await pollUntil(
-        () => reconcile(main, "staging-eu")?.output.summary?.includes("waiting for staging-us"),
+        () =>
+          reconcile(main, "staging-eu")?.output.summary?.includes(
+            "waits until staging-us runs it healthy too",
+          ),
         "the staging-eu check to say production waits for staging-us",
         5000,
       );

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/findings.js";
 import type { ValidationReport } from "../../src/policy/engine.js";
@@ -74,7 +75,7 @@ describe("renderValidateCheck", () => {
     expect(output.annotations[2]).toMatchObject({ start_line: 2, end_line: 4 });
   });
 
-  it("summarises counts, a table per file and rule, skipped files and the config used", () => {
+  it("answers what to fix first: errors before warnings, one row per finding with its message and fix", () => {
     const cfg = config({
       environments: [
         { name: "staging", paths: ["staging/**"] },
@@ -91,22 +92,58 @@ describe("renderValidateCheck", () => {
     const output = renderValidateCheck({
       report: report(
         [
-          finding({ file: "production/a.yaml", line: 3 }),
-          finding({ file: "production/a.yaml", line: 9 }),
-          finding({ file: "staging/b|c.yaml", rule: "resources-required", severity: "warning", line: 7 }),
+          // File order puts the warning first; the reviewer must read the errors first.
+          finding({
+            file: "a/b|c.yaml",
+            rule: "resources-required",
+            severity: "warning",
+            line: 7,
+            message: 'container "api" has no resources.limits',
+          }),
+          finding({
+            file: "production/a.yaml",
+            line: 3,
+            message: 'image "x:latest" uses the latest tag; pin a version',
+            fix: "pin a version",
+          }),
+          finding({
+            file: "production/a.yaml",
+            line: 9,
+            message: 'image "y:latest" uses the latest tag; pin a version',
+            fix: "pin a version",
+          }),
         ],
         { skipped: [{ path: "logo.yaml", reason: "binary file" }] },
       ),
       config: cfg,
       configSource: ".github/ferry.yml@main",
+      filesUrl: "https://github.com/acme/deploy/pull/7/files",
     });
     const lines = output.summary.split("\n");
-    expect(lines[0]).toBe("**2 errors, 1 warning** in 4 files checked (1 file skipped).");
-    expect(lines).toContain("| `production/a.yaml` | no-latest-tag | error | 2 | 3, 9 |");
-    expect(lines).toContain("| `staging/b\\|c.yaml` | resources-required | warning | 1 | 7 |");
+    // The title says the counts; the summary does not repeat it, it says what to do.
+    expect(output.title).toBe("2 errors, 1 warning in 4 files");
+    expect(lines[0]).not.toContain("2 errors, 1 warning");
+    expect(lines[0]).toBe(
+      "Fix the 2 errors to merge; the warning does not block it. Ferry skipped 1 file (listed below).",
+    );
+    const rows = lines.filter((l) => /^\| (❌|⚠️|ℹ️)/.test(l));
+    expect(rows).toHaveLength(3);
+    const anchor = (path: string, line: number) =>
+      `https://github.com/acme/deploy/pull/7/files#diff-${createHash("sha256").update(path).digest("hex")}R${line}`;
+    expect(rows[0]).toBe(
+      `| ❌ | [\`production/a.yaml\` line 3](${anchor("production/a.yaml", 3)}) | image "x:latest" uses the latest tag <sub>no-latest-tag</sub> | pin a version |`,
+    );
+    // The same file is not named again on the next row.
+    expect(rows[1]).toBe(
+      `| ❌ | [line 9](${anchor("production/a.yaml", 9)}) | image "y:latest" uses the latest tag <sub>no-latest-tag</sub> | pin a version |`,
+    );
+    expect(rows[2]).toMatch(
+      /^\| ⚠️ \| \[`a\/b\\\|c\.yaml` line 7\]\(https:\/\/github\.com\/acme\/deploy\/pull\/7\/files#diff-[0-9a-f]{64}R7\) \| container "api" has no resources\.limits <sub>resources-required<\/sub> \| set resources\.requests /,
+    );
+    expect(lines).toContain("| | Where | Problem | Fix |");
     expect(lines).toContain("- `logo.yaml`: binary file");
     expect(output.summary).toContain(
-      "Source: .github/ferry.yml@main. Unknown kinds are errors in production and notices elsewhere.",
+      "Source: .github/ferry.yml@main. Kinds Ferry has no schema for are errors in production (strict) and notices elsewhere.",
     );
     expect(lines).toContain("| Rule | outside environments | `staging` | `production` |");
     expect(lines).toContain("| digest-pinned | off | off | error |");
@@ -116,11 +153,45 @@ describe("renderValidateCheck", () => {
     );
   });
 
+  it.each([
+    [
+      [finding({ severity: "warning" }), finding({ severity: "warning", line: 4 })],
+      "Nothing blocks the merge; 2 warnings are worth a look.",
+    ],
+    [[finding({ severity: "notice" })], "Nothing blocks the merge."],
+    [[], "Nothing to fix."],
+    [
+      [finding({}), finding({ line: 4, severity: "warning" }), finding({ line: 5, severity: "warning" })],
+      "Fix the error to merge; the 2 warnings do not block it.",
+    ],
+  ] as const)("%# first line: %s", (findings, first) => {
+    const output = renderValidateCheck({ report: report([...findings]), config: emptyConfig });
+    expect(output.summary.split("\n")[0]).toBe(first);
+  });
+
+  it("shows the line without a link when it knows no PR", () => {
+    const output = renderValidateCheck({ report: report([finding({})]), config: emptyConfig });
+    expect(output.summary).toContain(
+      "| ❌ | `a.yaml` line 3 | m <sub>no-latest-tag</sub> | pin a version tag or a digest |",
+    );
+  });
+
+  it("writes annotation messages as plain text, titled by the rule", () => {
+    const output = renderValidateCheck({
+      report: report([finding({ message: "set `resources.limits` on `api`" })]),
+      config: emptyConfig,
+    });
+    expect(output.annotations[0]).toMatchObject({
+      title: "no-latest-tag",
+      message: "set resources.limits on api",
+    });
+  });
+
   it("keeps the summary under GitHub's byte limit however many findings there are, multi-byte names too", () => {
     const many = Array.from({ length: 5000 }, (_, i) => finding({ file: `dir/設定-${i}.yaml`, line: i + 1 }));
     const output = renderValidateCheck({ report: report(many), config: emptyConfig });
     expect(Buffer.byteLength(output.summary, "utf8")).toBeLessThanOrEqual(maxSummaryLength);
-    expect(output.summary).toMatch(/…and \d+ more rows; see the annotations\./);
+    expect(output.summary).toMatch(/…and [\d,]+ more findings; see the annotations\./);
     expect(output.summary).toContain("Config used");
     expect(output.annotations).toHaveLength(5000);
   });

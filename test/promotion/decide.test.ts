@@ -63,7 +63,7 @@ describe("decide: what one build means for one environment's PR", () => {
       env.staging as EnvironmentConfig,
       target("1.5.0"),
       open(marker("1.5.0")),
-      { action: "skip", reason: "the open PR already promotes 1.5.0", comment: false },
+      { action: "skip", reason: "the open PR already promotes 1.5.0", comment: false, already: true },
     ],
     [
       "the open PR promotes an older tag: update it",
@@ -122,7 +122,7 @@ describe("decide: what one build means for one environment's PR", () => {
       {},
       {
         action: "skip",
-        reason: "production requires a digest, and the build of 1.6.0 did not say one.",
+        reason: "production requires a digest, and the build of 1.6.0 did not say one",
         comment: false,
       },
     ],

@@ -45,9 +45,13 @@ describe("Ferry / promotion: verdicts", () => {
       evidence: (env, app, tag) =>
         env === "staging" && app === "api" && tag === "1.5.0" ? healthyInStaging : undefined,
     });
-    expect(out).toMatchObject({ conclusion: "success", title: "1 promotion in order", annotations: [] });
+    expect(out).toMatchObject({
+      conclusion: "success",
+      title: "api 1.5.0 verified healthy in staging",
+      annotations: [],
+    });
     expect(out.summary).toContain(
-      "| production | api | `1.4.0` | `1.5.0` | ✅ verified healthy in staging (Ferry / reconcile on aaaaaaa, #7) |",
+      "| production | api | `1.4.0` | `1.5.0` | ✅ verified healthy in staging: Ferry / reconcile (staging) passed on aaaaaaa, deployed by #7 |",
     );
   });
 
@@ -63,7 +67,7 @@ describe("Ferry / promotion: verdicts", () => {
 
   it("fails a production bump without evidence, annotating the changed line", () => {
     const out = check(files("1.5.0", "1.5.0"));
-    expect(out).toMatchObject({ conclusion: "failure", title: "1 promotion problem(s)" });
+    expect(out).toMatchObject({ conclusion: "failure", title: "1 problem: not verified in staging" });
     expect(out.annotations).toEqual([
       expect.objectContaining({
         path: "overlays/production/kustomization.yaml",
@@ -92,7 +96,7 @@ describe("Ferry / promotion: verdicts", () => {
     const allowed = check(down, { rollback: { by: "alice" }, evidence: () => healthyInStaging });
     expect(allowed.conclusion).toBe("success");
     expect(allowed.summary).toContain("rollback to a tag that verified healthy in staging");
-    expect(allowed.summary).toContain("**Override:** label `ferry:rollback` applied by @alice.");
+    expect(allowed.summary).toContain("**Override:** the `ferry:rollback` label, applied by @alice.");
   });
 
   it("fails references of one app that disagree within an environment", () => {
@@ -107,7 +111,7 @@ describe("Ferry / promotion: verdicts", () => {
     ]);
     expect(out.conclusion).toBe("failure");
     expect(out.summary).toContain(
-      "the changed references disagree (1.6.0, 1.7.0); promote one tag at a time",
+      "| staging | api | `1.5.0` | `1.6.0, 1.7.0` | ❌ the changed references disagree; promote one tag at a time |",
     );
   });
 

@@ -70,8 +70,24 @@ describe("the rendered diff", () => {
     expect(check).toMatchObject({
       name: "Ferry / render (staging)",
       conclusion: "success",
-      title: "80 objects changed (80 changed)",
+      title: "80 objects changed",
     });
+  });
+
+  it("titles the changes once, with counts that agree with their nouns", () => {
+    const cm = (name: string, value: string) =>
+      object({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { a: value } });
+    const title = (base: RenderedObject[], head: RenderedObject[]) =>
+      renderCheck({
+        environment: "staging",
+        diffs: diffRendered(base, head),
+        findings: [],
+        rendered: { kustomize: 1, helm: 0 },
+      }).title;
+    expect(title([cm("a", "1")], [cm("a", "2")])).toBe("1 object changed");
+    expect(title([cm("a", "1")], [cm("a", "2"), cm("b", "1"), cm("c", "1")])).toBe(
+      "3 objects differ: 2 added, 1 changed",
+    );
   });
 });
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseFerryConfig } from "../../src/config/load.js";
 import type { FerryConfig } from "../../src/config/schema.js";
-import { chainedApps, chainTarget, healthyAt, runningPin } from "../../src/reports/chain.js";
-import { driftFingerprint, driftIssueBody, driftTitle } from "../../src/reports/drift.js";
+import { chainedApps, chainLine, chainTarget, healthyAt, runningPin } from "../../src/reports/chain.js";
+import { driftedObjects, driftFingerprint, driftIssueBody, driftTitle } from "../../src/reports/drift.js";
+import { appendHistory, withHistory } from "../../src/reports/issue-history.js";
 import { CoalescingWriter, Lru, shared } from "../../src/reports/memory.js";
 import type { EnvironmentRecord, ObjectRecord } from "../../src/reports/reconcile-check.js";
 import { parseMemo, renderMemo } from "../../src/reports/record-block.js";
@@ -71,11 +72,42 @@ describe("drift", () => {
     );
   });
 
-  it("titles and lists the drifted resources per object", () => {
+  it("titles and lists the drifted resources per object, naming the cluster, the time and the links", () => {
     expect(driftTitle("production")).toBe("Drift in production");
-    const body = driftIssueBody("production", [drifted]);
-    expect(body).toContain(`### Application argocd/api at \`${A.slice(0, 7)}\``);
+    const body = driftIssueBody("production", driftedObjects(record(drifted)), {
+      repoUrl: "https://github.com/acme/deploy",
+      checkUrl: "https://github.com/acme/deploy/runs/9",
+    });
+    expect(body).toContain(
+      `### Application argocd/api in c at [${A.slice(0, 7)}](https://github.com/acme/deploy/commit/${A})`,
+    );
+    expect(body).toContain(
+      "Detected 2026-11-02 10:00 UTC · [Ferry / reconcile (production)](https://github.com/acme/deploy/runs/9)",
+    );
     expect(body).toContain("- apps/Deployment api/api");
+  });
+
+  it("links the object's own page when the agent sends one", () => {
+    const withUrl = { ...drifted, url: "https://argocd.acme.test/applications/argocd/api" };
+    const body = driftIssueBody("production", driftedObjects(record(withUrl)), {});
+    expect(body).toContain("[Open in Argo CD](https://argocd.acme.test/applications/argocd/api)");
+  });
+
+  it("keeps its history: a line per change, and the last list stays when it is resolved", () => {
+    const first = withHistory(
+      driftIssueBody("production", driftedObjects(record(drifted)), {}),
+      undefined,
+      "- one",
+    );
+    const second = withHistory(
+      driftIssueBody("production", driftedObjects(record({ ...drifted, drifted: [] })), {}),
+      first,
+      "- two",
+    );
+    expect(second).toContain("### History\n\n- one\n- two");
+    const closed = appendHistory(second, "- resolved");
+    expect(closed.startsWith(second)).toBe(true);
+    expect(closed).toContain("- one\n- two\n- resolved");
   });
 });
 
@@ -99,7 +131,7 @@ describe("chain", () => {
     expect(runningPin(mixed, staging(), app)).toBeUndefined();
   });
 
-  it("takes digest, build time and source from the merged PR marker only when it names the same tag", () => {
+  it("takes digest, build time, source and build links from the merged PR marker only when it names the same tag", () => {
     const marker = {
       app: "api",
       env: "staging",
@@ -107,17 +139,51 @@ describe("chain", () => {
       digest: "sha256:d",
       builtAt: "2026-01-01T00:00:00Z",
       sha: "s",
+      sourceUrl: "https://github.com/acme/api",
+      buildUrl: "https://github.com/acme/api/actions/runs/9",
+      buildLabel: "workflow run #9",
     };
     expect(chainTarget({ tag: "1.5.0" }, marker, "2026-02-02T00:00:00Z")).toEqual({
       tag: "1.5.0",
       digest: "sha256:d",
       builtAt: "2026-01-01T00:00:00Z",
       sha: "s",
+      sourceUrl: "https://github.com/acme/api",
+      buildUrl: "https://github.com/acme/api/actions/runs/9",
+      buildLabel: "workflow run #9",
+      deployedBy: true,
     });
     expect(chainTarget({ tag: "1.4.0" }, marker, "2026-02-02T00:00:00Z")).toEqual({
       tag: "1.4.0",
       builtAt: "2026-02-02T00:00:00Z",
+      deployedBy: false,
     });
+  });
+
+  it("words what the chain did not do as information, linking the open PR it left alone", () => {
+    const pr = { number: 4, url: "https://github.com/acme/deploy/pull/4" };
+    expect(
+      chainLine("api", "production", "1.6.0", {
+        status: "skipped",
+        reason: "the open PR promotes 1.7.0, which is not older than 1.6.0",
+        pr,
+      }),
+    ).toBe(
+      "- api `1.6.0` → **production**: no new PR; the open PR [#4](https://github.com/acme/deploy/pull/4) promotes 1.7.0, which is not older than 1.6.0.",
+    );
+    expect(
+      chainLine("api", "production", "1.5.0", { status: "skipped", reason: "x", pr, already: true }),
+    ).toBe(
+      "- api `1.5.0` → **production**: [#4](https://github.com/acme/deploy/pull/4) already proposes it.",
+    );
+    expect(
+      chainLine("api", "production", "1.5.0-rc.1", {
+        status: "skipped",
+        reason: 'tag "1.5.0-rc.1" is a prerelease, and this environment does not allow prereleases.',
+      }),
+    ).toBe(
+      '- api `1.5.0-rc.1` → **production**: no new PR; tag "1.5.0-rc.1" is a prerelease, and this environment does not allow prereleases.',
+    );
   });
 
   it("is healthy at a revision only when every object there is healthy", () => {

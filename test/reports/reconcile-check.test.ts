@@ -39,23 +39,96 @@ function recordOf(...reports: Report[]): EnvironmentRecord {
 }
 
 describe("reconcileCheck", () => {
+  const subject = { app: "api", tag: "1.5.0" };
   it.each([
-    ["syncing", "OutOfSync", "Progressing", "in_progress", undefined, "Syncing aaaaaaa"],
-    ["healthy", "Synced", "Healthy", "completed", "success", "Synced and healthy at aaaaaaa"],
-    ["degraded", "Synced", "Degraded", "completed", "failure", "Degraded at aaaaaaa"],
-    ["failed", "OutOfSync", "Healthy", "completed", "failure", "Sync failed at aaaaaaa"],
-    ["unknown", "Unknown", "Unknown", "in_progress", undefined, "Status unknown at aaaaaaa"],
-  ] as const)("maps phase %s to a %s check", (phase, sync, health, status, conclusion, title) => {
-    const decision = reconcileCheck(report({ phase, sync, health }), undefined);
-    expect(decision).toMatchObject({ name: "Ferry / reconcile (staging)", headSha: A, status, title });
-    if ("skip" in decision) return;
-    expect(decision.conclusion).toBe(conclusion);
-    expect(decision.summary).toContain("| Application argocd/api |");
+    ["syncing", "OutOfSync", "Progressing", "in_progress", undefined, "api 1.5.0 syncing in staging (stg-1)"],
+    ["healthy", "Synced", "Healthy", "completed", "success", "api 1.5.0 healthy in staging (stg-1)"],
+    ["degraded", "Synced", "Degraded", "completed", "failure", "api 1.5.0 degraded in staging (stg-1)"],
+    ["failed", "OutOfSync", "Healthy", "completed", "failure", "api 1.5.0 failed to sync in staging (stg-1)"],
+    [
+      "unknown",
+      "Unknown",
+      "Unknown",
+      "in_progress",
+      undefined,
+      "api 1.5.0: status unknown in staging (stg-1)",
+    ],
+  ] as const)(
+    "maps phase %s to a %s check titled with the app, tag, environment and cluster",
+    (phase, sync, health, status, conclusion, title) => {
+      const decision = reconcileCheck(report({ phase, sync, health }), undefined, { subject });
+      expect(decision).toMatchObject({ name: "Ferry / reconcile (staging)", headSha: A, status, title });
+      if ("skip" in decision) return;
+      expect(decision.conclusion).toBe(conclusion);
+      expect(decision.summary).toContain("| stg-1 | Application argocd/api |");
+    },
+  );
+
+  it("names the commit when it knows no app and tag (a change merged by hand)", () => {
+    expect(reconcileCheck(report(), undefined)).toMatchObject({
+      title: "aaaaaaa healthy in staging (stg-1)",
+    });
+  });
+
+  it("tells two clusters of one environment apart, in the title and in the table", () => {
+    const decision = reconcileCheck(report({ cluster: "stg-2", sequence: 101 }), recordOf(report()), {
+      subject,
+    });
+    if ("skip" in decision) throw new Error(decision.skip);
+    expect(decision.title).toBe("api 1.5.0 healthy in staging (stg-1, stg-2)");
+    expect(decision.summary).toContain("| stg-1 | Application argocd/api | healthy |");
+    expect(decision.summary).toContain("| stg-2 | Application argocd/api | healthy |");
+  });
+
+  it("links the commit it reports on when it knows the repository's web URL", () => {
+    const decision = reconcileCheck(report(), undefined, {
+      subject,
+      repoUrl: "https://github.com/acme/deploy",
+    });
+    if ("skip" in decision) throw new Error(decision.skip);
+    expect(decision.summary.split("\n")[0]).toBe(
+      `At [aaaaaaa](https://github.com/acme/deploy/commit/${A}), as reported by stg-1 at 2026-11-02 10:00 UTC.`,
+    );
   });
 
   it.each([
-    ["no revision", undefined, "Not verified: healthy, no revision of acme/deploy reported"],
-    ["another repo's revision", B, "Not verified: healthy at bbbbbbb, which acme/deploy does not have"],
+    [1, "Drift in staging (stg-1): 1 resource differs from git"],
+    [2, "Drift in staging (stg-1): 2 resources differ from git"],
+  ])("says %i drifted resources in words that agree", (n, title) => {
+    const drifted = [
+      { group: "apps", kind: "Deployment", namespace: "api", name: "api" },
+      { kind: "ConfigMap", namespace: "api", name: "api-config" },
+    ].slice(0, n);
+    const decision = reconcileCheck(
+      report({ sequence: 101, phase: "drifted", sync: "OutOfSync", drifted }),
+      recordOf(report()),
+    );
+    expect(decision).toMatchObject({ title });
+  });
+
+  it("names the app and tag of a drifted commit when the merged PR says them", () => {
+    const drifted = [{ group: "apps", kind: "Deployment", namespace: "api", name: "api" }];
+    const decision = reconcileCheck(
+      report({ sequence: 101, phase: "drifted", sync: "OutOfSync", drifted }),
+      recordOf(report()),
+      { subject },
+    );
+    expect(decision).toMatchObject({
+      title: `${subject.app} ${subject.tag} drifted in staging (stg-1): 1 resource differs from git`,
+    });
+  });
+
+  it.each([
+    [
+      "no revision",
+      undefined,
+      "Not verified in staging (stg-1): healthy, no revision of acme/deploy reported",
+    ],
+    [
+      "another repo's revision",
+      B,
+      "Not verified in staging (stg-1): healthy at bbbbbbb, which acme/deploy does not have",
+    ],
   ] as const)(
     "never concludes a check on a commit the report is not about (%s)",
     (_name, revision, title) => {
@@ -93,7 +166,7 @@ describe("reconcileCheck", () => {
     expect(decision).toMatchObject({
       status: "completed",
       conclusion: "failure",
-      title: "Drift: 2 resources differ from git",
+      title: "Drift in staging (stg-1): 2 resources differ from git",
     });
     if ("skip" in decision) return;
     expect(decision.summary).toContain("- apps/Deployment api/api");
@@ -128,7 +201,7 @@ describe("reconcileCheck", () => {
     );
     expect(decision).toMatchObject({ headSha: undefined, conclusion: "failure" });
     if ("skip" in decision) return;
-    expect(decision.title).toBe("Sync failed at (revision not yet known)");
+    expect(decision.title).toBe("Sync failed in staging (stg-1) before a revision was known");
     expect(decision.summary).toContain("repository not found");
   });
 
@@ -149,7 +222,11 @@ describe("queuedCheck and timeoutCheck", () => {
       name: "Ferry / reconcile (staging)",
       status: "queued",
       headSha: A,
+      title: "Waiting for staging to sync aaaaaaa",
     });
+    expect(queuedCheck("staging", A, { app: "api", tag: "1.5.0" }).title).toBe(
+      "Waiting for staging to sync api 1.5.0 (aaaaaaa)",
+    );
   });
 
   it("fails a check still open after reconcileTimeout, and says when it will be due otherwise", () => {
@@ -161,8 +238,11 @@ describe("queuedCheck and timeoutCheck", () => {
     expect(timeoutCheck({ ...base, status: "queued", now: 15 * 60_000 })).toMatchObject({
       status: "completed",
       conclusion: "failure",
-      title: "Not healthy after 15m",
+      title: "Not healthy in staging after 15m",
     });
+    expect(
+      timeoutCheck({ ...base, status: "queued", now: 15 * 60_000, subject: { app: "api", tag: "1.5.0" } }),
+    ).toMatchObject({ title: "api 1.5.0 not healthy in staging after 15m" });
     expect(timeoutCheck({ ...base, status: "completed", now: 99 * 60_000 })).toHaveProperty("skip");
   });
 

@@ -25,7 +25,7 @@ export function render(markdown: string): Rendered {
   // GitHub links mentions and refs in text nodes outside code and links.
   const prose = decode(
     html
-      .replace(/<code>[\s\S]*?<\/code>/g, " ")
+      .replace(/<code\b[^>]*>[\s\S]*?<\/code>/g, " ")
       .replace(/<a\b[\s\S]*?<\/a>/g, " ")
       .replace(/<[^>]+>/g, " "),
   );

@@ -6,6 +6,7 @@ export const allowedRegistries: PolicyRule = {
   id: "allowed-registries",
   description:
     "Every container image comes from one of the registries or registry paths listed in the rule's `registries` setting.",
+  fix: "use an image from an allowed registry, or add its registry to allowed-registries in ferry.yml",
   defaultSeverity: "error",
   check(object, ctx) {
     if (ctx.registries.length === 0) return [];

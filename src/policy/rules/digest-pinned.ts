@@ -6,6 +6,7 @@ export const digestPinned: PolicyRule = {
   id: "digest-pinned",
   description:
     "Every container image is pinned by digest (image:tag@sha256:…). Off by default; on as an error in environments with digest: required.",
+  fix: "pin the image by digest: image:tag@sha256:…",
   defaultSeverity: "off",
   check(object, ctx) {
     const why = ctx.digestRequired ? ` (environment ${ctx.environment} has digest: required)` : "";

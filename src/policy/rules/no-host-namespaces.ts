@@ -8,6 +8,7 @@ const namespaces = ["hostNetwork", "hostPID", "hostIPC"] as const;
 export const noHostNamespaces: PolicyRule = {
   id: "no-host-namespaces",
   description: "No pod shares the node's network, PID or IPC namespace (hostNetwork, hostPID, hostIPC).",
+  fix: "remove it",
   defaultSeverity: "error",
   check(object, ctx) {
     const pod = podSpecOf(object);
@@ -15,7 +16,9 @@ export const noHostNamespaces: PolicyRule = {
     const findings: Finding[] = [];
     for (const key of namespaces) {
       if (pod.spec[key] === true) {
-        findings.push(ctx.report([...pod.path, key], `${key}: true shares the node's namespace; remove it`));
+        findings.push(
+          ctx.report([...pod.path, key], `${key}: true shares the node's namespace`, "remove it"),
+        );
       }
     }
     return findings;

@@ -6,6 +6,7 @@ export const noLatestTag: PolicyRule = {
   id: "no-latest-tag",
   description:
     "Every container image names a tag other than latest, or a digest; an untagged image means latest.",
+  fix: "pin a version tag or a digest",
   defaultSeverity: "error",
   check(object, ctx) {
     return imagesOf(object).flatMap((image) => {
@@ -18,13 +19,14 @@ export const noLatestTag: PolicyRule = {
         return [
           ctx.report(
             image.path,
-            `${image.owner} image "${image.text}" has no tag, so it runs latest; pin a version`,
+            `${image.owner} image "${image.text}" has no tag, so it runs latest`,
+            "pin a version",
           ),
         ];
       }
       if (ref.tag === "latest") {
         return [
-          ctx.report(image.path, `${image.owner} image "${image.text}" uses the latest tag; pin a version`),
+          ctx.report(image.path, `${image.owner} image "${image.text}" uses the latest tag`, "pin a version"),
         ];
       }
       return [];

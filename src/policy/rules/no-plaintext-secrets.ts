@@ -24,6 +24,7 @@ export const noPlaintextSecrets: PolicyRule = {
   id: "no-plaintext-secrets",
   description:
     "No Secret with data or stringData in git, and no container env value or ConfigMap value that looks like a private key or a GitHub, AWS or Slack token.",
+  fix: "keep the value in a SealedSecret or ExternalSecret and reference it",
   defaultSeverity: "error",
   check(object, ctx) {
     const findings: Finding[] = [];
@@ -34,7 +35,8 @@ export const noPlaintextSecrets: PolicyRule = {
           findings.push(
             ctx.report(
               [key],
-              `Secret holds plaintext ${key} (base64 is not encryption); use a SealedSecret or ExternalSecret`,
+              `Secret holds plaintext ${key} (base64 is not encryption)`,
+              "use a SealedSecret or ExternalSecret",
             ),
           );
         }
@@ -59,7 +61,8 @@ export const noPlaintextSecrets: PolicyRule = {
         findings.push(
           ctx.report(
             [...at.path, "env", index, "value"],
-            `${describeContainer(at)} env ${name} holds what looks like ${kind}; use valueFrom.secretKeyRef`,
+            `${describeContainer(at)} env ${name} holds what looks like ${kind}`,
+            "use valueFrom.secretKeyRef",
           ),
         );
       });

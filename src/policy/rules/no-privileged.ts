@@ -6,6 +6,7 @@ import { containersOf, describeContainer, isRecord } from "../workloads.js";
 export const noPrivileged: PolicyRule = {
   id: "no-privileged",
   description: "No container runs privileged or with allowPrivilegeEscalation: true.",
+  fix: "remove securityContext.privileged and set allowPrivilegeEscalation: false",
   defaultSeverity: "error",
   check(object, ctx) {
     const findings: Finding[] = [];
@@ -16,7 +17,8 @@ export const noPrivileged: PolicyRule = {
         findings.push(
           ctx.report(
             [...at.path, "securityContext", "privileged"],
-            `${describeContainer(at)} runs privileged; remove securityContext.privileged`,
+            `${describeContainer(at)} runs privileged`,
+            "remove securityContext.privileged",
           ),
         );
       }
@@ -24,7 +26,8 @@ export const noPrivileged: PolicyRule = {
         findings.push(
           ctx.report(
             [...at.path, "securityContext", "allowPrivilegeEscalation"],
-            `${describeContainer(at)} allows privilege escalation; set allowPrivilegeEscalation: false`,
+            `${describeContainer(at)} allows privilege escalation`,
+            "set allowPrivilegeEscalation: false",
           ),
         );
       }

@@ -1,3 +1,4 @@
+import { agree } from "../../plural.js";
 import type { PolicyRule } from "../rule.js";
 import { isRecord, isWorkload } from "../workloads.js";
 
@@ -5,6 +6,7 @@ import { isRecord, isWorkload } from "../workloads.js";
 export const requiredLabels: PolicyRule = {
   id: "required-labels",
   description: "Every workload carries the metadata labels listed in the rule's `labels` setting.",
+  fix: "add the labels under metadata.labels",
   defaultSeverity: "warning",
   wholeObject: true,
   check(object, ctx) {
@@ -15,6 +17,8 @@ export const requiredLabels: PolicyRule = {
     if (missing.length === 0) return [];
     const path = isRecord(metadata.labels) ? ["metadata", "labels"] : ["metadata"];
     const list = missing.map((label) => `"${label}"`).join(", ");
-    return [ctx.report(path, `${object.kind} lacks required label${missing.length > 1 ? "s" : ""} ${list}`)];
+    return [
+      ctx.report(path, `${object.kind} lacks required ${agree(missing.length, "label", "labels")} ${list}`),
+    ];
   },
 };

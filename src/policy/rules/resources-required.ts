@@ -8,6 +8,7 @@ const required = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memor
 export const resourcesRequired: PolicyRule = {
   id: "resources-required",
   description: "Every container and init container sets CPU and memory requests and limits.",
+  fix: "set resources.requests and resources.limits for cpu and memory",
   defaultSeverity: "warning",
   wholeObject: true,
   check(object, ctx) {

@@ -10,6 +10,7 @@ export const runAsNonRoot: PolicyRule = {
   id: "run-as-non-root",
   description:
     "Every container runs as a non-root user: runAsNonRoot: true or a non-zero runAsUser, on the container or the pod.",
+  fix: "set securityContext.runAsNonRoot: true, or a non-zero runAsUser",
   defaultSeverity: "warning",
   wholeObject: true,
   check(object, ctx) {
@@ -34,7 +35,8 @@ export const runAsNonRoot: PolicyRule = {
         findings.push(
           ctx.report(
             at.path,
-            `${describeContainer(at)} may run as root; set securityContext.runAsNonRoot: true on the container or the pod`,
+            `${describeContainer(at)} may run as root`,
+            "set securityContext.runAsNonRoot: true on the container or the pod",
           ),
         );
       }

@@ -38,6 +38,7 @@ export const ROUTE_PERMISSIONS: Partial<Record<Route, Need | "any">> = {
   "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls": read("contents", "pull_requests"),
   "GET /repos/{owner}/{repo}/compare/{basehead}": read("contents"),
   "GET /repos/{owner}/{repo}/contents/{path}": read("contents"),
+  "GET /repos/{owner}/{repo}/releases/tags/{tag}": read("contents"),
   "PUT /repos/{owner}/{repo}/contents/{path}": write("contents"),
   "GET /repos/{owner}/{repo}/git/blobs/{file_sha}": read("contents"),
   "POST /repos/{owner}/{repo}/git/blobs": write("contents"),

@@ -28,6 +28,7 @@ import { gitRoutes } from "./routes/git.js";
 import { issueRoutes } from "./routes/issues.js";
 import { manifestRoutes, UNAUTHENTICATED_ROUTES } from "./routes/manifests.js";
 import { pullRoutes } from "./routes/pulls.js";
+import { createRelease, type ReleaseRecord, releaseRoutes } from "./routes/releases.js";
 import { repoRoutes } from "./routes/repos.js";
 import { GitHubState, personOf } from "./state.js";
 import { rerequestSuite, suiteFor } from "./suites.js";
@@ -112,6 +113,11 @@ export interface GitHubServer {
   comments(fullName: string, issueNumber?: number): CommentRecord[];
   checkRuns(fullName: string, ref?: string): CheckRunRecord[];
   setPermission(fullName: string, user: string, permission: Permission): void;
+  /** Publishes a release of `tag` (a draft with `draft: true`); no webhook is sent. */
+  createRelease(
+    fullName: string,
+    opts: { tag: string; name?: string; body?: string; draft?: boolean; prerelease?: boolean },
+  ): ReleaseRecord;
   failNext(rule: FaultRule): void;
   clearFaults(): void;
   /** Webhook deliveries (sent, or recorded while delivery is off). */
@@ -206,6 +212,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
   router.add(pullRoutes);
   router.add(issueRoutes);
   router.add(manifestRoutes);
+  router.add(releaseRoutes);
   const requests: RequestLogEntry[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -398,6 +405,7 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       const sha = state.resolve(r, ref);
       return r.checkRuns.filter((c) => c.head_sha === sha);
     },
+    createRelease: (fullName, opts) => createRelease(state, repoOf(fullName), opts),
     setPermission: (fullName, user, permission) => {
       repoOf(fullName).permissions.set(user.toLowerCase(), permission);
     },
