@@ -100,7 +100,7 @@ describe("reconcile checks from the real agent", () => {
       body: "## What's new\n- faster start-up, thanks @bob (#12)",
     });
     const sha = await world.mergeStaging("1.5.0");
-    expect((await world.post(report({ revision: sha }))).status).toBe(200);
+    expect((await world.post(report({ revision: sha }))).status).toBe(202);
     const [prod] = await until(
       () => ferryPrs(world, "production").length === 1 && ferryPrs(world, "production"),
       "production PR",
