@@ -1,4 +1,5 @@
 import type { ApplicationFunction } from "probot";
+import type { BuildRetries } from "./build-retries.js";
 import { ConfigRepoIndex } from "./github/config-repos.js";
 import { ConfigSource } from "./github/config-source.js";
 import { onCheckSuiteCompleted } from "./handlers/auto-merge.js";
@@ -10,6 +11,9 @@ import { registerReconcile } from "./handlers/merged.js";
 import { shapeCheckedApp } from "./handlers/webhook-shapes.js";
 import type { ReconcileTimers } from "./jobs/queue-timers.js";
 import { type KeyedLock, MemoryKeyedLock } from "./keyed-lock.js";
+import { ProvenanceChecker } from "./provenance/provenance-checker.js";
+import { TrustedRootFile } from "./provenance/root-source.js";
+import { MemoryVerdictCache } from "./provenance/verdict-cache.js";
 import type { RenderTools } from "./render/render.js";
 import { ReconcileMemory } from "./reports/memory.js";
 import { MemoryReplayCache, type ReplayCache } from "./reports/replay-cache.js";
@@ -33,9 +37,15 @@ export interface AppDeps {
   checkProgressMs: number;
   /** kubectl and helm for the rendered diff; undefined: rendering is off (FERRY_RENDER=off). */
   render?: RenderTools | undefined;
+  /** Build provenance: attestations verified per digest, with cached verdicts. */
+  provenance: ProvenanceChecker;
+  /** When a digest is not attested yet: how often to look again, and for how long after the build. */
+  provenanceRetry: { retryMs: number; waitMs: number };
+  /** Builds to handle again later (a digest not attested yet); the seam a durable queue replaces. */
+  buildRetries: BuildRetries;
 }
 
-export function createDeps(overrides: Partial<AppDeps> & Pick<AppDeps, "timers">): AppDeps {
+export function createDeps(overrides: Partial<AppDeps> & Pick<AppDeps, "timers" | "buildRetries">): AppDeps {
   const clock = overrides.clock ?? (() => new Date());
   return {
     configs: new ConfigSource(),
@@ -46,6 +56,11 @@ export function createDeps(overrides: Partial<AppDeps> & Pick<AppDeps, "timers">
     replay: new MemoryReplayCache(),
     offLoop: overrides.offLoop ?? createOffLoop({ threads: 0 }),
     checkProgressMs: 5000,
+    provenance: new ProvenanceChecker({
+      roots: new TrustedRootFile(undefined),
+      cache: new MemoryVerdictCache(() => clock().getTime()),
+    }),
+    provenanceRetry: { retryMs: 60_000, waitMs: 300_000 },
     ...overrides,
   };
 }
@@ -61,7 +76,7 @@ export function ferryApp(deps: AppDeps): ApplicationFunction {
       }
       await onPushCheckConfig(context, deps.configs);
     });
-    registerBuildEvents(app, deps);
+    registerBuildEvents(app, deps, probot);
     registerReconcile(app, deps);
     app.on("check_suite.completed", (context) => onCheckSuiteCompleted(context, deps));
     app.on("issue_comment.created", (context) => onComment(context, deps));

@@ -1,5 +1,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { Unavailable } from "./outage.js";
+import type { ProvenanceVerdict } from "./provenance/verdict.js";
+import type { VerdictCache } from "./provenance/verdict-cache.js";
 import type { ReplayCache } from "./reports/replay-cache.js";
 import { SettingsError } from "./settings.js";
 
@@ -140,5 +142,31 @@ export class RedisReplayCache implements ReplayCache {
     } catch (error) {
       throw new Unavailable(`${problem}; retry later`, { cause: error });
     }
+  }
+}
+
+/**
+ * Provenance verdicts shared by every replica (`SET key json PX ttl`). A cache only: Redis
+ * failing makes a lookup a miss and a write a no-op, and the digest is checked again.
+ */
+export class RedisVerdictCache implements VerdictCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = "ferry:provenance:",
+  ) {}
+
+  async get(key: string): Promise<ProvenanceVerdict | undefined> {
+    const text = await this.redis.get(`${this.prefix}${key}`).catch(() => null);
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text) as ProvenanceVerdict;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async set(key: string, verdict: ProvenanceVerdict, ttlMs: number): Promise<void> {
+    if (ttlMs <= 0) return;
+    await this.redis.set(`${this.prefix}${key}`, JSON.stringify(verdict), "PX", ttlMs).catch(() => undefined);
   }
 }

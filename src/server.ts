@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { type Logger, Probot, type ProbotOctokit } from "probot";
 import { createDeps, ferryApp } from "./app.js";
+import { QueueBuildRetries } from "./build-retries.js";
 import { ConfigSource } from "./github/config-source.js";
 import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
@@ -18,11 +19,14 @@ import { type KeyedLock, MemoryKeyedLock } from "./keyed-lock.js";
 import { ferryLog } from "./log.js";
 import { FerryMetrics } from "./metrics.js";
 import { answer503DuringOutage, Unavailable } from "./outage.js";
+import { ProvenanceChecker } from "./provenance/provenance-checker.js";
+import { TrustedRootFile } from "./provenance/root-source.js";
+import { MemoryVerdictCache } from "./provenance/verdict-cache.js";
 import { BullQueue } from "./queue/bull-queue.js";
 import { MemoryQueue } from "./queue/memory-queue.js";
 import { watchQueue } from "./queue/queue-metrics.js";
 import type { WorkQueue } from "./queue/work-queue.js";
-import { RedisLink, RedisReplayCache } from "./redis.js";
+import { RedisLink, RedisReplayCache, RedisVerdictCache } from "./redis.js";
 import { RedisKeyedLock } from "./redis-lock.js";
 import { sharedThrottle } from "./redis-throttle.js";
 import { resolveTools } from "./render/tools.js";
@@ -108,8 +112,16 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     offLoop: createOffLoop({ threads: settings.workerThreads }),
     checkProgressMs: settings.checkProgressMs,
     timers: new QueueTimers(queue, () => clock().getTime()),
+    buildRetries: new QueueBuildRetries(queue, () => clock().getTime()),
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
     ...(settings.render ? { render: resolveTools(settings.render) } : {}),
+    provenance: new ProvenanceChecker({
+      roots: new TrustedRootFile(settings.provenance.trustedRoots),
+      cache: redis ? new RedisVerdictCache(redis.client) : new MemoryVerdictCache(),
+      // A retry must look again rather than read its own "not yet" back from the cache.
+      missingTtlMs: Math.min(120_000, Math.floor(settings.provenance.retryMs / 2)),
+    }),
+    provenanceRetry: { retryMs: settings.provenance.retryMs, waitMs: settings.provenance.waitMs },
   });
   await probot.load(answer503DuringOutage(ferryApp(deps), unavailable));
   const installations = new Installations(probot);

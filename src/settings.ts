@@ -75,6 +75,12 @@ const envSchema = z
     FERRY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
     /** A guard check in progress longer than this belongs to a job that died; its guard runs again. */
     FERRY_SWEEP_STALE_MS: milliseconds(600_000),
+    /** `gh attestation trusted-root` output: the Sigstore roots attestations are verified against. */
+    FERRY_TRUSTED_ROOTS: z.string().min(1).optional(),
+    /** A digest not attested yet is looked up again after this long... */
+    FERRY_PROVENANCE_RETRY_MS: milliseconds(60_000),
+    /** ...until this long after the build; then the promotion fails on the build's commit. */
+    FERRY_PROVENANCE_WAIT_MS: milliseconds(300_000),
   })
   .superRefine((env, ctx) => {
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
@@ -125,6 +131,7 @@ export interface Settings {
     sweepIntervalMs: number;
     sweepStaleMs: number;
   };
+  provenance: { trustedRoots: string | undefined; retryMs: number; waitMs: number };
 }
 
 export class SettingsError extends Error {}
@@ -194,6 +201,11 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       drainMs: e.FERRY_SHUTDOWN_DRAIN_MS,
       sweepIntervalMs: e.FERRY_SWEEP_INTERVAL_MS,
       sweepStaleMs: e.FERRY_SWEEP_STALE_MS,
+    },
+    provenance: {
+      trustedRoots: e.FERRY_TRUSTED_ROOTS,
+      retryMs: e.FERRY_PROVENANCE_RETRY_MS,
+      waitMs: e.FERRY_PROVENANCE_WAIT_MS,
     },
   };
 }

@@ -53,6 +53,66 @@ const duration = z
   .regex(/^\d+(ms|s|m|h)$/, "a duration such as 30s, 10m or 1h")
   .describe("A duration: a number followed by ms, s, m or h.");
 
+const provenanceMode = z.enum(["required", "optional", "off"]);
+
+const provenanceFields = {
+  /** required: every digest must be attested; optional: an attestation is checked when one exists; off: not checked. */
+  mode: provenanceMode
+    .optional()
+    .describe(
+      "required: every promoted digest must carry a passing attestation (tag-only references fail); optional: attestations that exist are checked; off: not checked.",
+    ),
+  /** Globs over `owner/repo/path` of the signing workflow; default: any workflow of the app's source repo. */
+  workflows: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      "Globs over owner/repo/path of the workflow that signed the attestation (for a reusable workflow, the called one); default: the source repo's .github/workflows/**.",
+    ),
+  /** Globs over the full ref the build ran on; default: the trigger branch. */
+  refs: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      "Globs over the full git ref the build ran on, e.g. refs/heads/main; default: the trigger branch.",
+    ),
+  /** Events that may start the build; default push, workflow_dispatch and release. */
+  triggers: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe("Workflow events that may start the build; default push, workflow_dispatch, release."),
+  /** Refuse builds on self-hosted runners (default true). */
+  githubHostedRunners: z
+    .boolean()
+    .optional()
+    .describe("Accept only builds on GitHub-hosted runners (default true)."),
+  /** The OIDC issuer in the signing certificate; default GitHub Actions' own. */
+  issuer: z
+    .string()
+    .url()
+    .optional()
+    .describe("OIDC issuer in the signing certificate; default https://token.actions.githubusercontent.com."),
+};
+
+type ProvenanceFields = z.infer<z.ZodObject<typeof provenanceFields>>;
+
+/** `provenance: required` is shorthand for `{ mode: required }`. */
+const provenanceSetting = z
+  .union(
+    [provenanceMode.transform((mode): ProvenanceFields => ({ mode })), z.object(provenanceFields).strict()],
+    {
+      error:
+        "expected required, optional or off, or { mode, workflows, refs, triggers, githubHostedRunners, issuer }",
+    },
+  )
+  .describe(
+    "Build provenance (GitHub artifact attestations) a promoted digest must carry; see docs/provenance.md.",
+  );
+export type ProvenanceSetting = z.infer<typeof provenanceSetting>;
+
 const environment = z
   .object({
     /** Environment name, used in branch names (`ferry/<env>/<app>`), labels and check names. */
@@ -113,6 +173,8 @@ const environment = z
     strict: z.boolean().default(false).describe("Fail validation on Kubernetes kinds Ferry cannot check."),
     /** Policy overrides for this environment only. */
     policy: policy.default({}).describe("Policy rule overrides for this environment."),
+    /** Provenance settings for every app in this environment, over each app's own. */
+    provenance: provenanceSetting.optional(),
   })
   .strict();
 export type EnvironmentConfig = z.infer<typeof environment>;
@@ -184,6 +246,8 @@ const app = z
     environments: z.array(z.string()).optional().describe("Environments this app goes through; default all."),
     /** Explicit locations of the tag or digest, for layouts no heuristic finds. */
     fields: z.array(fieldRef).default([]).describe("Explicit locations of the image tag or digest."),
+    /** Build provenance every promoted digest of this app must carry (default off). */
+    provenance: provenanceSetting.optional(),
     /** Add an `images:` entry to an environment's kustomization.yaml that has none for this image. */
     addToKustomization: z
       .boolean()
@@ -265,6 +329,18 @@ function crossReferences(raw: unknown, ctx: z.RefinementCtx): void {
         code: "custom",
         path: ["environments", i, "tags", "pattern"],
         message: "not a valid regular expression",
+      });
+    }
+  });
+  const modeOf = (v: unknown) => text(v) ?? (isRecordLike(v) ? text(v.mode) : undefined);
+  const environmentModes = list(config.environments).map((e) => modeOf(e.provenance));
+  apps.forEach((a, i) => {
+    const checked = [modeOf(a.provenance), ...environmentModes];
+    if (text(a.source) === undefined && checked.some((mode) => mode === "required" || mode === "optional")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apps", i, "source"],
+        message: "provenance is checked against the app's source repo: set source: owner/repo",
       });
     }
   });

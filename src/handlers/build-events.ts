@@ -1,5 +1,6 @@
 import type { Probot } from "probot";
 import type { AppDeps } from "../app.js";
+import type { Octokit } from "../github/repo-client.js";
 import {
   type BuildResult,
   buildFromDispatch,
@@ -12,7 +13,16 @@ import { handleBuild } from "./builds.js";
 type BuildContext = Parameters<Parameters<Probot["on"]>[1]>[0];
 
 /** Every way a build is announced, turned into one `Build` and handed to `handleBuild`. */
-export function registerBuildEvents(app: Pick<Probot, "on">, deps: AppDeps): void {
+export function registerBuildEvents(
+  app: Pick<Probot, "on">,
+  deps: AppDeps,
+  auth: Pick<Probot, "auth" | "log">,
+): void {
+  // A build waiting for its attestation is handled again with a fresh installation client.
+  deps.buildRetries.process(async (job) => {
+    const octokit = (await auth.auth(job.installationId)) as Octokit;
+    await handleBuild(octokit, job.installationId, job.build, deps, auth.log, { since: job.since });
+  });
   const run = async (context: BuildContext, result: BuildResult) => {
     const payload = context.payload as { installation?: { id: number }; repository?: { full_name?: string } };
     if (!result.ok) {

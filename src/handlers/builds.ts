@@ -11,6 +11,9 @@ import { appsForBuild, type Build } from "../promotion/build.js";
 import { firstEnvironments } from "../promotion/environments.js";
 import { type PromoteOutcome, type PromotionContext, promote } from "../promotion/promote.js";
 import { needsGitTag, renderTag } from "../promotion/tag-template.js";
+import type { VerifiedProvenance } from "../provenance/evidence-text.js";
+import { type GateDecision, gateBuild } from "../provenance/gate.js";
+import { resolvePolicy } from "../provenance/resolve-policy.js";
 
 type Log = Context["log"];
 
@@ -26,6 +29,8 @@ export async function handleBuild(
   build: Build,
   deps: AppDeps,
   log: Log,
+  /** Set on a delayed retry: when Ferry first saw the build, to bound the wait for its attestation. */
+  retry?: { since: number },
 ): Promise<PromoteOutcome[]> {
   let repos: string[];
   try {
@@ -41,7 +46,9 @@ export async function handleBuild(
   const outcomes: PromoteOutcome[] = [];
   for (const fullName of repos) {
     try {
-      outcomes.push(...(await promoteInConfigRepo(octokit, fullName, build, deps, log)));
+      const since = retry?.since ?? deps.clock().getTime();
+      const context = { octokit, installationId, deps, log, since };
+      outcomes.push(...(await promoteInConfigRepo(context, fullName, build)));
     } catch (error) {
       await reportGiveUp(octokit, build, error, log);
     }
@@ -49,13 +56,20 @@ export async function handleBuild(
   return outcomes;
 }
 
+interface BuildContext {
+  octokit: Octokit;
+  installationId: number;
+  deps: AppDeps;
+  log: Log;
+  since: number;
+}
+
 async function promoteInConfigRepo(
-  octokit: Octokit,
+  c: BuildContext,
   fullName: string,
   build: Build,
-  deps: AppDeps,
-  log: Log,
 ): Promise<PromoteOutcome[]> {
+  const { octokit, deps, log } = c;
   const [owner = "", repo = ""] = fullName.split("/");
   const configRepo = { owner, repo };
   const loaded = await deps.configs.load(octokit, configRepo);
@@ -78,13 +92,20 @@ async function promoteInConfigRepo(
       continue;
     }
     for (const env of firstEnvironments(loaded.config, app)) {
-      const outcome = await promoteLocked(octokit, deps, {
-        configRepo,
-        config: loaded.config,
-        app,
-        env,
-        build: { ...build, tag },
-      }).catch((error: unknown) => gaveUp(error, log));
+      const gate = await provenanceGate(c, app, env, { ...build, tag });
+      const outcome: PromoteOutcome =
+        gate.action === "promote"
+          ? await promoteLocked(octokit, deps, {
+              configRepo,
+              config: loaded.config,
+              app,
+              env,
+              build: { ...build, tag },
+              ...(gate.provenance ? { provenance: gate.provenance } : {}),
+            }).catch((error: unknown) => gaveUp(error, log))
+          : gate.action === "wait"
+            ? { status: "skipped", reason: "waiting for the digest's build provenance attestation" }
+            : { status: "failed", reason: gate.reason, findings: [] };
       logOutcome(log, fullName, app.name, env.name, outcome);
       if (outcome.status === "failed")
         await reportFailure(octokit, configRepo, { ...build, tag }, env, outcome, log);
@@ -114,10 +135,61 @@ export interface PromoteArgs {
   build: Build & { tag: string };
   /** What the PR body leads with; `rollback` makes the target a rollback. */
   context?: PromotionContext;
+  provenance?: VerifiedProvenance;
+}
+
+/**
+ * The digest's provenance under the (app, env) policy. Not attested yet: the whole build is
+ * handled again later (a delayed job), until FERRY_PROVENANCE_WAIT_MS after Ferry first saw it.
+ */
+async function provenanceGate(
+  c: BuildContext,
+  app: AppConfig,
+  env: EnvironmentConfig,
+  build: Build & { tag: string },
+): Promise<GateDecision> {
+  const policy = resolvePolicy(app, env);
+  if (policy.mode === "off") return { action: "promote" };
+  // The same policy (and cache key) as the guard's; the event's repository id is compared below.
+  const verdict = build.digest ? await c.deps.provenance.check(c.octokit, build.digest, policy) : undefined;
+  const waitedMs = c.deps.clock().getTime() - c.since;
+  const maxWaitMs = c.deps.provenanceRetry.waitMs;
+  const gate = gateBuild({
+    policy,
+    digest: build.digest,
+    verdict,
+    waitedMs,
+    maxWaitMs,
+    sourceId: build.sourceId,
+  });
+  if (gate.action === "wait") {
+    const at = c.deps.clock().getTime() + c.deps.provenanceRetry.retryMs;
+    const key = `provenance:${c.installationId}:${build.source}:${build.digest}`;
+    c.log.info(
+      { app: app.name, env: env.name, digest: build.digest },
+      "digest not attested yet; looking again later",
+    );
+    await c.deps.buildRetries.schedule(key, at, { installationId: c.installationId, build, since: c.since });
+  }
+  return gate;
 }
 
 /** `promote` under the per-(repo, env, app) lock, against GitHub. */
-export function promoteLocked(octokit: Octokit, deps: AppDeps, a: PromoteArgs): Promise<PromoteOutcome> {
+export async function promoteLocked(
+  octokit: Octokit,
+  deps: AppDeps,
+  a: PromoteArgs,
+): Promise<PromoteOutcome> {
+  // Chain and ChatOps promotions come long after the build: no waiting, the verdict decides now.
+  let provenance = a.provenance;
+  const policy = resolvePolicy(a.app, a.env);
+  if (!provenance && policy.mode !== "off") {
+    const digest = a.build.digest;
+    const verdict = digest ? await deps.provenance.check(octokit, digest, policy) : undefined;
+    const gate = gateBuild({ policy, digest, verdict, waitedMs: Number.POSITIVE_INFINITY, maxWaitMs: 0 });
+    if (gate.action === "refuse") return { status: "failed", reason: gate.reason, findings: [] };
+    if (gate.action === "promote") provenance = gate.provenance;
+  }
   const key = `${a.configRepo.owner}/${a.configRepo.repo}#${a.env.name}#${a.app.name}`;
   return deps.locks.run(key, () =>
     promote(new GitHubPromotionStore(octokit), {
@@ -132,6 +204,7 @@ export function promoteLocked(octokit: Octokit, deps: AppDeps, a: PromoteArgs): 
         ...(a.context?.rollback !== undefined ? { rollback: true } : {}),
       },
       build: a.build,
+      ...(provenance ? { provenance } : {}),
       ...(a.build.sourceUrl ? { sourceUrl: a.build.sourceUrl } : {}),
       ...(a.context ? { context: a.context } : {}),
     }),

@@ -28,6 +28,7 @@ import { type Marker, parseCommitMarker, parseMarker } from "../promotion/marker
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
 import type { OffLoop } from "../workers/pool.js";
+import { type ProvenanceFacts, verifyIntroducedDigests } from "./guard-provenance.js";
 import { renderStep } from "./render-step.js";
 
 /** The parts of a pull request the guard reads. */
@@ -88,6 +89,8 @@ export async function guardPullRequest(
     return;
   }
   const { snapshot, paths, base, headMessage, unlisted } = read;
+  // Provenance needs GitHub; the pure rules below get its verdicts as data.
+  const provenance = await verifyIntroducedDigests(octokit, loaded.config, snapshot, deps.provenance);
   /** Validate's findings, so the rendered step does not repeat them. */
   let reported: Finding[] = [];
   const config = snapshot.changed.find((f) => f.path === configPath);
@@ -123,7 +126,18 @@ export async function guardPullRequest(
   });
   await settle(promotionCheckName, async () =>
     publish(
-      await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage }, deps.offLoop),
+      await promotion(
+        octokit,
+        repo,
+        pr,
+        loaded.config,
+        snapshot,
+        { base, paths, headMessage },
+        {
+          offLoop: deps.offLoop,
+          provenance,
+        },
+      ),
     ),
   );
   // Last, so the rendering time never delays the required checks above; it never throws.
@@ -178,7 +192,7 @@ async function promotion(
   config: FerryConfig,
   snapshot: { base: SourceFile[]; head: SourceFile[] },
   diff: { base: string; paths: string[]; headMessage?: string | undefined },
-  offLoop: OffLoop,
+  { offLoop, provenance }: { offLoop: OffLoop; provenance: ProvenanceFacts },
 ): Promise<CheckOutput> {
   const changes = await offLoop.imageChanges(config, snapshot.base, snapshot.head);
   const evidence = new EvidenceFinder(octokit, repo, config);
@@ -199,6 +213,7 @@ async function promotion(
     changes,
     evidence: (env, app, tag) => evidence.known(env, app, tag),
     builtAt: (tag) => times.get(tag),
+    provenance,
     ...(rollback ? { rollback: await rollbackCredit(octokit, repo, pr, ferry.ferry?.marker) } : {}),
     ...ferry,
     repoUrl: repoWebUrl(octokit, repo),

@@ -1,3 +1,4 @@
+import type { BuildRetry } from "../build-retries.js";
 import type { RepoRef } from "../github/repo-client.js";
 import { rollbackLabel } from "../promotion/promotion-check.js";
 import type { JobOptions, JobType } from "../queue/work-queue.js";
@@ -25,6 +26,8 @@ export type FerryJob =
   /** A verified agent report for one environment of a config repo. */
   | { kind: "report"; report: Report; repo: RepoRef; env: string }
   | { kind: "timer"; timer: TimerSpec }
+  /** A build handled again later (its digest was not attested yet). */
+  | { kind: "build-retry"; retry: BuildRetry }
   /** Run a PR's guard again (the sweep found its checks unfinished). */
   | { kind: "guard"; installationId: number; repo: RepoRef; pr: number }
   /** Look for unfinished checks; `staleBefore` (ms) bounds which guard checks count as orphaned. */

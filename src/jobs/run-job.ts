@@ -36,6 +36,8 @@ export function jobRunner(d: JobDeps): Processor<FerryJob> {
         return runReport(data, { app: d.app, installations: d.installations, log: d.log });
       case "timer":
         return runTimer(d, data.timer);
+      case "build-retry":
+        return d.app.buildRetries.run(data.retry);
       case "guard": {
         const octokit = (await d.probot.auth(data.installationId)) as Octokit;
         return guardLatest(octokit, data.repo, data.pr, d.app, d.log);

@@ -11,6 +11,7 @@ import {
   rewriteImageReferences,
 } from "../manifests/rewrite.js";
 import type { ReferenceKind, SourceFile } from "../manifests/sites.js";
+import { resolvePolicy } from "../provenance/resolve-policy.js";
 import { environmentMatcher } from "./environments.js";
 
 export interface PlanUpdateInput {
@@ -132,7 +133,11 @@ function beginPlan(input: PlanUpdateInput): BegunPlan {
   const request: RewriteRequest = {
     image: app.image,
     target,
-    pinDigest: environment.digest === "required" && !refusedEarly,
+    // Provenance is checked on the digest, so where it is required the digest is pinned too.
+    pinDigest:
+      (environment.digest === "required" ||
+        (target.digest !== undefined && resolvePolicy(app, environment).mode === "required")) &&
+      !refusedEarly,
     addToKustomization: app.addToKustomization,
     fields: app.fields,
   };

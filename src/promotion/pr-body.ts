@@ -1,5 +1,6 @@
 import { codeBlock, codeSpan, httpsHost, link, plainText, tableCell } from "../markdown.js";
 import { listing } from "../plural.js";
+import { provenanceLine, type VerifiedProvenance } from "../provenance/evidence-text.js";
 import { formatDuration } from "../reports/duration.js";
 import { commitTrailers, type Marker, renderMarker } from "./marker.js";
 import type { Evidence } from "./promotion-check.js";
@@ -36,6 +37,8 @@ export interface PromotionText {
   /** The source repo's release for the tag, shown collapsed. */
   releaseNotes?: { url: string; body: string };
   autoMerge?: boolean;
+  /** The attestation that proves who built the digest, when the policy checks provenance. */
+  provenance?: VerifiedProvenance;
 }
 
 /** Evidence that the tag ran in an upstream environment, and for how long it had been healthy. */
@@ -79,6 +82,7 @@ export function promotionBody(t: PromotionText): string {
   const links = [changes(t), buildLink(t)].filter((l): l is string => l !== undefined);
   if (links.length > 0) lines.push("", links.join(" · "));
   lines.push(...releaseNotes(t));
+  if (t.provenance) lines.push("", `Provenance: ✅ ${provenanceLine(t.provenance)}`);
   if (t.autoMerge) lines.push("", "Auto-merge is on: this PR merges once the required checks pass.");
   lines.push(
     "",

@@ -5,6 +5,7 @@ import { semverOf } from "../images/tags.js";
 import type { SourceFile } from "../manifests/sites.js";
 import { codeSpan, httpsHost, plainText, safeUrl } from "../markdown.js";
 import { plural } from "../plural.js";
+import type { VerifiedProvenance } from "../provenance/evidence-text.js";
 import type { Build } from "./build.js";
 import { decide, type PairState, type Target } from "./decide.js";
 import { isFerryCommit, type Marker, parseCommitMarker, parseMarker } from "./marker.js";
@@ -68,6 +69,8 @@ export interface PromoteRequest {
   sourceUrl?: string;
   /** What the PR body says about who asked for it, what it rests on and what it overrides. */
   context?: PromotionContext;
+  /** The verified attestation of the target digest, shown in the PR body. */
+  provenance?: VerifiedProvenance;
 }
 
 /** The body's lead: upstream evidence, or why the PR is not a verified promotion. */
@@ -243,6 +246,7 @@ async function promoteOnce(
     ...(lastMerged?.sha ? { previousSha: lastMerged.sha } : {}),
     ...context,
     ...(notes ? { releaseNotes: notes } : {}),
+    ...(req.provenance ? { provenance: req.provenance } : {}),
     autoMerge: env.autoMerge,
   };
   const change: Change = {

@@ -1,14 +1,24 @@
 import type { CheckOutput } from "../checks/check-output.js";
 import { isImageTag } from "../images/reference.js";
 import { checkTagRules, compareTags } from "../images/tags.js";
-import { codeSpan, link, tableCell } from "../markdown.js";
+import { codeSpan, link, plainText, tableCell } from "../markdown.js";
 import { listing, plural } from "../plural.js";
+import { provenanceLine } from "../provenance/evidence-text.js";
+import type { ProvenanceVerdict } from "../provenance/verdict.js";
 import { upstreamEnvironments } from "./environments.js";
 import type { ImageChange } from "./image-changes.js";
 import type { Marker } from "./marker.js";
 
 export const promotionCheckName = "Ferry / promotion";
 export const rollbackLabel = "ferry:rollback";
+export const provenanceRule = "provenance-verified";
+
+/** What the `provenance-verified` rule knows of one change: its policy's mode and the digest's verdict. */
+export interface ProvenanceFact {
+  mode: "required" | "optional";
+  /** Absent when the change pins no digest. */
+  verdict?: ProvenanceVerdict;
+}
 
 /** Proof that a tag ran in an environment: a green reconcile check, or (no cluster reports) a merged Ferry PR. */
 export interface Evidence {
@@ -35,6 +45,8 @@ export interface PromotionFacts {
   rollback?: { by: string; requestedBy?: string };
   /** Web URL of the config repo, e.g. `https://github.com/acme/deploy`: evidence links point into it. */
   repoUrl?: string;
+  /** `(env, app)` → the provenance fact of that change; undefined where provenance is off. */
+  provenance?(env: string, app: string): ProvenanceFact | undefined;
 }
 
 /** ok: nothing to say against it; unknown: Ferry cannot tell the order (neutral); fail: a rule is broken. */
@@ -178,6 +190,7 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
   const broken = tag ? checkTagRules(tag, env.tags) : undefined;
   if (broken) fail("tag rule", broken);
   if (env.digest === "required" && !pin.digest) fail("digest required", `${env.name} requires a digest`);
+  judgeProvenance(facts.provenance?.(env.name, app.name), pin.digest, line);
   const upstream = upstreamEnvironments(env, app);
   if (upstream.length > 0 && tag) {
     const missing: string[] = [];
@@ -228,6 +241,37 @@ function judge(change: ImageChange, facts: PromotionFacts): Line {
     }
   }
   return done(line);
+}
+
+/** The `provenance-verified` rule: the digest a change introduces carries a passing attestation. */
+function judgeProvenance(fact: ProvenanceFact | undefined, digest: string | undefined, line: Line): void {
+  if (!fact) return;
+  const required = fact.mode === "required";
+  const say = (failing: boolean, text: string, plain = text) => {
+    const level: Verdict = failing ? "fail" : "ok";
+    if (failing) line.verdict = "fail";
+    line.notes.push({
+      level,
+      reason: provenanceRule,
+      text: `${provenanceRule}: ${text}`,
+      plain: `${provenanceRule}: ${plain}`,
+    });
+  };
+  if (!digest || !fact.verdict) {
+    if (required)
+      say(true, "provenance is required, and a tag-only reference cannot be verified; pin the digest");
+    return;
+  }
+  const verdict = fact.verdict;
+  if (verdict.status === "verified") say(false, `✅ ${tableCell(provenanceLine(verdict))}`);
+  else if (verdict.status === "failed") say(true, plainReason(verdict.reason));
+  else if (verdict.status === "missing") say(required, plainReason(verdict.reason));
+  else say(required, plainReason(verdict.reason));
+}
+
+/** Reasons quote certificate claims and digests: plain text, so nothing in them is markup. */
+function plainReason(reason: string): string {
+  return plainText(reason);
 }
 
 function done(line: Line): Line {

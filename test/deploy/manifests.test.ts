@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { helmPath, kubectlPath } from "../../scripts/tools.js";
+import { helmPath } from "../../scripts/tools.js";
 import { run as validate } from "../../src/commands/validate.js";
 import { policyRules } from "../../src/policy/rules/index.js";
 import { repoRoot } from "../support/build.js";
@@ -122,6 +122,30 @@ describe("charts/ferry", () => {
     ).objects;
     expect(byKind(external, "Deployment").map((d) => d.metadata.name)).toEqual(["ferry"]);
     expect(configData(external, "ferry").REDIS_URL).toBe("redis://cache:6379");
+  });
+
+  it("mounts the provenance trusted roots from a ConfigMap and names the file in FERRY_TRUSTED_ROOTS", async () => {
+    const { objects } = await helmTemplate([
+      "app.existingSecret=ferry",
+      "app.trustedRootsConfigMap=sigstore-roots",
+    ]);
+    const path = configData(objects, "ferry").FERRY_TRUSTED_ROOTS;
+    expect(path).toBe("/etc/ferry/trusted-roots/trusted-roots.jsonl");
+    type Pod = {
+      template: {
+        spec: {
+          containers: { volumeMounts: { name: string; mountPath: string; readOnly: boolean }[] }[];
+          volumes: { name: string; configMap: { name: string } }[];
+        };
+      };
+    };
+    const app = must(byKind(objects, "Deployment")[0], "app Deployment").spec as Pod;
+    const mount = app.template.spec.containers[0]?.volumeMounts[0];
+    expect(path?.startsWith(`${mount?.mountPath}/`)).toBe(true);
+    expect(mount?.readOnly).toBe(true);
+    expect(app.template.spec.volumes).toEqual([{ name: mount?.name, configMap: { name: "sigstore-roots" } }]);
+    const without = (await helmTemplate(["app.existingSecret=ferry"])).objects;
+    expect(configData(without, "ferry").FERRY_TRUSTED_ROOTS).toBeUndefined();
   });
 
   it("installs only the agent as a separate release", async () => {

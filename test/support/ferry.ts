@@ -4,7 +4,12 @@ import type { Logger } from "probot";
 import { parse } from "yaml";
 import { type RunningFerry, startFerry, webhookPath } from "../../src/server.js";
 import { parseSettings } from "../../src/settings.js";
-import { type GitHubServer, generateAppKeyPair, startGitHubServer } from "./github/index.js";
+import {
+  type GitHubServer,
+  type GitHubServerOptions,
+  generateAppKeyPair,
+  startGitHubServer,
+} from "./github/index.js";
 
 export const webhookSecret = "test-webhook-secret";
 export const appId = 1234;
@@ -52,7 +57,13 @@ export interface Stack {
  * settings, against the in-memory GitHub; the GitHub server delivers webhooks back to it.
  */
 export async function startStack(
-  options: { env?: Record<string, string>; webhooks?: boolean; log?: Logger } = {},
+  options: {
+    env?: Record<string, string>;
+    webhooks?: boolean;
+    log?: Logger;
+    /** e.g. `{ enterprise: "3.15.0" }` to answer as GitHub Enterprise Server; `permissions` instead of app.yml's. */
+    github?: Pick<GitHubServerOptions, "enterprise" | "permissions">;
+  } = {},
 ): Promise<Stack> {
   const github = await startGitHubServer({
     appId,
@@ -60,6 +71,7 @@ export async function startStack(
     account: "acme",
     permissions: manifest.default_permissions,
     events: manifest.default_events,
+    ...options.github,
   });
   // GitHub posts webhooks concurrently and promises no order: deliver each state change's events
   // out of order (seeded; FERRY_TEST_DELIVERY_SEED picks another order).

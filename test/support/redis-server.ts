@@ -1,11 +1,11 @@
-/** A redis-server of a test's own, on a random loopback port: tests start and stop it themselves. */
+/** A redis-server of a test's own, for the tests that run Ferry with REDIS_URL. */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 
 // .ci/run installs redis-server; a machine without it skips these tests and says so.
 export const redisServer = spawnSync("sh", ["-c", "command -v redis-server"]).status === 0;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
   const { port } = server.address() as { port: number };

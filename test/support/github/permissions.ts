@@ -64,6 +64,8 @@ export const ROUTE_PERMISSIONS: Partial<Record<Route, Need | "any">> = {
   "GET /repos/{owner}/{repo}/commits/{ref}/check-suites": read("checks", "contents"),
 
   "GET /repos/{owner}/{repo}/pulls": read("pull_requests"),
+  "GET /repos/{owner}/{repo}/attestations/{subject_digest}": read("attestations"),
+  "POST /orgs/{org}/attestations/bulk-list": read("attestations"),
   "POST /repos/{owner}/{repo}/pulls": write("pull_requests"),
   "GET /repos/{owner}/{repo}/pulls/{pull_number}": read("pull_requests"),
   "PATCH /repos/{owner}/{repo}/pulls/{pull_number}": write("pull_requests"),

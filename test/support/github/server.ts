@@ -23,6 +23,7 @@ import type {
 import { authorize, ROUTE_PERMISSIONS } from "./permissions.js";
 import { type Ctx, type Reply, type Route, Router } from "./router.js";
 import { appRoutes, JWT_ROUTES } from "./routes/app.js";
+import { AttestationStore, attestationRoutes, bundlePathPrefix } from "./routes/attestations.js";
 import { checkRoutes } from "./routes/checks.js";
 import { gitRoutes } from "./routes/git.js";
 import { issueRoutes } from "./routes/issues.js";
@@ -46,6 +47,11 @@ export interface GitHubServerOptions {
   webhook?: WebhookTarget;
   /** Lifetime of installation tokens (GitHub: 1 hour). */
   tokenTtlSeconds?: number;
+  /**
+   * Answer as GitHub Enterprise Server of this version: every answer carries
+   * `x-github-enterprise-version`, and there are no artifact attestations.
+   */
+  enterprise?: string;
   /** What the app's installation tokens may do; the default allows checks, contents, issues and pulls. */
   permissions?: AppPermissions;
   /** Webhook events the app subscribes to. */
@@ -147,6 +153,13 @@ export interface GitHubServer {
   setDeliveryMode(mode: DeliveryMode, seed?: number): void;
   /** A user clicks "Re-run" on a check run: emits `check_run.rerequested`. */
   rerequestCheckRun(fullName: string, checkRunId: number, user?: string): void;
+  /**
+   * A build's attest step ran: GitHub stores the Sigstore bundle for the digest under the repo.
+   * `inline: false` lists it with a `bundle_url` only.
+   */
+  attest(fullName: string, digest: string, bundle: object, options?: { inline?: boolean }): void;
+  /** The attestations and every `bundle_url` download (with the Authorization it carried). */
+  attestations: AttestationStore;
   /** A user clicks "Re-run all checks" of an app (default: the main app) on `headSha`. */
   rerequestCheckSuite(fullName: string, headSha: string, user?: string, appId?: number): void;
 }
@@ -212,6 +225,8 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
   router.add(pullRoutes);
   router.add(issueRoutes);
   router.add(manifestRoutes);
+  const attestations = new AttestationStore();
+  if (options.enterprise === undefined) router.add(attestationRoutes(attestations));
   router.add(releaseRoutes);
   const requests: RequestLogEntry[] = [];
 
@@ -222,6 +237,14 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
     const path =
       url.pathname.replace(/^\/api\/v3(?=\/|$)/, "").replace(/^\/api\/graphql$/, "/graphql") || "/";
     const text = await readBody(req);
+    if (options.enterprise !== undefined) res.setHeader("x-github-enterprise-version", options.enterprise);
+    // Bundle storage is not the API: no route, no token, no request log entry.
+    if (url.pathname.startsWith(bundlePathPrefix) && method === "GET" && options.enterprise === undefined) {
+      const auth = req.headers.authorization;
+      const bytes = attestations.download(Number(url.pathname.slice(bundlePathPrefix.length)), auth);
+      if (!bytes) return send(res, clock(), 404, { message: "Not Found" });
+      return send(res, clock(), 200, bytes, {}, "application/octet-stream");
+    }
     const entry: RequestLogEntry = {
       method,
       path,
@@ -433,6 +456,17 @@ export async function startGitHubServer(options: GitHubServerOptions): Promise<G
       if (!run) throw new Error(`test server: no check run ${checkRunId} in ${fullName}`);
       state.events?.checkRun(r, "rerequested", run, state.user(user));
     },
+    attest: (fullName, digest, bundle, opts) => {
+      const r = repoOf(fullName);
+      attestations.add({
+        repo: r.fullName.toLowerCase(),
+        repositoryId: r.id,
+        digest,
+        bundle,
+        inline: opts?.inline ?? true,
+      });
+    },
+    attestations,
     rerequestCheckSuite: (fullName, headSha, user = "octocat", appId = options.appId) => {
       const r = repoOf(fullName);
       const sha = state.resolve(r, headSha) ?? headSha;
