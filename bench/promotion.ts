@@ -6,14 +6,21 @@
  *
  *   npx tsx bench/promotion.ts [--runs 20]
  *
- * Requests are counted at the test server, without the installation token exchange. While the
- * propose path is measured, the server's webhook delivery is off; the deliveries it recorded
- * (pull_request.opened/synchronize/edited/labeled, push) are then posted to the app one by one,
- * as GitHub would, and what they cost is counted apart: the guard's requests per PR.
+ * Production settings: GITHUB_WRITE_INTERVAL_MS, GITHUB_RETRY_BASE_MS and FERRY_CONFIG_MAX_AGE_MS
+ * at their defaults (1000, 1000, 300000), worker threads as shipped. Every request is counted at
+ * the test server, the installation token exchange included. While the propose path is measured,
+ * the server's webhook delivery is off; the deliveries it recorded (pull_request.opened/
+ * synchronize/edited/labeled, push) are then posted to the app one by one, as GitHub would, with
+ * the `check_suite.completed` GitHub sends once Ferry's checks on the head conclude (the test
+ * server does not emit it), and what they cost is counted apart.
+ *
+ * Latency runs start each build once the installation's write slot is free (no write in the
+ * last interval), as builds minutes apart find it; builds back to back queue behind the pacing.
  */
 import { parseArgs } from "node:util";
 import { type Stack, startStack, webhookSecret } from "../test/support/ferry.js";
 import { type Delivery, githubGraphqlSchema, sendWebhook } from "../test/support/github/index.js";
+import { repository, webhookExample } from "../test/support/payloads.js";
 import { image, promotionRepo } from "./support/config-repo.js";
 import {
   byOperation,
@@ -28,6 +35,13 @@ import {
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" } } });
 const runs = Number(values.runs);
+/** As shipped: the defaults of src/settings.ts (the test stack lowers them for speed). */
+const productionSettings = {
+  GITHUB_WRITE_INTERVAL_MS: "1000",
+  GITHUB_RETRY_BASE_MS: "1000",
+  FERRY_CONFIG_MAX_AGE_MS: "300000",
+};
+const writeIntervalMs = Number(productionSettings.GITHUB_WRITE_INTERVAL_MS);
 const repo = "acme/deploy";
 const branch = "ferry/staging/api";
 
@@ -38,8 +52,9 @@ let times: ReturnType<typeof stampTimes>;
 const unknownRoutes: string[] = [];
 
 interface Measured {
+  /** Every request, token exchanges included. */
   requests: RequestEntry[];
-  /** Token exchanges and JWT app lookups, not counted. */
+  /** Of those, token exchanges and JWT app lookups. */
   tokens: number;
   /** POST of the build webhook → the PR created or retitled (its webhook recorded). */
   latencyMs: number;
@@ -65,8 +80,10 @@ async function build(tag: string, expect: "opened" | "edited"): Promise<Measured
     installation: { id: github.installationId },
     sender: { login: "ci-bot" },
   });
+  if (status !== 202) throw new Error(`webhook answered ${status}`);
+  // The answer only says it is queued; the job is done once Ferry's queue is idle.
+  await stack.ferry.idle();
   const handlerMs = performance.now() - t0;
-  if (status !== 200) throw new Error(`webhook answered ${status}`);
   const all = github.requests.slice(from);
   const deliveries = github.deliveries.slice(fromDelivery);
   const visible = deliveries.find((d) => d.event === "pull_request" && d.action === expect);
@@ -76,7 +93,7 @@ async function build(tag: string, expect: "opened" | "edited"): Promise<Measured
       `no PR ${expect} for ${tag}: ${deliveries.map((d) => `${d.event}.${d.action}`).join(" ")}`,
     );
   return {
-    requests: all.filter((r) => !isTokenExchange(r)),
+    requests: all,
     tokens: all.filter(isTokenExchange).length,
     latencyMs: times.deliveryAt(visible) - t0,
     handlerMs,
@@ -84,19 +101,58 @@ async function build(tag: string, expect: "opened" | "edited"): Promise<Measured
   };
 }
 
-/** Posts recorded deliveries to the app in order, as GitHub would, counting what each costs. */
-async function replay(deliveries: Delivery[]): Promise<{ guard: RequestEntry[]; other: RequestEntry[] }> {
+/**
+ * Posts recorded deliveries to the app in order, as GitHub would, then the check_suite.completed
+ * that the concluded checks cause, counting what each costs.
+ */
+async function replay(
+  deliveries: Delivery[],
+): Promise<{ guard: RequestEntry[]; other: RequestEntry[]; suite: RequestEntry[] }> {
   const guard: RequestEntry[] = [];
   const other: RequestEntry[] = [];
   for (const d of deliveries) {
     const from = github.requests.length;
     await sendWebhook(stack.webhookUrl, webhookSecret, d.event, d.payload, { id: d.id });
-    const spent = github.requests.slice(from).filter((r) => !isTokenExchange(r));
+    await stack.ferry.idle();
+    const spent = github.requests.slice(from);
     const isGuard =
       d.event === "pull_request" && ["opened", "synchronize", "reopened", "labeled"].includes(d.action ?? "");
     (isGuard ? guard : other).push(...spent);
   }
-  return { guard, other };
+  const pr = github.pulls(repo).find((p) => p.state === "open" && p.head.ref === branch);
+  const from = github.requests.length;
+  if (pr)
+    await sendWebhook(stack.webhookUrl, webhookSecret, "check_suite", {
+      ...checkSuiteCompleted({ number: pr.number, head: { ref: pr.head.ref, sha: pr.head.sha } }),
+      installation: { id: github.installationId },
+    });
+  return { guard, other, suite: github.requests.slice(from) };
+}
+
+/** `check_suite.completed` for a PR head, on GitHub's published example. */
+function checkSuiteCompleted(pr: { number: number; head: { ref: string; sha: string } }) {
+  return webhookExample("check_suite", "completed", {
+    check_suite: {
+      head_sha: pr.head.sha,
+      head_branch: pr.head.ref,
+      status: "completed",
+      conclusion: "success",
+      pull_requests: [
+        { number: pr.number, head: { ref: pr.head.ref, sha: pr.head.sha }, base: { ref: "main" } },
+      ],
+    },
+    repository: repository("acme/deploy"),
+  });
+}
+
+/** Waits until no request reached the server for one write interval: the write slot is free. */
+async function writeSlotFree(): Promise<void> {
+  for (;;) {
+    const last = github.requests.at(-1);
+    const idle = last === undefined ? writeIntervalMs : Date.now() - last.at;
+    if (idle >= writeIntervalMs) return;
+    await new Promise((r) => setTimeout(r, writeIntervalMs - idle + 5));
+  }
 }
 
 const eventsOf = (deliveries: Delivery[]) =>
@@ -155,7 +211,7 @@ interface ScenarioResult {
 async function scenario(shape: "single" | "twenty"): Promise<ScenarioResult> {
   // A fresh app and GitHub: config-repo index, ferry.yml cache and installation token all cold.
   // Production settings for the ferry.yml cache (the tests turn it off).
-  stack = await startStack({ env: { FERRY_CONFIG_MAX_AGE_MS: "300000" } });
+  stack = await startStack({ env: productionSettings });
   github = stack.github;
   times = stampTimes(github);
   github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
@@ -191,10 +247,12 @@ async function scenario(shape: "single" | "twenty"): Promise<ScenarioResult> {
   const updateCounts: number[] = [];
   for (let i = 0; i < runs; i++) {
     await closeFerryPr();
+    await writeSlotFree();
     const c = await build(nextTag(), "opened");
     createLatency.push(c.latencyMs);
     createHandler.push(c.handlerMs);
     createCounts.push(c.requests.length);
+    await writeSlotFree();
     const u = await build(nextTag(), "edited");
     updateLatency.push(u.latencyMs);
     updateHandler.push(u.handlerMs);
@@ -231,7 +289,11 @@ const range = (v: number[]) =>
   Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`;
 console.log(`bench/promotion — ${new Date().toISOString().slice(0, 10)}, ${machineNote()}`);
 console.log(
-  "Requests per bump PR at the GitHub test server, token exchange excluded; guard = the requests the PR's own webhooks cause.\n",
+  `Settings: ${Object.entries(productionSettings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(
+      ", ",
+    )} (as shipped). Every request counted, token exchange included; guard = the requests the PR's own webhooks cause; check suite = Ferry's answer to check_suite.completed.\n`,
 );
 console.log(
   table(
@@ -243,6 +305,7 @@ console.log(
       "warm create",
       "guard/PR (opened)",
       "guard/update (synchronize)",
+      "check_suite.completed",
       "other webhooks",
     ],
     results.map((r) => [
@@ -253,6 +316,7 @@ console.log(
       r.create.requests.length,
       r.createGuard.guard.length,
       r.updateGuard.guard.length,
+      r.createGuard.suite.length,
       r.createGuard.other.length + r.updateGuard.other.length,
     ]),
   ),
@@ -260,7 +324,7 @@ console.log(
 for (const r of results) {
   console.log(`\n${r.name} (${r.files} files in the PR)`);
   console.log(
-    `  first build, cold (${r.cold.tokens} token exchange not counted):\n      ${fmtOps(r.cold.requests)}`,
+    `  first build, cold (${r.cold.tokens} of them token exchange):\n      ${fmtOps(r.cold.requests)}`,
   );
   console.log(`  warm update (a newer build supersedes the open PR):\n      ${fmtOps(r.update.requests)}`);
   console.log(`  warm create (new PR, warm app):\n      ${fmtOps(r.create.requests)}`);
@@ -270,6 +334,7 @@ for (const r of results) {
     `  webhooks caused by the update: ${eventsOf(r.update.deliveries)} (${resetsToBase(r.update.deliveries)} synchronize with head = base: the branch reset)`,
   );
   console.log(`  guard on the update:\n      ${fmtOps(r.updateGuard.guard)}`);
+  console.log(`  check_suite.completed on the new PR:\n      ${fmtOps(r.createGuard.suite)}`);
   console.log(
     `  other webhooks (push, edited):\n      ${fmtOps([...r.createGuard.other, ...r.updateGuard.other])}`,
   );

@@ -94,6 +94,7 @@ const counted = (from: number) =>
 const t0 = performance.now();
 await waitUntil(() => allHealthy(sha), "initial state");
 await Promise.all(clusters.map((c) => c.agent.idle()));
+await stack.idle(); // reports are answered once queued; their jobs write the checks
 const cold = counted(0);
 const coldMs = performance.now() - t0;
 const coldReports = clusters.reduce((n, c) => n + c.agent.stats().delivered, 0);
@@ -111,7 +112,7 @@ for (let round = 1; round <= rounds; round++) {
     files: Object.fromEntries(envs.map((e) => [`overlays/${e}/app.yaml`, `revision: ${round}\n`])),
     message: `Round ${round}`,
   });
-  await github.idle(); // the push webhook's own handling is not part of the report budget
+  await stack.idle(); // the push webhook's own handling is not part of the report budget
   const from = github.requests.length;
   const steps = [
     argo.syncing(sha),
@@ -128,6 +129,7 @@ for (let round = 1; round <= rounds; round++) {
   }
   await waitUntil(() => allHealthy(sha), `round ${round}`);
   await Promise.all(clusters.map((c) => c.agent.idle()));
+  await stack.idle();
   const spent = counted(from);
   churnRequests += spent.length;
   for (const r of spent) {

@@ -129,7 +129,7 @@ async function measure(count: number): Promise<Result> {
     message: `Regenerate ${count} manifests`,
     author: { name: "Dev", email: "dev@acme.test", login: "dev" },
   });
-  await github.idle(); // the branch push's own webhook is not the guard's
+  await stack.idle(); // the branch push's own webhook is not the guard's
   const developer = await stack.developer();
   const rssBeforeMb = process.memoryUsage().rss / 1024 / 1024;
   const fromDelivery = github.deliveries.length;

@@ -74,7 +74,7 @@ export async function clusterStory(ctx: StoryContext): Promise<void> {
     kube.patchStatus(resources.applications, "argocd", "api", argo.healthy(sha));
     await until(() => watchCheck() === "success", "the check to succeed");
     await agent.idle();
-    await github.idle();
+    await stack.idle();
 
     say("Staging is healthy at the merge commit, so Ferry opens the production PR");
     const prod = await until(
@@ -111,7 +111,7 @@ async function mergeStagingPr(stack: Stack): Promise<string> {
       pull_number: open.number,
       merge_method: "squash",
     });
-    await stack.github.idle();
+    await stack.idle();
     return data.sha;
   }
   const merged = pulls.filter((p) => p.merged && p.merge_commit_sha).at(-1);

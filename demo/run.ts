@@ -65,7 +65,7 @@ try {
     files: { ".github/ferry.yml": broken },
     message: "Add ferry.yml",
   });
-  await github.idle();
+  await stack.idle();
   for (const run of github.checkRuns("acme/deploy", badSha)) {
     show(`${mark(run.conclusion === "success")} ${bold(run.name)}: ${run.output.title}`);
     for (const a of run.output.annotations) show(dim(`  ${a.path}:${a.start_line}  ${a.message}`));
@@ -77,7 +77,7 @@ try {
     files: { ".github/ferry.yml": goodConfig },
     message: "Fix ferry.yml",
   });
-  await github.idle();
+  await stack.idle();
   for (const run of github.checkRuns("acme/deploy", goodSha)) {
     show(`${mark(run.conclusion === "success")} ${bold(run.name)}: ${run.output.title}`);
   }
@@ -105,7 +105,7 @@ try {
     repository: { full_name: "acme/api", html_url: "https://github.example/acme/api" },
     installation: { id: github.installationId },
   });
-  await github.idle();
+  await stack.idle();
   show(dim(`webhook registry_package.published → Ferry answered ${status}`));
 
   say("Ferry opens the staging PR: one verified commit changing only the tag bytes");

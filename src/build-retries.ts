@@ -1,7 +1,8 @@
+import type { FerryJob } from "./jobs/ferry-job.js";
 import type { Build } from "./promotion/build.js";
-import { KeyedTimers } from "./reports/memory.js";
+import type { WorkQueue } from "./queue/work-queue.js";
 
-/** A build to handle again later: plain data, so a durable queue can store it as a delayed job. */
+/** A build to handle again later: plain data, so it waits on the queue as a delayed job. */
 export interface BuildRetry {
   installationId: number;
   build: Build;
@@ -10,34 +11,37 @@ export interface BuildRetry {
 }
 
 /**
- * Delayed build retries: `schedule` stores a job, `process` names what runs due jobs (a queue's
- * worker). One pending job per key; an earlier one is kept. The seam a durable queue with
- * delayed jobs replaces.
+ * Delayed build retries (a digest not attested yet): `schedule` stores a job, `process` names what
+ * runs it, `run` is called by the queue's worker when it is due. One pending job per key.
  */
 export interface BuildRetries {
-  schedule(key: string, at: number, job: BuildRetry): void;
+  schedule(key: string, at: number, job: BuildRetry): Promise<void>;
   process(run: (job: BuildRetry) => Promise<void>): void;
-  clear(): void;
+  run(job: BuildRetry): Promise<void>;
 }
 
-/** On in-process timers: lost on restart, where the build's re-run or redelivery is the fallback. */
-export class InProcessBuildRetries implements BuildRetries {
-  readonly #timers: KeyedTimers;
+/** Delayed jobs on the work queue: on Redis they survive restarts and run on any replica. */
+export class QueueBuildRetries implements BuildRetries {
   #run: ((job: BuildRetry) => Promise<void>) | undefined;
 
-  constructor(now: () => number) {
-    this.#timers = new KeyedTimers(now);
-  }
+  constructor(
+    private readonly queue: WorkQueue<FerryJob>,
+    private readonly now: () => number,
+  ) {}
 
-  schedule(key: string, at: number, job: BuildRetry): void {
-    this.#timers.schedule(key, at, () => void this.#run?.(job).catch(() => {}));
+  async schedule(key: string, at: number, retry: BuildRetry): Promise<void> {
+    await this.queue.add(
+      "build",
+      { kind: "build-retry", retry },
+      { supersede: key, delayMs: Math.max(0, at - this.now()) },
+    );
   }
 
   process(run: (job: BuildRetry) => Promise<void>): void {
     this.#run = run;
   }
 
-  clear(): void {
-    this.#timers.clear();
+  async run(job: BuildRetry): Promise<void> {
+    await this.#run?.(job);
   }
 }

@@ -1,9 +1,14 @@
 /**
- * Runs work for the same key one at a time, in arrival order, within this process. Ferry keys
- * it by (config repo, environment, app) so two builds delivered together cannot interleave
- * their read-decide-write; across replicas the commit's `expectedHeadOid` catches the rest.
+ * Runs work for one key at a time. Ferry keys it by (config repo, environment, app) so two builds
+ * cannot interleave their read-decide-write, and by environment for agent reports. In-process
+ * (`MemoryKeyedLock`) for one replica; across replicas `RedisKeyedLock` (src/redis-lock.ts).
  */
-export class KeyedLock {
+export interface KeyedLock {
+  run<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** One process: work for the same key runs one at a time, in arrival order. */
+export class MemoryKeyedLock implements KeyedLock {
   readonly #tails = new Map<string, Promise<unknown>>();
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {

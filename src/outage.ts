@@ -10,8 +10,9 @@ export class Unavailable extends Error {
 
 /**
  * Registers `appFn` so that a webhook handler that fails while `unavailable()` names an outage
- * answers 503 with that reason. Webhooks that arrive during an outage never reach a handler
- * (see server.ts); this covers the ones already running when it starts.
+ * fails with `Unavailable` and that reason: its job counts it as passing trouble and runs again
+ * later (src/queue/retryable.ts). Webhooks that arrive during an outage are answered 503 and never
+ * queued (see server.ts); this covers jobs already running when it starts.
  */
 export function answer503DuringOutage(
   appFn: ApplicationFunction,

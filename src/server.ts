@@ -1,23 +1,38 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNodeMiddleware, type Logger, Probot, type ProbotOctokit } from "probot";
+import { type Logger, Probot, type ProbotOctokit } from "probot";
 import { createDeps, ferryApp } from "./app.js";
+import { QueueBuildRetries } from "./build-retries.js";
 import { ConfigSource } from "./github/config-source.js";
 import { Dashboards } from "./github/dashboard-store.js";
 import { Installations } from "./github/installations.js";
 import { ferryOctokit } from "./github/octokit.js";
+import { touchesConfig } from "./handlers/config-check.js";
 import { type ReportsDeps, receiveReport, reportsPath } from "./handlers/reports.js";
-import { envelopeProblem } from "./handlers/webhook-shapes.js";
+import { readEnvelope, warnIfMisshapen } from "./handlers/webhook-shapes.js";
 import { readBody, refuseBody, respond } from "./http-body.js";
+import type { FerryJob } from "./jobs/ferry-job.js";
+import { jobForEvent } from "./jobs/ferry-job.js";
+import { giveUp } from "./jobs/give-up.js";
+import { QueueTimers } from "./jobs/queue-timers.js";
+import { jobRunner } from "./jobs/run-job.js";
+import { type KeyedLock, MemoryKeyedLock } from "./keyed-lock.js";
 import { ferryLog } from "./log.js";
-import { answer503DuringOutage } from "./outage.js";
+import { FerryMetrics } from "./metrics.js";
+import { answer503DuringOutage, Unavailable } from "./outage.js";
 import { ProvenanceChecker } from "./provenance/provenance-checker.js";
 import { TrustedRootFile } from "./provenance/root-source.js";
 import { MemoryVerdictCache } from "./provenance/verdict-cache.js";
+import { BullQueue } from "./queue/bull-queue.js";
+import { MemoryQueue } from "./queue/memory-queue.js";
+import { watchQueue } from "./queue/queue-metrics.js";
+import type { WorkQueue } from "./queue/work-queue.js";
 import { RedisLink, RedisReplayCache, RedisVerdictCache } from "./redis.js";
+import { RedisKeyedLock } from "./redis-lock.js";
 import { sharedThrottle } from "./redis-throttle.js";
 import { resolveTools } from "./render/tools.js";
 import type { Settings } from "./settings.js";
+import { createOffLoop } from "./workers/pool.js";
 
 export const webhookPath = "/api/github/webhooks";
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
@@ -29,6 +44,13 @@ export interface RunningFerry {
   url: string;
   port: number;
   probot: Probot;
+  /** Where webhooks, reports and timers become jobs; /metrics reads its events and depth. */
+  queue: WorkQueue<FerryJob>;
+  /** Resolves once no job waits or runs (delayed jobs not yet due do not count). */
+  idle(): Promise<void>;
+  /** Stops intake (503, /readyz 503), drains running jobs within FERRY_SHUTDOWN_DRAIN_MS, closes. */
+  /** GET /metrics; the queue's jobs and depth are wired to it. */
+  metrics: FerryMetrics;
   close(): Promise<void>;
 }
 
@@ -48,6 +70,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
         });
   const throttle = redis && sharedThrottle(redis);
   const unavailable = () => redis?.unavailable;
+  const metrics = new FerryMetrics();
   probot = new Probot({
     appId: settings.appId,
     privateKey: settings.privateKey,
@@ -59,14 +82,40 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
         writeIntervalMs: settings.writeIntervalMs,
         retryBaseMs: settings.retryBaseMs,
         maxRetryWaitMs: settings.maxRetryWaitMs,
+        observe: metrics.githubRequest,
       }),
       throttle?.options,
     ),
   });
+  const retry = { attempts: settings.queue.attempts, backoffMs: settings.queue.backoffMs };
+  const queue: WorkQueue<FerryJob> & { idle?: () => Promise<void> } =
+    settings.redisUrl === undefined
+      ? new MemoryQueue<FerryJob>({ concurrency: settings.queue.concurrency, retry })
+      : new BullQueue<FerryJob>({
+          url: settings.redisUrl,
+          concurrency: settings.queue.concurrency,
+          retry,
+          lockDurationMs: settings.queue.lockMs,
+          stalledIntervalMs: settings.queue.stalledIntervalMs,
+        });
+  const locks: KeyedLock = redis
+    ? new RedisKeyedLock(redis.client, {
+        // A replica killed while holding a key blocks it as long as it would block its job.
+        ttlMs: settings.queue.lockMs,
+        onLost: (key) => log().error({ key }, `the lock on ${key} expired while its work ran`),
+      })
+    : new MemoryKeyedLock();
+  const clock = () => new Date();
   const configs = new ConfigSource({ maxAgeMs: settings.configMaxAgeMs });
   const deps = createDeps({
     configs,
     dashboards: new Dashboards({ configs, intervalMs: settings.dashboardIntervalMs }),
+    locks,
+    clock,
+    offLoop: createOffLoop({ threads: settings.workerThreads }),
+    checkProgressMs: settings.checkProgressMs,
+    timers: new QueueTimers(queue, () => clock().getTime()),
+    buildRetries: new QueueBuildRetries(queue, () => clock().getTime()),
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
     ...(settings.render ? { render: resolveTools(settings.render) } : {}),
     provenance: new ProvenanceChecker({
@@ -77,26 +126,29 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     }),
     provenanceRetry: { retryMs: settings.provenance.retryMs, waitMs: settings.provenance.waitMs },
   });
-  const middleware = await createNodeMiddleware(answer503DuringOutage(ferryApp(deps), unavailable), {
-    probot,
-    webhooksPath: webhookPath,
-  });
-  const reports: ReportsDeps = {
+  await probot.load(answer503DuringOutage(ferryApp(deps), unavailable));
+  const installations = new Installations(probot);
+  let stopping = false;
+  const refusing = () => (stopping ? "Ferry is shutting down" : unavailable());
+  const reports: ReportsDeps & { metrics: FerryMetrics } = {
     app: deps,
-    installations: new Installations(probot),
+    installations,
     secrets: settings.clusterSecrets,
     defaultConfigRepo: settings.defaultConfigRepo,
     log: probot.log,
-    unavailable,
+    queue,
+    unavailable: refusing,
+    metrics,
   };
   let listening = false;
-  const readiness = () => (listening ? unavailable() : "starting");
-  const webhooks: WebhookDeps = { probot, middleware, unavailable };
+  const readiness = () => (listening ? refusing() : "starting");
+  const webhooks: WebhookDeps = { probot, queue, unavailable: refusing };
   const routes: Route[] = [
     (req, res) => probe(req, res, "/healthz", () => undefined),
     (req, res) => probe(req, res, "/readyz", readiness),
+    (req, res) => metrics.route(req, res),
     (req, res) => reportRoute(req, res, reports),
-    (req, res) => webhookRoute(req, res, webhooks),
+    metrics.observeWebhooks((req, res) => webhookRoute(req, res, webhooks)),
   ];
   const server = createServer(
     {
@@ -120,17 +172,60 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
   });
   listening = true;
   const port = (server.address() as AddressInfo).port;
+  const startedAt = Date.now();
+  const unwatchQueue = watchQueue(queue, metrics, (error) =>
+    probot?.log.warn({ err: error }, "metrics: could not read the queue's depth"),
+  );
+  await queue.start(
+    jobRunner({
+      probot,
+      app: deps,
+      installations,
+      queue,
+      log: probot.log,
+      appId: settings.appId,
+      sweepStaleMs: settings.queue.sweepStaleMs,
+    }),
+    (job, error) => giveUp({ probot, log: probot.log }, job, error),
+  );
+  // At start-up the sweep finishes what a stopped replica left. In-process, every unfinished
+  // guard check from before this start is an orphan; on Redis another replica may still run it.
+  await queue.add(
+    "sweep",
+    { kind: "sweep", ...(redis ? {} : { staleBefore: startedAt }) },
+    { supersede: "sweep:start-up" },
+  );
+  if (settings.queue.sweepIntervalMs > 0)
+    await queue.every("sweep", { kind: "sweep" }, settings.queue.sweepIntervalMs);
   probot.log.info(`Ferry listening on port ${port}${settings.baseUrl ? ` for ${settings.baseUrl}` : ""}`);
-  const close = async () => {
-    deps.reconcile.timers.clear();
-    deps.dashboards.close();
-    deps.buildRetries.clear();
-    await closeServer(server);
-    // The link first, so closing its connection is not logged as an outage.
-    redis?.close();
-    await throttle?.close();
+  const idle = async () => {
+    if (queue instanceof MemoryQueue) return queue.idle();
+    for (;;) {
+      const depth = Object.values(await queue.depth());
+      if (depth.every((d) => d.waiting === 0 && d.active === 0)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   };
-  return { url: `http://127.0.0.1:${port}`, port, probot, close };
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      stopping = true;
+      deps.dashboards.close();
+      await queue.close(settings.queue.drainMs);
+      if (queue instanceof MemoryQueue && queue.unfinished > 0)
+        probot.log.warn(
+          `${queue.unfinished} job(s) not finished at shutdown are dropped (no REDIS_URL); the sweep at the next start finishes their checks`,
+        );
+      await closeServer(server);
+      // The link first, so closing its connection is not logged as an outage.
+      redis?.close();
+      await throttle?.close();
+      await deps.offLoop.close();
+      unwatchQueue();
+    })();
+    return closing;
+  };
+  return { url: `http://127.0.0.1:${port}`, port, probot, queue, metrics, idle, close };
 }
 
 async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -149,18 +244,22 @@ function withThrottle(Octokit: typeof ProbotOctokit, throttle: object | undefine
 
 interface WebhookDeps {
   probot: Probot;
-  middleware: Awaited<ReturnType<typeof createNodeMiddleware>>;
+  queue: WorkQueue<FerryJob>;
   unavailable: () => string | undefined;
 }
 
 /**
  * `POST /api/github/webhooks`: the body is read here, at most 25 MB, and its signature checked
- * before Probot sees it; Probot's middleware then takes the body already read (`req.body`), so
- * nothing unauthenticated is ever buffered beyond GitHub's own limit, or logged.
+ * before anything else looks at it; then the delivery is deduplicated by its id, queued, and
+ * answered 202 — the work runs as a job (src/jobs/run-job.ts). Nothing unauthenticated is
+ * buffered beyond GitHub's own limit, parsed or logged.
  */
 async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: WebhookDeps): Promise<boolean> {
   if (pathOf(req) !== webhookPath) return false;
-  if (req.method !== "POST") return (await d.middleware(req, res)) !== false;
+  if (req.method !== "POST") {
+    respond(res, 405, { message: "Use POST" }, { allow: "POST" });
+    return true;
+  }
   const read = await readBody(req, maxWebhookBytes);
   if (!read.ok) {
     if (read.reason === "too-large") refuseBody(req, res, "Webhook payloads are at most 25 MB");
@@ -179,38 +278,82 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
     respond(res, 400, { message: "signature does not match the payload and the webhook secret" });
     return true;
   }
-  const problem = envelopeProblem(read.body);
-  if (problem !== undefined) {
+  const envelope = readEnvelope(read.body);
+  if (!envelope.ok) {
     const event = header("x-github-event") ?? "(unnamed)";
     d.probot.log.warn(
-      { event, delivery: header("x-github-delivery"), problems: [problem] },
-      `ignored a ${event} webhook of unexpected shape: ${problem}`,
+      { event, delivery: header("x-github-delivery"), problems: [envelope.problem] },
+      `ignored a ${event} webhook of unexpected shape: ${envelope.problem}`,
     );
     respond(res, 200, { message: "ignored: unexpected payload shape" });
     return true;
   }
+  const payload = envelope.payload;
   const reason = d.unavailable();
   if (reason !== undefined) {
     respond(res, 503, { message: `${reason}; retry later` });
     return true;
   }
-  (req as IncomingMessage & { body?: string }).body = read.body;
-  return (await d.middleware(req, res)) !== false;
+  const name = req.headers["x-github-event"];
+  const id = req.headers["x-github-delivery"];
+  if (
+    typeof name !== "string" ||
+    !/^[a-z_]{1,64}$/.test(name) ||
+    typeof id !== "string" ||
+    !/^[\w-]{1,100}$/.test(id)
+  ) {
+    respond(res, 400, { message: "missing or invalid X-GitHub-Event or X-GitHub-Delivery header" });
+    return true;
+  }
+  if (warnIfMisshapen(d.probot.log, name, id, payload)) {
+    respond(res, 200, { ignored: `the ${name} payload is not of the documented shape` });
+    return true;
+  }
+  const job = jobForEvent(name, payload, touchesConfig);
+  if (job === undefined) {
+    respond(res, 200, { ignored: `Ferry does not act on ${name}` });
+    return true;
+  }
+  const event = { id, name, payload: payload as Record<string, unknown> };
+  let refused = "";
+  const outcome = await d.queue
+    .add(job.type, { kind: "event", event }, { ...job.options, uniqueId: `delivery:${id}` })
+    .catch((error: unknown) => {
+      d.probot.log.error({ err: error, delivery: id }, "webhook: could not queue it; answering 503");
+      // Redis failing before the link noticed still says Redis (BullQueue wraps it).
+      refused =
+        error instanceof Unavailable
+          ? error.message
+          : `${d.unavailable() ?? "the queue is unavailable"}; retry later`;
+      return undefined;
+    });
+  if (outcome === undefined) respond(res, 503, { message: refused });
+  else if (outcome === "duplicate") respond(res, 200, { duplicate: `delivery ${id} was already received` });
+  else respond(res, 202, { queued: job.type });
+  return true;
 }
 
 /** `POST /ferry/v1/reports` from cluster agents (docs/agent.md). */
-async function reportRoute(req: IncomingMessage, res: ServerResponse, deps: ReportsDeps): Promise<boolean> {
+async function reportRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: ReportsDeps & { metrics: FerryMetrics },
+): Promise<boolean> {
   if (pathOf(req) !== reportsPath) return false;
   if (req.method !== "POST") {
     respond(res, 405, { message: "Use POST" });
+    deps.metrics.report(405, "method");
     return true;
   }
   const read = await readBody(req, maxReportBytes);
   if (!read.ok) {
     if (read.reason === "too-large") refuseBody(req, res, "Report larger than 1 MiB");
+    deps.metrics.report(413, read.reason);
     return true;
   }
   const answer = await receiveReport({ headers: req.headers, body: read.body }, deps);
+  deps.metrics.report(answer.status, answer.code);
+  // 202: queued; the check follows as a job.
   respond(res, answer.status, answer.body);
   return true;
 }

@@ -1,5 +1,6 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import type { RenderSettings } from "./render/tools.js";
@@ -42,6 +43,10 @@ const envSchema = z
      * Two minutes covers GitHub's secondary limits, which ask for about a minute.
      */
     GITHUB_MAX_RETRY_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
+    /** Worker threads for parsing and validation; 0 runs them on the event loop. */
+    FERRY_WORKER_THREADS: z.coerce.number().int().min(0).max(64).default(Math.min(4, availableParallelism())),
+    /** How often a long check shows its progress (each update is one request). */
+    FERRY_CHECK_PROGRESS_MS: milliseconds(5000),
     /** A client must send the request line and headers within this (slow-header attacks). */
     HTTP_HEADERS_TIMEOUT_MS: milliseconds(10_000),
     /** A client must send the whole request, body included, within this (stalled bodies). */
@@ -56,6 +61,22 @@ const envSchema = z
     /** Wall time and memory of one kustomize or helm run. */
     FERRY_RENDER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
     FERRY_RENDER_MEMORY_MB: z.coerce.number().int().min(256).default(1024),
+    /** Jobs one replica runs at once (GitHub writes are paced across them all the same). */
+    FERRY_QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    /** Runs of a job that fails for a passing reason (GitHub or Redis trouble), the first included. */
+    FERRY_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+    /** First pause before a job's retry, doubled each time (Octokit already retried each request). */
+    FERRY_JOB_BACKOFF_MS: milliseconds(30_000),
+    /** A running job's lock on Redis; a replica killed mid-job hands it back after this. */
+    FERRY_QUEUE_LOCK_MS: milliseconds(30_000),
+    /** How often replicas look for jobs whose replica died (BullMQ stalled-job check). */
+    FERRY_QUEUE_STALLED_INTERVAL_MS: milliseconds(15_000),
+    /** SIGTERM: how long running jobs may finish before they are handed back. */
+    FERRY_SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(20_000),
+    /** How often the sweep looks for unfinished Ferry checks (0: only at start-up). */
+    FERRY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+    /** A guard check in progress longer than this belongs to a job that died; its guard runs again. */
+    FERRY_SWEEP_STALE_MS: milliseconds(600_000),
     /** `gh attestation trusted-root` output: the Sigstore roots attestations are verified against. */
     FERRY_TRUSTED_ROOTS: z.string().min(1).optional(),
     /** A digest not attested yet is looked up again after this long... */
@@ -98,9 +119,21 @@ export interface Settings {
   maxRetryWaitMs: number;
   configMaxAgeMs: number;
   dashboardIntervalMs: number;
+  workerThreads: number;
+  checkProgressMs: number;
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Rendering settings, or undefined when FERRY_RENDER=off. */
   render: RenderSettings | undefined;
+  queue: {
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    lockMs: number;
+    stalledIntervalMs: number;
+    drainMs: number;
+    sweepIntervalMs: number;
+    sweepStaleMs: number;
+  };
   provenance: { trustedRoots: string | undefined; retryMs: number; waitMs: number };
 }
 
@@ -147,6 +180,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     maxRetryWaitMs: e.GITHUB_MAX_RETRY_WAIT_MS,
     configMaxAgeMs: e.FERRY_CONFIG_MAX_AGE_MS,
     dashboardIntervalMs: e.FERRY_DASHBOARD_INTERVAL_MS,
+    workerThreads: e.FERRY_WORKER_THREADS,
+    checkProgressMs: e.FERRY_CHECK_PROGRESS_MS,
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
@@ -161,6 +196,16 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
             timeoutMs: e.FERRY_RENDER_TIMEOUT_MS,
             memoryMb: e.FERRY_RENDER_MEMORY_MB,
           },
+    queue: {
+      concurrency: e.FERRY_QUEUE_CONCURRENCY,
+      attempts: e.FERRY_JOB_ATTEMPTS,
+      backoffMs: e.FERRY_JOB_BACKOFF_MS,
+      lockMs: e.FERRY_QUEUE_LOCK_MS,
+      stalledIntervalMs: e.FERRY_QUEUE_STALLED_INTERVAL_MS,
+      drainMs: e.FERRY_SHUTDOWN_DRAIN_MS,
+      sweepIntervalMs: e.FERRY_SWEEP_INTERVAL_MS,
+      sweepStaleMs: e.FERRY_SWEEP_STALE_MS,
+    },
     provenance: {
       trustedRoots: e.FERRY_TRUSTED_ROOTS,
       retryMs: e.FERRY_PROVENANCE_RETRY_MS,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyedLock } from "../src/keyed-lock.js";
+import { MemoryKeyedLock } from "../src/keyed-lock.js";
 
 /** A promise with its resolve, to hold work open until the test lets it finish. */
 function gate() {
@@ -10,9 +10,9 @@ function gate() {
   return { opened, open };
 }
 
-describe("KeyedLock", () => {
+describe("MemoryKeyedLock", () => {
   it("runs work for one key one at a time, in arrival order", async () => {
-    const lock = new KeyedLock();
+    const lock = new MemoryKeyedLock();
     const log: string[] = [];
     const first = gate();
     const a = lock.run("k", async () => {
@@ -37,7 +37,7 @@ describe("KeyedLock", () => {
   });
 
   it("lets different keys run at the same time", async () => {
-    const lock = new KeyedLock();
+    const lock = new MemoryKeyedLock();
     const held = gate();
     const log: string[] = [];
     const a = lock.run("one", async () => {
@@ -54,7 +54,7 @@ describe("KeyedLock", () => {
   });
 
   it("a failed piece of work rejects its caller and does not block the next", async () => {
-    const lock = new KeyedLock();
+    const lock = new MemoryKeyedLock();
     const failing = lock.run("k", async () => {
       throw new Error("boom");
     });
@@ -64,7 +64,7 @@ describe("KeyedLock", () => {
   });
 
   it("forgets a key once its queue drains, so keys do not accumulate", async () => {
-    const lock = new KeyedLock();
+    const lock = new MemoryKeyedLock();
     const held = gate();
     const busy = lock.run("held", () => held.opened);
     for (let i = 0; i < 100; i++) await lock.run(`key-${i}`, async () => i);

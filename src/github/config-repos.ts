@@ -50,6 +50,15 @@ export class ConfigRepoIndex {
     return configs.some((c) => c.repo.toLowerCase() === repo.toLowerCase());
   }
 
+  /**
+   * Every config repo (`owner/repo`) of the installation, from the index when it is built;
+   * otherwise read without keeping it, so a background sweep never pins an index early.
+   */
+  async configRepos(octokit: Octokit, installationId: number): Promise<string[]> {
+    const index = await (this.#indexes.get(installationId) ?? build(octokit));
+    return index.configs.map((c) => c.repo);
+  }
+
   invalidate(installationId: number): void {
     this.#indexes.delete(installationId);
   }

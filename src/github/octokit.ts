@@ -1,6 +1,8 @@
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
+import { PacedWrites, RequestScopedLimiter } from "./paced-writes.js";
 import { requestBodiesNeverLogged } from "./request-log.js";
+import { type GitHubRequestObserver, observeRequests } from "./request-observer.js";
 import { refreshRevokedToken } from "./token-refresh.js";
 
 export interface OctokitTuning {
@@ -15,6 +17,8 @@ export interface OctokitTuning {
   maxRetryWaitMs: number;
   /** How many times a rate-limited or failing request is retried before the failure surfaces. */
   retries?: number;
+  /** Told of every HTTP request to GitHub (retries included): route, status, rate limit left. */
+  observe?: GitHubRequestObserver;
 }
 
 /**
@@ -60,18 +64,25 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
       );
       return retry;
     };
-  // Probot's own write group (1 s apart, shared through Redis when REDIS_URL is set) and its
-  // group for requests that notify people (issues, comments, PRs: 3 s apart) are kept unless a
-  // different interval is asked for, e.g. against a local test server; both scale with it.
-  const write =
+  // The write group paces content-creating requests; GraphQL queries skip it (paced-writes.ts).
+  // Probot's shared group (through Redis when REDIS_URL is set) is kept at the default interval.
+  const ownWrites = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: tuning.writeIntervalMs,
+  });
+  const writesFor = (throttle: { write?: unknown }) => {
+    if (throttle.write instanceof PacedWrites) return throttle.write;
+    const shared =
+      tuning.writeIntervalMs === 1000 ? (throttle.write as Bottleneck.Group | undefined) : undefined;
+    return new PacedWrites(shared ?? ownWrites);
+  };
+  // Probot's group for requests that notify people (issues, comments, PRs: 3 s apart) scales with
+  // a different interval, e.g. against a local test server.
+  const notifications =
     tuning.writeIntervalMs === 1000
       ? {}
       : {
-          write: new Bottleneck.Group({
-            id: "ferry-write",
-            maxConcurrent: 1,
-            minTime: tuning.writeIntervalMs,
-          }),
           notifications: new Bottleneck.Group({
             id: "ferry-notifications",
             maxConcurrent: 1,
@@ -87,12 +98,16 @@ export function ferryOctokit(tuning: OctokitTuning): typeof ProbotOctokit {
     refreshRevokedToken as never,
     requestBodiesNeverLogged as never,
   ) as typeof ProbotOctokit;
-  return Plugged.defaults((options: Record<string, unknown>) => ({
+  const Octokit = tuning.observe ? Plugged.plugin(observeRequests(tuning.observe)) : Plugged;
+  return Octokit.defaults((options: Record<string, unknown>) => ({
     ...options,
     retry: { retries, retryAfterBaseValue: serverErrorBase, doNotRetry },
     throttle: {
       ...(options.throttle as object),
-      ...write,
+      ...notifications,
+      write: writesFor((options.throttle ?? {}) as { write?: unknown }),
+      // One per client, as the plugin makes it; never inherited from the client it derives from.
+      retryLimiter: new RequestScopedLimiter(),
       retryAfterBaseValue: tuning.retryBaseMs,
       onRateLimit: onLimit("Primary"),
       onSecondaryRateLimit: onLimit("Secondary"),

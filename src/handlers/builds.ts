@@ -169,7 +169,7 @@ async function provenanceGate(
       { app: app.name, env: env.name, digest: build.digest },
       "digest not attested yet; looking again later",
     );
-    c.deps.buildRetries.schedule(key, at, { installationId: c.installationId, build, since: c.since });
+    await c.deps.buildRetries.schedule(key, at, { installationId: c.installationId, build, since: c.since });
   }
   return gate;
 }

@@ -16,7 +16,6 @@ export function registerGuard(app: Pick<Probot, "on">, deps: AppDeps): void {
       "pull_request.unlabeled",
     ],
     async (context) => {
-      const pr = context.payload.pull_request;
       const action = context.payload.action;
       // Labels matter only for the rollback override.
       if (
@@ -24,17 +23,25 @@ export function registerGuard(app: Pick<Probot, "on">, deps: AppDeps): void {
         context.payload.label?.name !== "ferry:rollback"
       )
         return;
-      await guardPullRequest(context.octokit, context.repo(), guarded(pr), deps, context.log);
+      // The PR is read afresh: a queued run may stand for several events (src/jobs/ferry-job.ts),
+      // and GitHub does not promise delivery order, so the newest head is what gets checked.
+      await guardLatest(
+        context.octokit,
+        context.repo(),
+        context.payload.pull_request.number,
+        deps,
+        context.log,
+      );
     },
   );
   app.on("check_suite.rerequested", async (context) => {
     for (const ref of context.payload.check_suite.pull_requests)
-      await rerun(context.octokit, context.repo(), ref.number, deps, context.log);
+      await guardLatest(context.octokit, context.repo(), ref.number, deps, context.log);
   });
   app.on("check_run.rerequested", async (context) => {
     if (!context.payload.check_run.name.startsWith("Ferry / ")) return;
     for (const ref of context.payload.check_run.pull_requests)
-      await rerun(context.octokit, context.repo(), ref.number, deps, context.log);
+      await guardLatest(context.octokit, context.repo(), ref.number, deps, context.log);
   });
   app.on("push", async (context) => {
     const { installation, repository } = context.payload;
@@ -48,7 +55,8 @@ export function registerGuard(app: Pick<Probot, "on">, deps: AppDeps): void {
   });
 }
 
-async function rerun(
+/** Guards PR `number` as GitHub has it now, if it is still open. */
+export async function guardLatest(
   octokit: Octokit,
   repo: RepoRef,
   number: number,

@@ -2,9 +2,11 @@ import type { Logger } from "probot";
 import type { AppDeps } from "../app.js";
 import type { CheckOutput } from "../checks/check-output.js";
 import { configCheck, configCheckName } from "../checks/config-check.js";
+import { throttledProgress, validateProgress } from "../checks/progress.js";
 import { configPath, parseFerryConfig } from "../config/load.js";
 import type { FerryConfig } from "../config/schema.js";
 import type { Finding } from "../findings.js";
+import { showCheckProgress } from "../github/check-progress.js";
 import { EvidenceFinder, labelledBy } from "../github/evidence.js";
 import { describeGitHubFailure } from "../github/failure.js";
 import { readPrSnapshot } from "../github/pr-snapshot.js";
@@ -20,13 +22,12 @@ import {
 import { repoWebUrl } from "../github/web.js";
 import { compareTags } from "../images/tags.js";
 import type { SourceFile } from "../manifests/sites.js";
-import { validateFiles } from "../policy/engine.js";
 import { renderValidateCheck, validateCheckName } from "../policy/render-check.js";
 import { upstreamEnvironments } from "../promotion/environments.js";
-import { imageChanges } from "../promotion/image-changes.js";
 import { type Marker, parseCommitMarker, parseMarker } from "../promotion/marker.js";
 import { planUpdate } from "../promotion/plan-update.js";
 import { promotionCheck, promotionCheckName, rollbackLabel } from "../promotion/promotion-check.js";
+import type { OffLoop } from "../workers/pool.js";
 import { type ProvenanceFacts, verifyIntroducedDigests } from "./guard-provenance.js";
 import { renderStep } from "./render-step.js";
 
@@ -97,11 +98,20 @@ export async function guardPullRequest(
   if (config)
     await settle(configCheckName, () => publish(configCheck(parseFerryConfig(config), { fileUrl })));
   await settle(validateCheckName, async () => {
-    const report = await validateFiles({
-      files: snapshot.changed,
-      config: loaded.config,
-      contextFiles: snapshot.head,
+    const id = ids.get(validateCheckName);
+    const progress = throttledProgress({
+      everyMs: deps.checkProgressMs,
+      now: () => deps.clock().getTime(),
+      show: async (done, total) => {
+        if (id !== undefined) await showCheckProgress(octokit, repo, id, validateProgress(done, total));
+      },
     });
+    const report = await deps.offLoop
+      .validate(
+        { files: snapshot.changed, config: loaded.config, contextFiles: snapshot.head },
+        progress.update,
+      )
+      .finally(() => progress.finish());
     report.skipped.push(...snapshot.skipped);
     if (unlisted) report.skipped.push({ path: "(files past GitHub's list)", reason: unlisted });
     await publish(
@@ -116,7 +126,18 @@ export async function guardPullRequest(
   });
   await settle(promotionCheckName, async () =>
     publish(
-      await promotion(octokit, repo, pr, loaded.config, snapshot, { base, paths, headMessage }, provenance),
+      await promotion(
+        octokit,
+        repo,
+        pr,
+        loaded.config,
+        snapshot,
+        { base, paths, headMessage },
+        {
+          offLoop: deps.offLoop,
+          provenance,
+        },
+      ),
     ),
   );
   // Last, so the rendering time never delays the required checks above; it never throws.
@@ -145,7 +166,7 @@ async function readPullRequest(octokit: Octokit, repo: RepoRef, pr: GuardedPull,
   return { snapshot, base, headMessage, unlisted, paths: files.map((f) => f.path) };
 }
 
-function couldNotFinish(name: string, error: unknown): CheckOutput {
+export function couldNotFinish(name: string, error: unknown): CheckOutput {
   return {
     name,
     conclusion: "failure",
@@ -171,9 +192,9 @@ async function promotion(
   config: FerryConfig,
   snapshot: { base: SourceFile[]; head: SourceFile[] },
   diff: { base: string; paths: string[]; headMessage?: string | undefined },
-  provenance: ProvenanceFacts,
+  { offLoop, provenance }: { offLoop: OffLoop; provenance: ProvenanceFacts },
 ): Promise<CheckOutput> {
-  const changes = imageChanges(config, snapshot.base, snapshot.head);
+  const changes = await offLoop.imageChanges(config, snapshot.base, snapshot.head);
   const evidence = new EvidenceFinder(octokit, repo, config);
   const rollback = pr.labels.includes(rollbackLabel);
   for (const c of changes) {

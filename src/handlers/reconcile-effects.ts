@@ -7,6 +7,7 @@ import {
 } from "../github/reconcile-issues.js";
 import { readEnvironmentAt } from "../github/reconcile-snapshot.js";
 import { repoWebUrl } from "../github/web.js";
+import type { TimerSpec } from "../jobs/ferry-job.js";
 import { nextEnvironments } from "../promotion/environments.js";
 import { parseMarker } from "../promotion/marker.js";
 import { ferryBranch } from "../promotion/promote.js";
@@ -41,7 +42,7 @@ import { type EnvironmentRecord, type ObjectRecord, timeoutCheck } from "../repo
 import { objectKey, type Report } from "../reports/report.js";
 import { soakNote, stageOf } from "../reports/soak.js";
 import { promoteLocked } from "./builds.js";
-import { checkKey, envKey, flushCheck, type ReconcileScope } from "./reconcile.js";
+import { checkKey, checkState, envKey, flushCheck, type ReconcileScope } from "./reconcile.js";
 
 /** Fetches the git order of a report's revision against the object's recorded one (cached forever). */
 export async function prefetchOrder(
@@ -69,6 +70,26 @@ function issueObjects(s: ReconcileScope, kind: IssueKind, record: EnvironmentRec
     const state = s.deps.reconcile.checks.get(checkKey(s, revision));
     return state !== undefined && stageOf(state, now) === "verified";
   });
+}
+
+const timer = (s: ReconcileScope, kind: TimerSpec["kind"], sha: string): TimerSpec => ({
+  kind,
+  repo: s.repo,
+  env: s.env.name,
+  sha,
+});
+
+/**
+ * A soak or reconcile timeout is due (a delayed job, possibly on another replica or after a
+ * restart): the check is read afresh from GitHub (its memo holds the soak), then the timer's
+ * work runs — a soak that was paused or moved later since is left alone or armed again.
+ */
+export async function timerFired(s: ReconcileScope, kind: TimerSpec["kind"], sha: string): Promise<void> {
+  const key = checkKey(s, sha);
+  if (!s.deps.reconcile.checks.get(key)?.pending) s.deps.reconcile.checks.delete(key);
+  await checkState(s, sha);
+  if (kind === "soak") await startSoak(s, sha);
+  else await onTimeout(s, sha);
 }
 
 /** What each issue would say for `record`, to tell whether a report changed it. */
@@ -150,7 +171,7 @@ export async function startSoak(s: ReconcileScope, sha: string): Promise<void> {
   const state = s.deps.reconcile.checks.get(checkKey(s, sha));
   if (state?.soak?.state !== "running") return;
   if (state.soak.dueAt <= s.deps.clock().getTime()) return endSoak(s, sha);
-  armTimers(s, sha);
+  await armTimers(s, sha);
 }
 
 /** A report paused, resumed or failed the soak (decided by the pure `outcome`; under the environment's lock). */
@@ -172,7 +193,10 @@ export function changeSoak(
     return;
   }
   const environment = s.env.name;
-  mem.timers.cancel(`soak:${checkKey(s, sha)}`);
+  // A soak job that fires anyway finds the soak paused or moved and changes nothing (startSoak).
+  void s.deps.timers
+    .cancel(timer(s, "soak", sha))
+    .catch((error) => s.log.warn({ err: error, env: environment }, "could not cancel the soak timer"));
   if (change === "pause" && state.soak?.state === "running") {
     const left = Math.max(0, state.soak.dueAt - now);
     state.soak = { state: "paused", left };
@@ -283,21 +307,21 @@ async function noteOnCheck(s: ReconcileScope, sha: string, note: string): Promis
 }
 
 /**
- * In-memory timers for the check on `sha`: its reconcileTimeout while open, and its soak while
- * running. Re-armed from the check's memo by the next report after a restart.
+ * Timers for the check on `sha`, as delayed jobs (they survive restarts with REDIS_URL and fire
+ * once across replicas): its reconcileTimeout while open, and its soak while running. Re-armed
+ * from the check's memo by the next report, and by the sweep, after a restart.
  */
-export function armTimers(s: ReconcileScope, sha: string): void {
-  const mem = s.deps.reconcile;
-  const key = checkKey(s, sha);
-  const state = mem.checks.get(key);
+export async function armTimers(s: ReconcileScope, sha: string): Promise<void> {
+  const state = s.deps.reconcile.checks.get(checkKey(s, sha));
   if (state?.soak?.state === "running" && state.conclusion === "success") {
-    mem.timers.schedule(`soak:${key}`, state.soak.dueAt, () => void endSoak(s, sha));
+    await s.deps.timers.schedule(timer(s, "soak", sha), state.soak.dueAt);
   }
   const limit = parseDuration(s.env.reconcileTimeout);
   if (!state || state.status === "completed" || state.timedOut || limit === undefined) return;
-  mem.timers.schedule(`timeout:${key}`, state.startedAt + limit, () => {
-    onTimeout(s, sha).catch((error) => s.log.error({ err: error, env: s.env.name }, "timeout check failed"));
-  });
+  // Already due (a memo older than the timer a restart's sweep armed): conclude now, not when
+  // that pending timer fires.
+  if (state.startedAt + limit <= s.deps.clock().getTime()) return onTimeout(s, sha);
+  await s.deps.timers.schedule(timer(s, "reconcile-timeout", sha), state.startedAt + limit);
 }
 
 async function onTimeout(s: ReconcileScope, sha: string): Promise<void> {
@@ -325,7 +349,7 @@ async function onTimeout(s: ReconcileScope, sha: string): Promise<void> {
     return true;
   });
   if (typeof due === "number") {
-    s.deps.reconcile.timers.schedule(`timeout:${key}`, due, () => void onTimeout(s, sha).catch(() => {}));
+    await s.deps.timers.schedule(timer(s, "reconcile-timeout", sha), due);
     return;
   }
   if (!due) return;

@@ -62,13 +62,13 @@ export async function onReport(s: ReconcileScope, report: Report): Promise<strin
     // A check whose earlier write failed is written now, so a retried report is not lost.
     if (s.deps.reconcile.checks.get(key)?.pending) await flushCheck(s, target.sha);
     await syncIssues(s, target.sha, []);
-    armTimers(s, target.sha); // re-armed from GitHub's state after a restart
+    await armTimers(s, target.sha); // re-armed from GitHub's state after a restart
     return step.skip;
   }
   await flushCheck(s, target.sha);
   await syncIssues(s, target.sha, step.issuesChanged);
   if (step.startSoak) await startSoak(s, target.sha);
-  armTimers(s, target.sha);
+  await armTimers(s, target.sha);
   return `${step.status}${step.conclusion ? ` (${step.conclusion})` : ""} on ${target.sha.slice(0, 7)}`;
 }
 
@@ -91,7 +91,7 @@ export async function queueReconcile(s: ReconcileScope, sha: string, subject?: C
   });
   if (!queued) return;
   await flushCheck(s, sha);
-  armTimers(s, sha);
+  await armTimers(s, sha);
 }
 
 const verdictStands =

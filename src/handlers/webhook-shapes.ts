@@ -94,20 +94,25 @@ export function shapeProblems(event: string, payload: unknown): string[] | undef
 /**
  * What Probot itself reads of every delivery before any handler runs: a JSON object whose
  * `installation`, when present, has a numeric id (it becomes a token request). Anything else
- * would fail inside Probot with a 500; undefined when fine.
+ * would fail inside Probot with a 500. Parsed once: the intake queues the payload it returns.
  */
-export function envelopeProblem(body: string): string | undefined {
+export function readEnvelope(
+  body: string,
+): { ok: true; payload: Record<string, unknown> } | { ok: false; problem: string } {
   let payload: unknown;
   try {
     payload = JSON.parse(body);
   } catch {
-    return "(payload): not JSON";
+    return { ok: false, problem: "(payload): not JSON" };
   }
-  return envelope.safeParse(payload).success
-    ? undefined
-    : Array.isArray(payload) || typeof payload !== "object" || payload === null
-      ? "(payload): not a JSON object"
-      : "installation.id: expected a number";
+  if (envelope.safeParse(payload).success) return { ok: true, payload: payload as Record<string, unknown> };
+  return {
+    ok: false,
+    problem:
+      Array.isArray(payload) || typeof payload !== "object" || payload === null
+        ? "(payload): not a JSON object"
+        : "installation.id: expected a number",
+  };
 }
 const envelope = z.object({ installation: installation.optional() });
 
@@ -119,19 +124,32 @@ function wellFormed(context: Context): boolean {
   if (typeof payload !== "object" || payload === null) return false;
   let ok = checked.get(payload);
   if (ok === undefined) {
-    const problems = shapeProblems(context.name, payload);
-    ok = problems === undefined;
+    ok = !warnIfMisshapen(context.log, context.name, context.id, payload);
     checked.set(payload, ok);
-    if (problems) {
-      const action = (payload as { action?: unknown }).action;
-      const event = typeof action === "string" ? `${context.name}.${action}` : context.name;
-      context.log.warn(
-        { event, delivery: context.id, problems },
-        `ignored a ${event} webhook of unexpected shape: ${problems.join("; ")}`,
-      );
-    }
   }
   return ok;
+}
+
+/**
+ * Logs at warn what is wrong with a delivery's payload and returns true when it is not of the
+ * expected shape. The webhook intake calls it before queuing, so such a delivery is answered 200
+ * and never becomes a job.
+ */
+export function warnIfMisshapen(
+  log: Pick<Context["log"], "warn">,
+  name: string,
+  delivery: string,
+  payload: object,
+): boolean {
+  const problems = shapeProblems(name, payload);
+  if (problems === undefined) return false;
+  const action = (payload as { action?: unknown }).action;
+  const event = typeof action === "string" ? `${name}.${action}` : name;
+  log.warn(
+    { event, delivery, problems },
+    `ignored a ${event} webhook of unexpected shape: ${problems.join("; ")}`,
+  );
+  return true;
 }
 
 /** `app` whose handlers run only for payloads of the expected shape (see `shapes`). */

@@ -108,43 +108,6 @@ export class CoalescingWriter {
   }
 }
 
-/** One pending timer per key (reconcile timeouts, soaks); unref'd so they never hold the process. */
-export class KeyedTimers {
-  readonly #timers = new Map<string, { at: number; handle: NodeJS.Timeout }>();
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** Fires `fn` at `at` (ms); an earlier or equal timer for the key is kept, a later one replaced. */
-  schedule(key: string, at: number, fn: () => void): void {
-    const existing = this.#timers.get(key);
-    if (existing && existing.at <= at) return;
-    if (existing) clearTimeout(existing.handle);
-    const handle = setTimeout(
-      () => {
-        this.#timers.delete(key);
-        fn();
-      },
-      Math.max(0, at - this.now()),
-    );
-    handle.unref();
-    this.#timers.set(key, { at, handle });
-  }
-
-  has(key: string): boolean {
-    return this.#timers.has(key);
-  }
-
-  cancel(key: string): void {
-    const t = this.#timers.get(key);
-    if (t) clearTimeout(t.handle);
-    this.#timers.delete(key);
-  }
-
-  clear(): void {
-    for (const t of this.#timers.values()) clearTimeout(t.handle);
-    this.#timers.clear();
-  }
-}
-
 /**
  * What the app remembers between reports, in front of GitHub: every entry can be rebuilt from
  * GitHub (the check runs' memos, commits, PRs, issues), so a restart costs requests, not state.
@@ -167,9 +130,4 @@ export class ReconcileMemory {
   /** `<repo>` (lower case) → ferry.yml as last loaded for reports, and when. */
   readonly configs = new Lru<string, { at: number; config: Promise<FerryConfig | undefined> }>(1_000);
   readonly writes = new CoalescingWriter();
-  readonly timers: KeyedTimers;
-
-  constructor(now: () => number = Date.now) {
-    this.timers = new KeyedTimers(now);
-  }
 }

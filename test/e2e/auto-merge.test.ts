@@ -62,7 +62,7 @@ describe("auto-merge of Ferry PRs, driven by the check suite events GitHub sends
       () =>
         stack.github.deliveries.find(
           (d) =>
-            d.event === "check_suite" && d.action === "completed" && d.app === "ferry" && d.status === 200,
+            d.event === "check_suite" && d.action === "completed" && d.app === "ferry" && d.status === 202,
         ),
       "Ferry's suite to complete",
     );
@@ -138,7 +138,7 @@ describe("auto-merge of Ferry PRs, driven by the check suite events GitHub sends
     await build(stack, "1.5.0");
     const pr = await guarded();
     await ciBuild(pr.head.sha, "failure");
-    await stack.github.idle(); // nothing to wait for: every delivery answered, and no merge
+    await stack.idle(); // nothing to wait for: every delivery answered, and no merge
     expect(stagingPr()?.state).toBe("open");
     expect(mergeRequests()).toEqual([]);
   });

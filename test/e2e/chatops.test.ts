@@ -21,7 +21,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
     }, "Ferry's reaction");
     // A writer gets a reply beside the reaction; for anyone else, once Ferry has answered the
     // delivery, there must be none.
-    if (!replies) await stack.github.idle();
+    if (!replies) await stack.idle();
     const reply = replies ? await eventually(() => ferrys().at(-1), "Ferry's reply") : ferrys().at(-1);
     return { reply: reply?.body ?? "", reactions: reactions.map((r: { content: string }) => r.content) };
   };
@@ -41,6 +41,7 @@ describe("ChatOps: /ferry promote and /ferry rollback", () => {
       .user("alice")
       .rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
     issue = data.number;
+    await stack.idle();
   });
   afterAll(() => stack?.close());
 

@@ -68,7 +68,7 @@ describe("Ferry / config, end to end against the GitHub test server", () => {
 
   it("leaves commits that do not touch ferry.yml alone", async () => {
     const sha = stack.github.push("acme/deploy", { branch: "main", files: { "README.md": "# deploy 2\n" } });
-    await stack.github.idle(); // nothing to wait for: every delivery answered, and no check
+    await stack.idle(); // nothing to wait for: every delivery answered, and no check
     expect(
       stack.github.checkRuns("acme/deploy", sha).filter((r) => r.name === "Ferry / config"),
     ).toHaveLength(0);

@@ -440,7 +440,7 @@ ${containers}`;
       await dispatch("1.5.0");
       await merge(ferryPr("staging")?.number ?? 0);
       const sha = stack.github.resolve("acme/deploy", "main") ?? "";
-      await stack.github.idle(); // nothing to wait for: every delivery answered, and no audit
+      await stack.idle(); // nothing to wait for: every delivery answered, and no audit
       expect(runs(sha, "Ferry / audit")).toEqual([]);
     });
   });

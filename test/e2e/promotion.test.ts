@@ -23,8 +23,9 @@ describe("build events open and maintain promotion PRs", () => {
   const { log, lines } = capturedLog("info");
   const deliver = async (event: string, payload: object, id?: string) => {
     const body = { ...payload, installation: { id: stack.github.installationId } };
-    // Ferry answers a build webhook once its handler ran: the PR it opened or updated is there.
     const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, body, id ? { id } : {});
+    // Ferry answers once the build is queued (202); its job opens or updates the PR.
+    await stack.idle();
     return status;
   };
   const ferryPrs = (state = "open"): PullRecord[] =>
@@ -57,7 +58,7 @@ describe("build events open and maintain promotion PRs", () => {
   describe("triggers", () => {
     it("a successful build.yml run on main opens the staging PR, changing only the tag bytes", async () => {
       stack.github.resetRequests();
-      expect(await deliver("workflow_run", workflowRun(sha(0xabc1234)))).toBe(200);
+      expect(await deliver("workflow_run", workflowRun(sha(0xabc1234)))).toBe(202);
       const [pr, ...more] = ferryPrs();
       expect(more).toHaveLength(0);
       expect(pr?.title).toBe(`Promote api ${short(0xabc1234)} to staging`);
@@ -106,7 +107,7 @@ describe("build events open and maintain promotion PRs", () => {
       ["another branch", { branch: "feature" }],
       ["another workflow", { path: ".github/workflows/lint.yml" }],
     ])("ignores %s", async (_name, opts) => {
-      expect(await deliver("workflow_run", workflowRun(sha(1), opts))).toBe(200);
+      expect(await deliver("workflow_run", workflowRun(sha(1), opts))).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
     });
 
@@ -147,7 +148,7 @@ describe("build events open and maintain promotion PRs", () => {
         },
       });
       // the push tells Ferry that acme/deploy's ferry.yml changed: wait until it has heard
-      await stack.github.idle();
+      await stack.idle();
       const run = workflowRun(sha(0x77), {});
       run.repository = repository("acme/web");
       (run.workflow_run as Record<string, unknown>).head_repository = repository("acme/web");
@@ -181,7 +182,7 @@ describe("build events open and maintain promotion PRs", () => {
       async (event, payload) => {
         stack.github.createRepo("acme/other", { files: { "README.md": "other team\n" } });
         stack.github.resetRequests();
-        expect(await deliver(event, payload())).toBe(200);
+        expect(await deliver(event, payload())).toBe(202);
         expect(ferryPrs()).toHaveLength(0);
         expect(stack.github.resolve("acme/deploy", "ferry/staging/api")).toBeUndefined();
         expect(writes()).toEqual([]);
@@ -204,7 +205,7 @@ describe("build events open and maintain promotion PRs", () => {
         ["release", from("acme/other", releasePublished("9.9.9", at(9)))],
         ["workflow_run", run],
       ] as const)
-        expect(await deliver(event, payload)).toBe(200);
+        expect(await deliver(event, payload)).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
       expect(writes()).toEqual([]);
       expect(refusedBuilds()).toHaveLength(1); // the dispatch named api's image; the others name no app
@@ -213,7 +214,7 @@ describe("build events open and maintain promotion PRs", () => {
     it("a package announced without a repository counts for nobody", async () => {
       const payload = containerPublished("9.9.9", `sha256:${"9".repeat(64)}`) as Record<string, unknown>;
       delete payload.repository;
-      expect(await deliver("registry_package", payload)).toBe(200);
+      expect(await deliver("registry_package", payload)).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
       expect(refusedBuilds()).toHaveLength(1);
     });
@@ -226,7 +227,7 @@ describe("build events open and maintain promotion PRs", () => {
       const run = workflowRun(sha(0x66));
       Object.assign(run.workflow_run as object, override);
       stack.github.resetRequests();
-      expect(await deliver("workflow_run", run)).toBe(200);
+      expect(await deliver("workflow_run", run)).toBe(202);
       expect(ferryPrs()).toHaveLength(0);
       expect(writes()).toEqual([]);
       expect(refusedBuilds()).toHaveLength(1);
@@ -242,7 +243,7 @@ describe("build events open and maintain promotion PRs", () => {
         ferryYml.replace("    source: acme/api\n", `    source: acme/api\n    sourceId: ${id}\n`);
       // a repository of the same name but another id (renamed away and re-created) does not count
       stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": pinned(1) } });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("2.0.0"));
       expect(ferryPrs()).toHaveLength(0);
       expect(JSON.stringify(refusedBuilds())).toContain("sourceId");
@@ -250,7 +251,7 @@ describe("build events open and maintain promotion PRs", () => {
         branch: "main",
         files: { ".github/ferry.yml": pinned(repositoryId("acme/api")) },
       });
-      await stack.github.idle();
+      await stack.idle();
       await deliver("repository_dispatch", dispatch("2.0.0"));
       expect(ferryPrs()[0]?.title).toBe("Promote api 2.0.0 to staging");
     });
@@ -260,11 +261,11 @@ describe("build events open and maintain promotion PRs", () => {
         branch: "main",
         files: { ".github/ferry.yml": ferryYml.replace("    source: acme/api\n", "") },
       });
-      await stack.github.idle();
+      await stack.idle();
       // The next tests recreate acme/deploy without a push: restore the config-repo index after.
       onTestFinished(async () => {
         stack.github.push("acme/deploy", { branch: "main", files: { ".github/ferry.yml": ferryYml } });
-        await stack.github.idle();
+        await stack.idle();
       });
       const [config] = stack.github.checkRuns("acme/deploy", head).filter((r) => r.name === "Ferry / config");
       expect(config?.conclusion).toBe("success");
@@ -341,7 +342,7 @@ describe("build events open and maintain promotion PRs", () => {
       expect(head?.parents).toEqual([main]);
       // The head moved straight from the old commit to the new one: never through the base, so
       // no guard run on an empty diff and no staging branch left behind.
-      await stack.github.idle(); // nothing to wait for: every delivery answered, and no guard on main
+      await stack.idle(); // nothing to wait for: every delivery answered, and no guard on main
       expect(
         stack.github.checkRuns("acme/deploy", main).filter((r) => r.name === "Ferry / validate"),
       ).toHaveLength(0);
@@ -369,7 +370,7 @@ describe("build events open and maintain promotion PRs", () => {
       await deliver("workflow_run", payload, "delivery-1");
       // the guard on the new PR writes its checks: let it finish before counting
       await concluded(stack, ferryPrs()[0]?.head.sha ?? "", "Ferry / promotion");
-      await stack.github.idle();
+      await stack.idle();
       const before = stack.github.pulls("acme/deploy").map((p) => [p.number, p.head.sha, p.updated_at]);
       stack.github.resetRequests();
       await deliver("workflow_run", payload, "delivery-1");
@@ -468,7 +469,7 @@ describe("build events open and maintain promotion PRs", () => {
   describe("faults", () => {
     it("adopts a PR whose creation answered 502 after it landed, instead of duplicating it", async () => {
       stack.github.failNext({ graphql: "FerryOpenPromotion", status: 502, afterEffect: true, times: 1 });
-      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(202);
       expect(ferryPrs()).toHaveLength(1);
       expect([...(ferryPrs()[0]?.labels ?? [])]).toContain("ferry");
     });
@@ -484,7 +485,7 @@ describe("build events open and maintain promotion PRs", () => {
             "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
         },
       });
-      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(202);
       expect(ferryPrs()).toHaveLength(1);
       expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
     });
@@ -493,7 +494,7 @@ describe("build events open and maintain promotion PRs", () => {
       const labels = "/repos/acme/deploy/issues/1/labels";
       stack.github.resetRequests();
       stack.github.failNext({ path: labels, status: 403, secondaryRateLimit: true });
-      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(200);
+      expect(await deliver("repository_dispatch", dispatch("1.5.0"))).toBe(202);
       expect([...(ferryPrs()[0]?.labels ?? [])].sort()).toEqual(["env:staging", "ferry"]);
       const [refused, retried] = stack.github.requests.filter((r) => r.path === labels);
       expect(refused).toMatchObject({ status: 403, injected: true });
@@ -548,7 +549,7 @@ describe("ferry.yml caching", () => {
           ...payload,
           installation: { id: stack.github.installationId },
         });
-        await stack.github.idle();
+        await stack.idle();
       };
       const configReads = () =>
         stack.github.requests.filter((r) => r.path === "/repos/acme/deploy/contents/.github%2Fferry.yml")
@@ -567,7 +568,7 @@ describe("ferry.yml caching", () => {
           ),
         },
       });
-      await stack.github.idle();
+      await stack.idle();
       await deliver(ferryBuild("1.7.0"));
       const pr = stack.github
         .pulls("acme/deploy")

@@ -43,7 +43,7 @@ describe("what the reviewer sees", () => {
     await freshRepos(stack);
     stack.github.setPermission("acme/deploy", "alice", "write");
     await stack.user("alice").rest.issues.create({ owner: "acme", repo: "deploy", title: "Releases" });
-    await stack.github.idle();
+    await stack.idle();
   });
   afterAll(() => stack?.close());
 
@@ -62,7 +62,7 @@ describe("what the reviewer sees", () => {
       base: "main",
       title: "Back to 1.5.0",
     });
-    await stack.github.idle();
+    await stack.idle();
     const before = await shown(head, "Ferry / promotion");
     expect(before.run.conclusion).toBe("failure");
     expect(before.annotations.map((a) => a.annotation_level)).toEqual(["failure"]);
@@ -74,7 +74,7 @@ describe("what the reviewer sees", () => {
       issue_number: pr.number,
       labels: ["ferry:rollback"],
     });
-    await stack.github.idle();
+    await stack.idle();
     const after = await shown(head, "Ferry / promotion");
     expect(after.run.conclusion).toBe("success");
     expect(after.run.output.title).toBe(
@@ -91,7 +91,7 @@ describe("what the reviewer sees", () => {
       issue_number: 1,
       body: "/ferry rollback api staging 1.6.0 leaks memory",
     });
-    await stack.github.idle();
+    await stack.idle();
     const [pr] = ferryPrs();
     if (!pr) throw new Error("no rollback PR");
     const { run, annotations } = await shown(pr.head.sha, "Ferry / promotion");

@@ -67,7 +67,7 @@ describe("report text reaches GitHub only as plain text", () => {
         ],
       }),
     );
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(202);
     const check = await until(
       () => world.check(sha)?.conclusion === "failure" && world.check(sha),
       "the drifted check",
@@ -113,7 +113,7 @@ describe("a pull request author's text reaches the checks only as code or plain 
       base: "main",
       title: "x",
     });
-    await world.stack.github.idle();
+    await world.stack.idle();
     for (const name of ["Ferry / validate", "Ferry / promotion", "Ferry / config"]) {
       const [run] = ferrysOwn(world, head, name);
       expect(run?.conclusion, name).toBe("failure");
@@ -179,7 +179,7 @@ describe("evidence is read only from Ferry's own check runs", () => {
       base: "main",
       title: "1.5.0 to production",
     });
-    await world.stack.github.idle();
+    await world.stack.idle();
     const [promotion] = ferrysOwn(world, head, "Ferry / promotion");
     expect(promotion?.conclusion).toBe("failure");
     expect(promotion?.output.summary).toContain("1.5.0 was not verified healthy in staging first");
@@ -195,8 +195,8 @@ describe("evidence is read only from Ferry's own check runs", () => {
     const response = await world.post(
       report({ revision: sha, sync: "OutOfSync", health: "Progressing", phase: "syncing" }),
     );
-    expect(response.status).toBe(200);
-    await world.stack.github.idle();
+    expect(response.status).toBe(202);
+    await world.stack.idle();
     const [own, ...more] = ferrysOwn(world, sha, "Ferry / reconcile (staging)");
     expect(more).toHaveLength(0);
     expect(own).toMatchObject({ status: "in_progress" });
@@ -226,7 +226,7 @@ describe("evidence is read only from Ferry's own check runs", () => {
       base: "main",
       title: "Bump",
     });
-    await world.stack.github.idle();
+    await world.stack.idle();
     for (const name of ["Ferry / validate", "Ferry / promotion"]) {
       expect(ferrysOwn(world, head, name).map((r) => r.status)).toEqual(["completed"]);
       const other = world.stack.github
@@ -254,7 +254,7 @@ describe("evidence is read only from Ferry's own check runs", () => {
       issue_number: issue.number,
       body: "/ferry rollback api staging",
     });
-    await world.stack.github.idle();
+    await world.stack.idle();
     const reply = world.stack.github.comments("acme/deploy", issue.number).at(-1)?.body;
     expect(reply).toBe("@alice found no earlier tag of api that ran healthy in staging.");
     expect(

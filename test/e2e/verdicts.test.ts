@@ -58,7 +58,7 @@ describe("verdicts a reviewer can trust", () => {
       headers: signedHeaders(secret, body, Date.now()),
       body,
     });
-    await stack.github.idle();
+    await stack.idle();
     return response.status;
   };
   const healthy = (cluster: keyof typeof secrets, environment: string, revision: string): Report => ({
@@ -125,7 +125,7 @@ describe("verdicts a reviewer can trust", () => {
         message: "Ferry-Promotion: api@1.6.0 staging",
         author: { name: "Mallory", email: "m@acme.test" },
       });
-      await stack.github.idle();
+      await stack.idle();
       const run = await check(head, "Ferry / promotion");
       expect(run?.conclusion).toBe("failure");
       expect(run?.output.summary).toContain("also changes: `overlays/staging/extra.yaml`");
@@ -214,7 +214,7 @@ describe("verdicts a reviewer can trust", () => {
         },
         message: "Name the images",
       });
-      await stack.github.idle();
+      await stack.idle();
       const run = await check(sha, "Ferry / config");
       expect(run?.conclusion).toBe("failure");
       const [tagged, upper] = run?.output.annotations ?? [];
@@ -274,7 +274,7 @@ describe("verdicts a reviewer can trust", () => {
       await merge(stack, ferryPrs("staging-us")[0]?.number ?? 0);
       const main = stack.github.resolve("acme/deploy", "main") ?? "";
 
-      expect(await post(healthy("staging-eu-1", "staging-eu", main))).toBe(200);
+      expect(await post(healthy("staging-eu-1", "staging-eu", main))).toBe(202);
       await pollUntil(
         () => reconcile(main, "staging-eu")?.conclusion === "success",
         "staging-eu healthy",
@@ -290,7 +290,7 @@ describe("verdicts a reviewer can trust", () => {
         5000,
       );
 
-      expect(await post(healthy("staging-us-1", "staging-us", main))).toBe(200);
+      expect(await post(healthy("staging-us-1", "staging-us", main))).toBe(202);
       const [prod] = await pollUntil(
         () => ferryPrs("production").length > 0 && ferryPrs("production"),
         "the production PR",
@@ -300,17 +300,17 @@ describe("verdicts a reviewer can trust", () => {
 
       // A repeated healthy report from either side opens nothing more.
       expect(await post({ ...healthy("staging-eu-1", "staging-eu", main), sequence: Date.now() + 1 })).toBe(
-        200,
+        202,
       );
       expect(await post({ ...healthy("staging-us-1", "staging-us", main), sequence: Date.now() + 2 })).toBe(
-        200,
+        202,
       );
       expect(
         stack.github.pulls("acme/deploy").filter((p) => p.head.ref === "ferry/production/api"),
       ).toHaveLength(1);
 
       // The guard asks the same of the production PR: evidence from both upstreams.
-      await stack.github.idle();
+      await stack.idle();
       const run = await check(prod?.head.sha, "Ferry / promotion");
       expect(run?.conclusion).toBe("success");
       expect(run?.output.summary).toContain("verified healthy in staging-eu");
@@ -322,7 +322,7 @@ describe("verdicts a reviewer can trust", () => {
       await build(stack, "1.5.0");
       await merge(stack, ferryPrs("staging-eu")[0]?.number ?? 0);
       const main = stack.github.resolve("acme/deploy", "main") ?? "";
-      expect(await post(healthy("staging-eu-1", "staging-eu", main))).toBe(200);
+      expect(await post(healthy("staging-eu-1", "staging-eu", main))).toBe(202);
       const head = await humanPr("by-hand", {
         "overlays/production/kustomization.yaml": kustomization("1.5.0"),
       });

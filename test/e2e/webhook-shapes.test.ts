@@ -68,7 +68,7 @@ describe("webhook payloads of an unexpected shape", () => {
           (body as Record<string, unknown>)[key] = { ...(base as object), ...value };
       }
       const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, body);
-      await stack.github.idle();
+      await stack.idle();
       expect(status).toBe(200);
       const warned = lines.filter((l) => l.level === levels.warn && l.msg.includes("unexpected shape"));
       expect(warned).toHaveLength(1);
@@ -90,7 +90,7 @@ describe("webhook payloads of an unexpected shape", () => {
     ["an installation id that is an object", "push", JSON.stringify({ installation: { id: { n: 1 } } })],
   ])("a signed delivery with %s answers 200 and is named at warn", async (_, event, raw) => {
     const status = await sendWebhook(stack.webhookUrl, webhookSecret, event, undefined, { raw });
-    await stack.github.idle();
+    await stack.idle();
     expect(status).toBe(200);
     const warned = lines.filter((l) => l.level === levels.warn && l.msg.includes("unexpected shape"));
     expect(warned).toHaveLength(1);
@@ -108,7 +108,7 @@ describe("webhook payloads of an unexpected shape", () => {
       issue_number: issue.number,
       body: "/ferry promote api 1.5.0 to staging",
     });
-    await stack.github.idle();
+    await stack.idle();
     expect(stack.github.comments("acme/deploy", issue.number).at(-1)?.body).toMatch(/^@alice Ferry opened /);
     expect(lines.filter((l) => l.level >= levels.warn)).toEqual([]);
   });

@@ -21,7 +21,7 @@ export function eventually<T>(check: () => T | undefined | null | false, what: s
  * previous test's deliveries first, so none of them lands in the new repos.
  */
 export async function freshRepos(stack: Stack, files = configRepoFiles()): Promise<void> {
-  await stack.github.idle();
+  await stack.idle();
   stack.github.state.repos.delete("acme/deploy");
   stack.github.state.repos.delete("acme/api");
   stack.github.createRepo("acme/deploy", { files });
@@ -40,12 +40,14 @@ export async function build(stack: Stack, tag: string, extra: Record<string, unk
     ...ferryBuild(tag, extra),
     installation: { id: stack.github.installationId },
   });
-  if (status !== 200) throw new Error(`Ferry answered the ferry-build dispatch with ${status}`);
+  if (status !== 202) throw new Error(`Ferry answered the ferry-build dispatch with ${status}`);
+  await stack.idle();
 }
 
 /** The developer merges PR `number` of acme/deploy. */
 export async function merge(stack: Stack, number: number): Promise<void> {
   await (await stack.developer()).rest.pulls.merge({ owner: "acme", repo: "deploy", pull_number: number });
+  await stack.idle();
 }
 
 /** The latest run named `name` on `sha` of acme/deploy once it has completed (and `ready` holds). */
@@ -87,6 +89,6 @@ export async function openPr(
     base: "main",
     title,
   });
-  await stack.github.idle();
+  await stack.idle();
   return { head, number: data.number };
 }

@@ -62,7 +62,10 @@ export interface World {
   mergeStaging(tag?: string): Promise<string>;
   /** The latest `Ferry / reconcile (<env>)` run on a commit. */
   check(sha: string, env?: string): CheckRunRecord | undefined;
-  /** Posts a report signed with `secret` (default: the cluster's) straight to the app. */
+  /**
+   * Posts a report signed with `secret` (default: the cluster's) straight to the app, and waits
+   * until Ferry has run the job it became (the answer is 202 once it is queued).
+   */
   post(
     report: Report,
     opts?: { secret?: string; at?: number; headers?: Record<string, string> },
@@ -109,7 +112,7 @@ export async function startWorld(yml = ferryYml(), env: Record<string, string> =
         repository: { full_name: "acme/api", html_url: "https://github.example/acme/api" },
         installation: { id: stack.github.installationId },
       });
-      // Ferry answered the dispatch: its PR is open
+      await stack.idle();
       const pr = stack.github
         .pulls("acme/deploy")
         .find((p) => p.state === "open" && p.head.ref === "ferry/staging/api");
@@ -120,6 +123,7 @@ export async function startWorld(yml = ferryYml(), env: Record<string, string> =
         pull_number: pr.number,
         merge_method: "squash",
       });
+      await stack.idle();
       // the merge's effect: Ferry queues the staging check on the merge commit
       await pollUntil(
         () =>
@@ -151,7 +155,9 @@ export async function startWorld(yml = ferryYml(), env: Record<string, string> =
           body,
         });
       // A pooled keep-alive socket to an app that was restarted fails once; a new connection does not.
-      return send().catch(send);
+      const answer = await send().catch(send);
+      await stack.idle();
+      return answer;
     },
     async close() {
       for (const agent of agents) await agent.stop();

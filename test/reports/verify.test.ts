@@ -140,7 +140,12 @@ describe("verifyReport", () => {
   it("refuses an unknown cluster with 403", async () => {
     const other = JSON.stringify({ ...report, cluster: "rogue" });
     const result = await verifyReport(input(signedHeaders(secret, other, now), { body: other }));
-    expect(result).toEqual({ ok: false, status: 403, reason: 'unknown cluster "rogue"' });
+    expect(result).toEqual({
+      ok: false,
+      status: 403,
+      reason: 'unknown cluster "rogue"',
+      code: "unknown-cluster",
+    });
   });
 
   it("refuses an environment the cluster does not speak for with 403", async () => {

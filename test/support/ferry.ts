@@ -39,6 +39,12 @@ export interface Stack {
   ci(): Octokit;
   /** An Octokit acting as a named user (for comments whose author matters, e.g. ChatOps). */
   user(login: string): Octokit;
+  /**
+   * Resolves once GitHub has delivered every webhook and Ferry has run every job they became
+   * (and the webhooks those jobs caused): the app has finished reacting. Delayed jobs (soak,
+   * reconcile timeouts) not yet due do not count.
+   */
+  idle(): Promise<void>;
   /** Stops the app and starts a fresh instance on the same GitHub (nothing kept in memory). */
   restart(): Promise<void>;
   /** Another replica of the app, with the same settings, against the same GitHub. */
@@ -88,24 +94,40 @@ export async function startStack(
     GHE_PROTOCOL: "http",
     GITHUB_WRITE_INTERVAL_MS: "0",
     GITHUB_RETRY_BASE_MS: "5",
+    // A job that failed for a passing reason runs again soon, not after the production 30 s.
+    FERRY_JOB_BACKOFF_MS: "10",
     // Tests recreate repos without a push webhook, so ferry.yml is read afresh each time.
     FERRY_CONFIG_MAX_AGE_MS: "0",
     // Rendering (and its extra check runs) only where a test asks for it: test/e2e/render.test.ts.
     FERRY_RENDER: "off",
     ...options.env,
   });
-  const start = (s: typeof settings) => startFerry(s, options.log ? { log: options.log } : {});
+  const start = async (s: typeof settings) => {
+    const started = await startFerry(s, options.log ? { log: options.log } : {});
+    // The start-up sweep runs first, so it never mixes into a test's request counts.
+    await started.idle();
+    return started;
+  };
   let ferry = await start(settings);
   const webhookUrl = `${ferry.url}${webhookPath}`;
   if (options.webhooks !== false) github.setWebhook({ url: webhookUrl, secret: webhookSecret });
+  const idle = async () => {
+    // Jobs cause webhooks and webhooks cause jobs: wait until a round finds both quiet.
+    for (let seen = -1; seen !== github.deliveries.length; ) {
+      seen = github.deliveries.length;
+      await github.idle();
+      await ferry.idle();
+    }
+  };
   return {
     github,
     get ferry() {
       return ferry;
     },
     webhookUrl,
+    idle,
     async restart() {
-      await github.idle();
+      await idle();
       await ferry.close();
       ferry = await start({ ...settings, port: ferry.port });
     },
@@ -122,7 +144,7 @@ export async function startStack(
       return start({ ...settings, port: 0 });
     },
     async close() {
-      await github.idle();
+      await idle();
       await ferry.close();
       await github.close();
     },

@@ -131,6 +131,8 @@ export interface CheckRunRecord {
   check_suite_id: number;
   /** Every update request in order, so tests can see how output was built. */
   updates: number;
+  /** Status and output title after the creation and after each update, in order. */
+  history: { status: CheckRunRecord["status"]; title: string | null }[];
 }
 
 /** One suite per app and head commit, summarising the latest run of each name in it. */

@@ -154,9 +154,11 @@ export const checkRoutes = routes({
       actions: [],
       check_suite_id: suite.id,
       updates: 0,
+      history: [],
     };
     applyStatus(run, b);
     applyOutput(run, b.output);
+    run.history.push({ status: run.status, title: run.output.title });
     r.checkRuns.push(run);
     refreshSuite(ctx.state, r, suite, ctx.actor);
     if (run.status === "completed") ctx.state.runAutoMerges(r);
@@ -174,6 +176,7 @@ export const checkRoutes = routes({
     applyOutput(copy, b.output);
     applyStatus(copy, b);
     Object.assign(run, copy, { updates: run.updates + 1 });
+    run.history.push({ status: run.status, title: run.output.title });
     const suite = r.checkSuites.find((cs) => cs.id === run.check_suite_id);
     if (suite) refreshSuite(ctx.state, r, suite, ctx.actor);
     if (run.status === "completed") ctx.state.runAutoMerges(r);
