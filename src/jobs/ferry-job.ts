@@ -53,6 +53,12 @@ const eventTypes: Record<string, JobType> = {
   "check_run.rerequested": "guard",
   "pull_request.closed": "merged",
   "issue_comment.created": "chatops",
+  // A tick on the dashboard acts as a ChatOps command; an environment issue opening or closing
+  // refreshes the dashboard.
+  "issues.edited": "chatops",
+  "issues.opened": "dashboard",
+  "issues.closed": "dashboard",
+  "issues.reopened": "dashboard",
   "check_suite.completed": "auto-merge",
   push: "audit",
   installation: "installation",

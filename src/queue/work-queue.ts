@@ -7,6 +7,7 @@ export const jobTypes = [
   "audit",
   "config-check",
   "chatops",
+  "dashboard",
   "auto-merge",
   "merged",
   "installation",

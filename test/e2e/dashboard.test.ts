@@ -65,8 +65,8 @@ describe("the dashboard issue", () => {
     const body = JSON.stringify(r);
     const headers = signedHeaders(secrets[r.cluster as keyof typeof secrets], body, Date.now());
     const res = await fetch(`${stack.ferry.url}/ferry/v1/reports`, { method: "POST", headers, body });
-    expect(res.status).toBe(200);
-    await stack.github.idle();
+    expect(res.status).toBe(202);
+    await stack.idle();
   };
   const openPull = (env: string) =>
     stack.github.pulls("acme/deploy").find((p) => p.state === "open" && p.head.ref === `ferry/${env}/api`);
@@ -87,7 +87,7 @@ describe("the dashboard issue", () => {
       branch: "main",
       files: { ".github/ferry.yml": "environments: [{ name: staging }]\n" },
     });
-    await stack.github.idle();
+    await stack.idle();
     const valid = stack.github.push("acme/deploy", {
       branch: "main",
       files: { ".github/ferry.yml": config },
@@ -141,7 +141,7 @@ describe("the dashboard issue", () => {
   it("shows the merged version, its commit, and who merged it, after a merge", async () => {
     const pr = openPull("staging");
     const { data } = await stack.user("alice").rest.pulls.merge({ ...repo, pull_number: pr?.number ?? 0 });
-    await stack.github.idle();
+    await stack.idle();
     const body = await waitBody(
       (b) => b.includes("| **api** | `1.5.0`") && b.includes("| *cluster* | ⏳ [waiting]("),
       "staging at 1.5.0, waiting for its cluster",
@@ -186,7 +186,7 @@ describe("the dashboard issue", () => {
       issue_number: number,
       body: tick(issue?.body ?? "", "promote", "api", "production"),
     });
-    await stack.github.idle();
+    await stack.idle();
     await waitBody(
       (b) => b.includes("- [ ] <!-- ferry-action:promote:api:production -->"),
       "the box unticked",
@@ -207,7 +207,7 @@ describe("the dashboard issue", () => {
       issue_number: number,
       body: tick(issue?.body ?? "", "promote", "api", "production"),
     });
-    await stack.github.idle();
+    await stack.idle();
     const pr = await pollUntil(() => openPull("production"), "the production PR", 10_000);
     expect(pr.title).toBe("Promote api 1.5.0 to production");
     const reply = stack.github.comments("acme/deploy", number).at(-1);
@@ -249,7 +249,7 @@ describe("the dashboard issue", () => {
     const [issue] = dashboards();
     const number = issue?.number ?? 0;
     await stack.user("alice").rest.issues.removeLabel({ ...repo, issue_number: number, name: label });
-    await stack.github.idle();
+    await stack.idle();
     expect(dashboards()).toHaveLength(0);
     stack.github.resetRequests();
     const next = stack.github.push("acme/deploy", { branch: "main", files: { "NOTES.md": "unlabelled\n" } });
@@ -266,22 +266,22 @@ describe("the dashboard issue", () => {
     const [issue] = dashboards();
     const number = issue?.number ?? 0;
     await stack.user("alice").rest.issues.update({ ...repo, issue_number: number, state: "closed" });
-    await stack.github.idle();
+    await stack.idle();
     const closedBody = issue?.body;
     stack.github.resetRequests();
     const next = stack.github.push("acme/deploy", { branch: "main", files: { "NOTES.md": "closed\n" } });
-    await stack.github.idle();
+    await stack.idle();
     await pollUntil(
       () => stack.github.requests.some((r) => r.graphqlOperation === "FerryDashboard"),
       "a refresh after the push",
       10_000,
     );
-    await stack.github.idle();
+    await stack.idle();
     expect(dashboards()).toHaveLength(1);
     expect(writes("POST")).toHaveLength(0);
     expect(dashboards()[0]?.body).toBe(closedBody);
     await stack.user("alice").rest.issues.update({ ...repo, issue_number: number, state: "open" });
-    await stack.github.idle();
+    await stack.idle();
     await waitBody((b) => b.includes(next.slice(0, 7)), "the reopened dashboard at the latest commit");
     expect(dashboards().map((i) => [i.number, i.state])).toEqual([[number, "open"]]);
   });
@@ -299,7 +299,7 @@ describe("the dashboard issue", () => {
         repositories_added: [{ id: 1, name: "installed", full_name: "acme/installed", private: true }],
       }),
     );
-    expect(status).toBe(200);
+    expect(status).toBe(202);
     const body = await waitBody(
       (b) => b.includes("| **api** | `1.4.1` | `1.4.1` |"),
       "its dashboard",
@@ -394,7 +394,7 @@ describe("the dashboard issue", () => {
     const dispatch = () => build(stack, "1.6.0", { digest: `sha256:${"e".repeat(64)}` });
     await dispatch().catch(dispatch);
     await stack.user("alice").rest.pulls.merge({ ...repo, pull_number: openPull("staging")?.number ?? 0 });
-    await stack.github.idle();
+    await stack.idle();
     const before = await waitBody(
       (b) => b.includes("<!-- ferry-action:rollback:api:staging -->"),
       "the rollback offered for staging",
@@ -408,7 +408,7 @@ describe("the dashboard issue", () => {
       issue_number: number,
       body: tick(before, "rollback", "api", "staging"),
     });
-    await stack.github.idle();
+    await stack.idle();
     const pr = await pollUntil(() => openPull("staging"), "the rollback PR", 10_000);
     expect(pr.title).toBe("Roll back api to 1.5.0 in staging");
     expect(pr.labels).toContain("ferry:rollback");
