@@ -11,6 +11,7 @@ import { repositoryId } from "../support/payloads.js";
 import { pollUntil } from "../support/poll.js";
 import { githubInstance, randomDigest, type TestInstance, trustedRootLines } from "../support/provenance.js";
 import { RedisServer, redisServer } from "../support/redis-server.js";
+import { tufRepoServer } from "../support/tuf-repo.js";
 import { configRepoFiles, ferryYml } from "./fixtures.js";
 import { build, concluded, eventually, freshRepos, openPr } from "./world.js";
 
@@ -408,5 +409,59 @@ describe("requireReachable: the attested commit must be in its branch's history"
     expect((await promotionCheck(stack, head)).output.summary).toContain(
       "provenance-verified: its source commit bbbbbbb is not in the history of main in acme/api (GitHub knows no such commit or branch)",
     );
+  });
+});
+
+describe("trusted roots followed over TUF (FERRY_TUF_MIRROR, FERRY_TUF_ROOT)", () => {
+  it("verifies with the root fetched from the mirror, with no FERRY_TRUSTED_ROOTS file", async () => {
+    const mirror = await tufRepoServer(trustedRootLines(instance).trim());
+    const stack = await startStack({
+      env: {
+        FERRY_TUF_MIRROR: mirror.url,
+        FERRY_TUF_ROOT: mirror.rootPath,
+        FERRY_TUF_CACHE: mkdtempSync(join(tmpdir(), "ferry-tuf-cache-")),
+      },
+    });
+    try {
+      await freshRepos(stack, files());
+      const digest = randomDigest();
+      stack.github.attest("acme/api", digest, await attestation(digest));
+      const { head } = await openPr(stack, "bump", pinned(digest));
+      const check = await promotionCheck(stack, head);
+      expect(check.conclusion).toBe("success");
+      expect(check.output.summary).toContain("provenance-verified: ✅ built by");
+      expect(mirror.requests).toContain("/targets/trusted_root.json");
+    } finally {
+      await stack.close();
+      await mirror.close();
+    }
+  });
+
+  it("fails closed, naming the mirror, when the mirror's target is not what its metadata signed", async () => {
+    const mirror = await tufRepoServer(trustedRootLines(instance).trim());
+    mirror.mode = "tampered";
+    const stack = await startStack({
+      env: {
+        FERRY_TUF_MIRROR: mirror.url,
+        FERRY_TUF_ROOT: mirror.rootPath,
+        FERRY_TUF_CACHE: mkdtempSync(join(tmpdir(), "ferry-tuf-cache-")),
+      },
+    });
+    try {
+      await freshRepos(stack, files());
+      const digest = randomDigest();
+      stack.github.attest("acme/api", digest, await attestation(digest));
+      const { head } = await openPr(stack, "bump", pinned(digest));
+      const check = await promotionCheck(stack, head);
+      expect(check.conclusion).toBe("failure");
+      expect(check.output.summary).toContain(
+        "provenance-verified: Ferry has no trusted Sigstore root: TUF mirror",
+      );
+      // Reasons are escaped as markdown in the summary: `trusted\_root.json`.
+      expect(check.output.summary).toContain("root.json could not be fetched and verified");
+    } finally {
+      await stack.close();
+      await mirror.close();
+    }
   });
 });
