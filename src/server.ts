@@ -21,7 +21,8 @@ import { ferryLog } from "./log.js";
 import { FerryMetrics } from "./metrics.js";
 import { answer503DuringOutage, Unavailable } from "./outage.js";
 import { ProvenanceChecker } from "./provenance/provenance-checker.js";
-import { TrustedRootFile } from "./provenance/root-source.js";
+import { type RootsAnswer, TrustedRootFile } from "./provenance/root-source.js";
+import { CombinedRoots, TufRoots } from "./provenance/tuf-roots.js";
 import { MemoryVerdictCache } from "./provenance/verdict-cache.js";
 import { BullQueue } from "./queue/bull-queue.js";
 import { MemoryQueue } from "./queue/memory-queue.js";
@@ -107,6 +108,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     : new MemoryKeyedLock();
   const clock = () => new Date();
   const configs = new ConfigSource({ maxAgeMs: settings.configMaxAgeMs });
+  const rootSources = await trustedRoots(settings.provenance);
   const deps = createDeps({
     configs,
     dashboards: new Dashboards({ configs, intervalMs: settings.dashboardIntervalMs }),
@@ -119,7 +121,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
     ...(redis ? { replay: new RedisReplayCache(redis.client) } : {}),
     ...(settings.render ? { render: resolveTools(settings.render) } : {}),
     provenance: new ProvenanceChecker({
-      roots: new TrustedRootFile(settings.provenance.trustedRoots),
+      roots: rootSources.roots,
       cache: redis ? new RedisVerdictCache(redis.client) : new MemoryVerdictCache(),
       // A retry must look again rather than read its own "not yet" back from the cache.
       missingTtlMs: Math.min(120_000, Math.floor(settings.provenance.retryMs / 2)),
@@ -220,6 +222,7 @@ export async function startFerry(settings: Settings, options: { log?: Logger } =
       // The link first, so closing its connection is not logged as an outage.
       redis?.close();
       await throttle?.close();
+      rootSources.stop();
       await deps.offLoop.close();
       unwatchQueue();
     })();
@@ -377,6 +380,21 @@ function probe(
 
 function pathOf(req: IncomingMessage): string {
   return (req.url ?? "").split("?")[0] as string;
+}
+
+/**
+ * The roots attestations are verified against: the FERRY_TRUSTED_ROOTS file, the TUF mirrors, or
+ * both. TUF is fetched once before Ferry answers (a failure is not fatal: checks fail closed with
+ * the reason until a refresh succeeds), then refreshed in the background.
+ */
+async function trustedRoots(
+  p: Settings["provenance"],
+): Promise<{ roots: { current(): RootsAnswer }; stop(): void }> {
+  if (!p.tuf) return { roots: new TrustedRootFile(p.trustedRoots), stop: () => {} };
+  const tuf = new TufRoots(p.tuf);
+  const refreshing = await tuf.start(p.tuf.refreshMs);
+  const sources = p.trustedRoots === undefined ? [tuf] : [tuf, new TrustedRootFile(p.trustedRoots)];
+  return { roots: new CombinedRoots(sources), stop: refreshing.stop };
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,13 +1,27 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
+import type { TufMirror } from "./provenance/tuf-roots.js";
 import type { RenderSettings } from "./render/tools.js";
 
 const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal"]);
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+/** A comma-separated list, each entry trimmed and checked. */
+const list = (entry: z.ZodType<string, string>) =>
+  z
+    .string()
+    .optional()
+    .transform((text) =>
+      (text ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    )
+    .pipe(z.array(entry));
 
 const envSchema = z
   .object({
@@ -79,6 +93,14 @@ const envSchema = z
     FERRY_SWEEP_STALE_MS: milliseconds(600_000),
     /** `gh attestation trusted-root` output: the Sigstore roots attestations are verified against. */
     FERRY_TRUSTED_ROOTS: z.string().min(1).optional(),
+    /** TUF repositories publishing trusted_root.json (comma-separated), e.g. public good and GitHub's. */
+    FERRY_TUF_MIRROR: list(z.url({ protocol: /^https?$/ })),
+    /** The initial root.json of each mirror, in the same order (comma-separated paths). */
+    FERRY_TUF_ROOT: list(z.string().min(1)),
+    /** Where the TUF client keeps verified metadata. */
+    FERRY_TUF_CACHE: z.string().min(1).optional(),
+    /** How often the TUF roots are refreshed. */
+    FERRY_TUF_REFRESH_MS: milliseconds(3_600_000),
     /** A digest not attested yet is looked up again after this long... */
     FERRY_PROVENANCE_RETRY_MS: milliseconds(60_000),
     /** ...until this long after the build; then the promotion fails on the build's commit. */
@@ -90,6 +112,13 @@ const envSchema = z
         code: "custom",
         path: ["HTTP_HEADERS_TIMEOUT_MS"],
         message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
+      });
+    }
+    if (env.FERRY_TUF_ROOT.length > 0 && env.FERRY_TUF_ROOT.length !== env.FERRY_TUF_MIRROR.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["FERRY_TUF_ROOT"],
+        message: `names ${env.FERRY_TUF_ROOT.length} root.json files for ${env.FERRY_TUF_MIRROR.length} FERRY_TUF_MIRROR entries: give one per mirror, in the same order`,
       });
     }
   });
@@ -134,7 +163,13 @@ export interface Settings {
     sweepIntervalMs: number;
     sweepStaleMs: number;
   };
-  provenance: { trustedRoots: string | undefined; retryMs: number; waitMs: number };
+  provenance: {
+    trustedRoots: string | undefined;
+    /** Roots followed over TUF, when FERRY_TUF_MIRROR is set. */
+    tuf: { mirrors: TufMirror[]; cachePath: string; refreshMs: number } | undefined;
+    retryMs: number;
+    waitMs: number;
+  };
 }
 
 export class SettingsError extends Error {}
@@ -208,6 +243,16 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     },
     provenance: {
       trustedRoots: e.FERRY_TRUSTED_ROOTS,
+      tuf: e.FERRY_TUF_MIRROR.length
+        ? {
+            mirrors: e.FERRY_TUF_MIRROR.map((url, i) => ({
+              url: url.replace(/\/$/, ""),
+              rootPath: e.FERRY_TUF_ROOT[i],
+            })),
+            cachePath: e.FERRY_TUF_CACHE ?? join(tmpdir(), "ferry-tuf"),
+            refreshMs: e.FERRY_TUF_REFRESH_MS,
+          }
+        : undefined,
       retryMs: e.FERRY_PROVENANCE_RETRY_MS,
       waitMs: e.FERRY_PROVENANCE_WAIT_MS,
     },

@@ -137,4 +137,26 @@ describe("parseSettings", () => {
     expect(() => parseSettings({ ...minimal, PORT: "http" })).toThrowError(/PORT:/);
     expect(() => parseSettings({ ...minimal, LOG_LEVEL: "loud" })).toThrowError(/LOG_LEVEL:/);
   });
+
+  it("reads TUF mirrors and their root.json files in order, and refuses a count that does not match", () => {
+    expect(parseSettings(minimal).provenance.tuf).toBeUndefined();
+    const tuf = parseSettings({
+      ...minimal,
+      FERRY_TUF_MIRROR: "https://tuf.acme.test/, https://tuf2.acme.test",
+      FERRY_TUF_ROOT: "/roots/a.json,/roots/b.json",
+      FERRY_TUF_CACHE: "/var/cache/ferry-tuf",
+    }).provenance.tuf;
+    expect(tuf).toEqual({
+      mirrors: [
+        { url: "https://tuf.acme.test", rootPath: "/roots/a.json" },
+        { url: "https://tuf2.acme.test", rootPath: "/roots/b.json" },
+      ],
+      cachePath: "/var/cache/ferry-tuf",
+      refreshMs: 3_600_000,
+    });
+    expect(
+      problems({ ...minimal, FERRY_TUF_MIRROR: "https://a.test,https://b.test", FERRY_TUF_ROOT: "/r.json" }),
+    ).toMatch(/FERRY_TUF_ROOT: names 1 root.json files for 2 FERRY_TUF_MIRROR entries/);
+    expect(problems({ ...minimal, FERRY_TUF_MIRROR: "file:///etc/tuf" })).toMatch(/FERRY_TUF_MIRROR/);
+  });
 });

@@ -95,6 +95,13 @@ const provenanceFields = {
     .url()
     .optional()
     .describe("OIDC issuer in the signing certificate; default https://token.actions.githubusercontent.com."),
+  /** Also require the attested commit to be in the history of its branch (one more request per digest). */
+  requireReachable: z
+    .boolean()
+    .optional()
+    .describe(
+      "Also require the attested source commit to be in the history of the branch it was built from (for a tag build, the trigger branch): a commit only on another branch, or force-pushed away, fails. Default false.",
+    ),
 };
 
 type ProvenanceFields = z.infer<z.ZodObject<typeof provenanceFields>>;
@@ -105,7 +112,7 @@ const provenanceSetting = z
     [provenanceMode.transform((mode): ProvenanceFields => ({ mode })), z.object(provenanceFields).strict()],
     {
       error:
-        "expected required, optional or off, or { mode, workflows, refs, triggers, githubHostedRunners, issuer }",
+        "expected required, optional or off, or { mode, workflows, refs, triggers, githubHostedRunners, issuer, requireReachable }",
     },
   )
   .describe(

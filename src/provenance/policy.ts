@@ -20,6 +20,13 @@ export interface ProvenancePolicy {
   githubHostedRunners: boolean;
   /** The OIDC issuer in the certificate. */
   issuer: string;
+  /**
+   * Also require the source commit to be in the history of the branch it was built from (for a
+   * tag build, of `branch`): a feature-branch or force-pushed-away commit does not count.
+   */
+  requireReachable?: boolean | undefined;
+  /** The app's trigger branch: where a tag build's commit must be reachable from. */
+  branch?: string | undefined;
 }
 
 /** A stable text of the policy, for cache keys: two policies that judge alike have one key. */
@@ -32,6 +39,7 @@ export function policyKey(policy: ProvenancePolicy): string {
     [...policy.triggers].sort(),
     policy.githubHostedRunners,
     policy.issuer,
+    ...(policy.requireReachable ? ["reachable", policy.branch ?? null] : []),
   ]);
 }
 

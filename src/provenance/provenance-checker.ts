@@ -6,13 +6,14 @@ import {
   listAttestations,
   listAttestationsBulk,
 } from "../github/attestations.js";
+import { commitReachable } from "../github/commit-reachable.js";
 import type { Octokit } from "../github/repo-client.js";
 import { type ProvenancePolicy, policyKey } from "./policy.js";
 import type { RootsAnswer } from "./root-source.js";
 import type { TrustRoot } from "./trust-roots.js";
 import { type ProvenanceVerdict, verdictTtlMs } from "./verdict.js";
 import type { VerdictCache } from "./verdict-cache.js";
-import { verifyAttestation } from "./verify-attestation.js";
+import { type AttestationVerdict, type ProvenanceEvidence, verifyAttestation } from "./verify-attestation.js";
 
 export interface ProvenanceCheckerDeps {
   roots: { current(): RootsAnswer };
@@ -59,7 +60,7 @@ export class ProvenanceChecker {
       todo.length > 1 ? await listAttestationsBulk(octokit, owner, todo).catch(() => undefined) : undefined;
     for (const digest of todo) {
       const list = lists?.get(digest) ?? (await listAttestations(octokit, { owner, repo }, digest));
-      const verdict = await this.#judge(list, digest, policy, roots.roots);
+      const verdict = await this.#judge(octokit, list, digest, policy, roots.roots);
       verdicts.set(digest, verdict);
       await this.deps.cache.set(keyOf(digest), verdict, verdictTtlMs(verdict, this.deps.missingTtlMs));
     }
@@ -67,6 +68,7 @@ export class ProvenanceChecker {
   }
 
   async #judge(
+    octokit: Octokit,
     list: AttestationList,
     digest: string,
     policy: ProvenancePolicy,
@@ -82,7 +84,8 @@ export class ProvenanceChecker {
         closest ??= { status: "failed", reason: bundle.reason };
         continue;
       }
-      const verdict = verifyAttestation(bundle.value, digest, policy, roots);
+      const verified = verifyAttestation(bundle.value, digest, policy, roots);
+      const verdict = verified.ok ? await this.#reachable(octokit, policy, verified.evidence) : verified;
       if (verdict.ok)
         return {
           status: "verified",
@@ -100,6 +103,30 @@ export class ProvenanceChecker {
     return closest ?? { status: "failed", reason: "no attestation could be read" };
   }
 
+  /** With `requireReachable`, a verified attestation counts only if its commit is on its branch. */
+  async #reachable(
+    octokit: Octokit,
+    policy: ProvenancePolicy,
+    evidence: ProvenanceEvidence,
+  ): Promise<AttestationVerdict> {
+    if (!policy.requireReachable) return { ok: true, evidence };
+    const branch = branchOf(evidence.ref, policy.branch);
+    if (!branch)
+      return {
+        ok: false,
+        reason: `built from ${evidence.ref}, which is no branch, and no trigger branch is set to check its commit against`,
+        evidence,
+      };
+    const [owner = "", repo = ""] = policy.repository.split("/");
+    const answer = await commitReachable(octokit, { owner, repo }, branch, evidence.commit);
+    if (answer.reachable) return { ok: true, evidence };
+    return {
+      ok: false,
+      reason: `its source commit ${evidence.commit.slice(0, 7)} is not in the history of ${branch} in ${policy.repository} (${answer.status === "missing" ? "GitHub knows no such commit or branch" : `compare: ${answer.status}`}); it was built from another branch or force-pushed away`,
+      evidence,
+    };
+  }
+
   async #bundleOf(
     entry: AttestationEntry,
   ): Promise<{ ok: true; value: unknown } | { ok: false; reason: string }> {
@@ -112,6 +139,12 @@ export class ProvenanceChecker {
       return { ok: false, reason: `its bundle could not be downloaded (${(error as Error).message})` };
     }
   }
+}
+
+/** The branch a build's commit must be on: the one it ran on, else (a tag build) the trigger branch. */
+function branchOf(ref: string, triggerBranch: string | undefined): string | undefined {
+  if (ref.startsWith("refs/heads/")) return ref.slice("refs/heads/".length);
+  return triggerBranch;
 }
 
 function cacheKey(digest: string, policy: ProvenancePolicy, roots: TrustRoot[]): string {

@@ -20,5 +20,7 @@ export function resolvePolicy(app: AppConfig, env: EnvironmentConfig): Provenanc
     triggers: merged.triggers ?? defaultTriggers,
     githubHostedRunners: merged.githubHostedRunners ?? true,
     issuer: merged.issuer ?? githubActionsIssuer,
+    requireReachable: merged.requireReachable ?? false,
+    branch: app.trigger.branch,
   };
 }

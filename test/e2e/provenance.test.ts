@@ -11,6 +11,7 @@ import { repositoryId } from "../support/payloads.js";
 import { pollUntil } from "../support/poll.js";
 import { githubInstance, randomDigest, type TestInstance, trustedRootLines } from "../support/provenance.js";
 import { RedisServer, redisServer } from "../support/redis-server.js";
+import { tufRepoServer } from "../support/tuf-repo.js";
 import { configRepoFiles, ferryYml } from "./fixtures.js";
 import { build, concluded, eventually, freshRepos, openPr } from "./world.js";
 
@@ -333,6 +334,134 @@ describe("an installation that has not accepted the Attestations permission", ()
       expect(stack.github.pulls("acme/deploy")).toHaveLength(0);
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe("requireReachable: the attested commit must be in its branch's history", () => {
+  const reachableYml = ferryYml.replace(
+    "    trigger: { workflow: build.yml, branch: main }\n",
+    (line) => `${line}    provenance: { mode: required, requireReachable: true }\n`,
+  );
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: env() });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => freshRepos(stack, files(reachableYml)));
+
+  const ferryPrs = () => stack.github.pulls("acme/deploy").filter((p) => p.head.ref.startsWith("ferry/"));
+  const compares = () =>
+    stack.github.requests.filter((r) => r.path.startsWith("/repos/acme/api/compare/")).length;
+
+  it("promotes a digest built from a commit on main, with one compare request", async () => {
+    const digest = randomDigest();
+    const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "r1" } });
+    // main moves on after the build: the commit is behind the branch, still in its history.
+    stack.github.push("acme/api", { branch: "main", files: { "src.txt": "r2" } });
+    stack.github.attest("acme/api", digest, await attestation(digest, { sha }));
+    const before = compares();
+    await build(stack, "1.5.0", { digest, sha });
+    const pr = await pollUntil(() => ferryPrs()[0], "the promotion PR", 10_000);
+    expect(pr.body).toContain(`from \`${sha.slice(0, 7)}\` on \`refs/heads/main\``);
+    await stack.github.idle();
+    expect((await promotionCheck(stack, pr.head.sha)).conclusion).toBe("success");
+    // Propose and the guard share the verdict cache: one compare for the digest.
+    expect(compares() - before).toBe(1);
+  });
+
+  it("refuses a feature-branch commit whose certificate claims refs/heads/main, on propose", async () => {
+    const digest = randomDigest();
+    const sha = stack.github.push("acme/api", { branch: "feature", files: { "src.txt": "f1" } });
+    stack.github.attest("acme/api", digest, await attestation(digest, { sha, ref: "refs/heads/main" }));
+    await build(stack, "1.5.0", { digest, sha });
+    expect(ferryPrs()).toHaveLength(0);
+    const [run] = stack.github.checkRuns("acme/api", sha);
+    expect(run).toMatchObject({ name: "Ferry / propose (staging)", conclusion: "failure" });
+    expect(run?.output.summary).toContain(
+      `its build provenance does not satisfy ferry.yml: its source commit ${sha.slice(0, 7)} is not in the history of main in acme/api (compare: ahead)`,
+    );
+  });
+
+  it("fails a PR pinning a digest whose commit was force-pushed away from main", async () => {
+    const base = stack.github.resolve("acme/api", "main") as string;
+    const sha = stack.github.push("acme/api", { branch: "main", files: { "src.txt": "gone" } });
+    stack.github.push("acme/api", {
+      branch: "main",
+      files: { "src.txt": "kept" },
+      force: true,
+      parent: base,
+    });
+    const digest = randomDigest();
+    stack.github.attest("acme/api", digest, await attestation(digest, { sha }));
+    const { head } = await openPr(stack, "bump", pinned(digest));
+    const check = await promotionCheck(stack, head);
+    expect(check.conclusion).toBe("failure");
+    expect(check.output.summary).toContain(
+      `provenance-verified: its source commit ${sha.slice(0, 7)} is not in the history of main in acme/api (compare: diverged); it was built from another branch or force-pushed away`,
+    );
+  });
+
+  it("fails a digest whose commit GitHub does not know", async () => {
+    const digest = randomDigest();
+    stack.github.attest("acme/api", digest, await attestation(digest, { sha: "b".repeat(40) }));
+    const { head } = await openPr(stack, "bump", pinned(digest));
+    expect((await promotionCheck(stack, head)).output.summary).toContain(
+      "provenance-verified: its source commit bbbbbbb is not in the history of main in acme/api (GitHub knows no such commit or branch)",
+    );
+  });
+});
+
+describe("trusted roots followed over TUF (FERRY_TUF_MIRROR, FERRY_TUF_ROOT)", () => {
+  it("verifies with the root fetched from the mirror, with no FERRY_TRUSTED_ROOTS file", async () => {
+    const mirror = await tufRepoServer(trustedRootLines(instance).trim());
+    const stack = await startStack({
+      env: {
+        FERRY_TUF_MIRROR: mirror.url,
+        FERRY_TUF_ROOT: mirror.rootPath,
+        FERRY_TUF_CACHE: mkdtempSync(join(tmpdir(), "ferry-tuf-cache-")),
+      },
+    });
+    try {
+      await freshRepos(stack, files());
+      const digest = randomDigest();
+      stack.github.attest("acme/api", digest, await attestation(digest));
+      const { head } = await openPr(stack, "bump", pinned(digest));
+      const check = await promotionCheck(stack, head);
+      expect(check.conclusion).toBe("success");
+      expect(check.output.summary).toContain("provenance-verified: ✅ built by");
+      expect(mirror.requests).toContain("/targets/trusted_root.json");
+    } finally {
+      await stack.close();
+      await mirror.close();
+    }
+  });
+
+  it("fails closed, naming the mirror, when the mirror's target is not what its metadata signed", async () => {
+    const mirror = await tufRepoServer(trustedRootLines(instance).trim());
+    mirror.mode = "tampered";
+    const stack = await startStack({
+      env: {
+        FERRY_TUF_MIRROR: mirror.url,
+        FERRY_TUF_ROOT: mirror.rootPath,
+        FERRY_TUF_CACHE: mkdtempSync(join(tmpdir(), "ferry-tuf-cache-")),
+      },
+    });
+    try {
+      await freshRepos(stack, files());
+      const digest = randomDigest();
+      stack.github.attest("acme/api", digest, await attestation(digest));
+      const { head } = await openPr(stack, "bump", pinned(digest));
+      const check = await promotionCheck(stack, head);
+      expect(check.conclusion).toBe("failure");
+      expect(check.output.summary).toContain(
+        "provenance-verified: Ferry has no trusted Sigstore root: TUF mirror",
+      );
+      // Reasons are escaped as markdown in the summary: `trusted\_root.json`.
+      expect(check.output.summary).toContain("root.json could not be fetched and verified");
+    } finally {
+      await stack.close();
+      await mirror.close();
     }
   });
 });

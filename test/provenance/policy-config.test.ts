@@ -43,6 +43,8 @@ describe("provenance in ferry.yml", () => {
       triggers: ["push", "workflow_dispatch", "release"],
       githubHostedRunners: true,
       issuer: "https://token.actions.githubusercontent.com",
+      requireReachable: false,
+      branch: "trunk",
     });
   });
 
@@ -59,6 +61,20 @@ describe("provenance in ferry.yml", () => {
       repositoryId: 7,
     });
     expect(production).toMatchObject({ mode: "optional", githubHostedRunners: true });
+  });
+
+  it("turns on requireReachable per environment, and refuses a non-boolean", () => {
+    const text = yml(
+      "    source: acme/api\n    provenance: required\n",
+      "    provenance: { requireReachable: true }\n",
+    );
+    const { staging, production } = policies(text);
+    expect(staging).toMatchObject({ mode: "required", requireReachable: true, branch: "main" });
+    expect(production?.requireReachable).toBe(false);
+    const bad = parseFerryConfig(
+      yml("    source: acme/api\n    provenance: { mode: required, requireReachable: yes please }\n"),
+    );
+    expect(bad.ok ? [] : bad.errors.map((e) => e.message)).toEqual([expect.stringContaining("expected")]);
   });
 
   it("says what to write for a bad value, and that a checked mode needs source", () => {
