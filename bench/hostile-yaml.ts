@@ -101,9 +101,16 @@ async function appHealth(): Promise<string> {
   const keys = generateAppKeyPair();
   const github = await startGitHubServer({ appId, privateKey: keys.privateKey, account: "acme" });
   github.createRepo("acme/deploy", { files: configRepoFiles() });
-  const ferry = await startFerryProcess(
-    testServerEnv({ github, appId, privateKey: keys.privateKey, webhookSecret: secret }),
-  );
+  // Production settings: the shipped defaults, not the test stack's speed-ups (write interval 0,
+  // no config cache, rendering off).
+  const {
+    GITHUB_WRITE_INTERVAL_MS: _interval,
+    GITHUB_RETRY_BASE_MS: _retry,
+    FERRY_CONFIG_MAX_AGE_MS: _maxAge,
+    FERRY_RENDER: _render,
+    ...env
+  } = testServerEnv({ github, appId, privateKey: keys.privateKey, webhookSecret: secret });
+  const ferry = await startFerryProcess(env);
   try {
     github.setWebhook({ url: `${ferry.url}/api/github/webhooks`, secret });
     const files: Record<string, Buffer> = {};
@@ -133,7 +140,8 @@ async function appHealth(): Promise<string> {
     const seconds = (performance.now() - started) / 1000;
     const { probes: polls, failures, slowestMs } = await health.stop();
     return [
-      `app as a child process: a PR with ${Object.keys(files).length} hostile files (${(Object.values(files).reduce((n, b) => n + b.length, 0) / 1e6).toFixed(1)} MB)`,
+      "app as a child process, production settings (every GITHUB_* and FERRY_* setting at its default)",
+      `  a PR with ${Object.keys(files).length} hostile files (${(Object.values(files).reduce((n, b) => n + b.length, 0) / 1e6).toFixed(1)} MB)`,
       `  Ferry / validate ${check.conclusion} after ${seconds.toFixed(1)} s with ${check.output.annotations.length} annotations; process alive: ${ferry.exit() === undefined}`,
       `  /healthz: ${polls} polls, slowest answer ${slowestMs.toFixed(0)} ms, ${failures.length} failures`,
     ].join("\n");

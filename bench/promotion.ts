@@ -126,6 +126,8 @@ async function replay(
       ...checkSuiteCompleted({ number: pr.number, head: { ref: pr.head.ref, sha: pr.head.sha } }),
       installation: { id: github.installationId },
     });
+  // Its job is queued: wait for it, or its requests land in the next build's count.
+  await stack.ferry.idle();
   return { guard, other, suite: github.requests.slice(from) };
 }
 
