@@ -110,7 +110,9 @@ async function appHealth(): Promise<string> {
     FERRY_RENDER: _render,
     ...env
   } = testServerEnv({ github, appId, privateKey: keys.privateKey, webhookSecret: secret });
-  const ferry = await startFerryProcess(env);
+  // FERRY_RENDER=off in the bench's environment measures without rendering.
+  const render = process.env.FERRY_RENDER;
+  const ferry = await startFerryProcess({ ...env, ...(render ? { FERRY_RENDER: render } : {}) });
   try {
     github.setWebhook({ url: `${ferry.url}/api/github/webhooks`, secret });
     const files: Record<string, Buffer> = {};
@@ -140,7 +142,7 @@ async function appHealth(): Promise<string> {
     const seconds = (performance.now() - started) / 1000;
     const { probes: polls, failures, slowestMs } = await health.stop();
     return [
-      "app as a child process, production settings (every GITHUB_* and FERRY_* setting at its default)",
+      `app as a child process, production settings (every GITHUB_* and FERRY_* setting at its default${render ? `, FERRY_RENDER=${render}` : ""})`,
       `  a PR with ${Object.keys(files).length} hostile files (${(Object.values(files).reduce((n, b) => n + b.length, 0) / 1e6).toFixed(1)} MB)`,
       `  Ferry / validate ${check.conclusion} after ${seconds.toFixed(1)} s with ${check.output.annotations.length} annotations; process alive: ${ferry.exit() === undefined}`,
       `  /healthz: ${polls} polls, slowest answer ${slowestMs.toFixed(0)} ms, ${failures.length} failures`,

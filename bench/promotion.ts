@@ -196,6 +196,8 @@ const resetsToBase = (deliveries: Delivery[]) =>
 interface ScenarioResult {
   name: string;
   files: number;
+  /** The app's start-up (its sweep), before any build: where the token exchange happens now. */
+  startup: RequestEntry[];
   cold: Measured;
   coldGuard: Awaited<ReturnType<typeof replay>>;
   update: Measured;
@@ -216,6 +218,7 @@ async function scenario(shape: "single" | "twenty"): Promise<ScenarioResult> {
   stack = await startStack({ env: productionSettings });
   github = stack.github;
   times = stampTimes(github);
+  const startup = github.requests.slice();
   github.createRepo("acme/api", { files: { "README.md": "# api\n" } });
   github.createRepo(repo, { files: promotionRepo(shape) });
 
@@ -265,6 +268,7 @@ async function scenario(shape: "single" | "twenty"): Promise<ScenarioResult> {
   return {
     name: shape === "single" ? "single-file environment" : "20-file environment",
     files: changed,
+    startup,
     cold,
     coldGuard,
     update,
@@ -326,7 +330,8 @@ console.log(
 for (const r of results) {
   console.log(`\n${r.name} (${r.files} files in the PR)`);
   console.log(
-    `  first build, cold (${r.cold.tokens} of them token exchange):\n      ${fmtOps(r.cold.requests)}`,
+    `  app start-up, before the first build (${r.startup.filter(isTokenExchange).length} of them token exchange):\n      ${fmtOps(r.startup)}\n` +
+      `  first build, cold (${r.cold.tokens} of them token exchange):\n      ${fmtOps(r.cold.requests)}`,
   );
   console.log(`  warm update (a newer build supersedes the open PR):\n      ${fmtOps(r.update.requests)}`);
   console.log(`  warm create (new PR, warm app):\n      ${fmtOps(r.create.requests)}`);
