@@ -36,6 +36,8 @@ import type { Settings } from "./settings.js";
 import { createOffLoop } from "./workers/pool.js";
 
 export const webhookPath = "/api/github/webhooks";
+/** GitHub's delivery ids and event names are far shorter; anything longer is cut in logs. */
+const maxLoggedHeader = 100;
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
 const maxWebhookBytes = 25 * 1024 * 1024;
 /** A report is a few KB; 1 MiB leaves room for 1,000 drifted resources and refuses floods. */
@@ -272,7 +274,12 @@ async function webhookRoute(req: IncomingMessage, res: ServerResponse, d: Webhoo
   const signed =
     typeof signature === "string" &&
     (await d.probot.webhooks.verify(read.body, signature).catch(() => false));
-  const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
+  // Header values are the sender's words, unauthenticated until the signature matches: logged short.
+  const header = (name: string) => {
+    const value = req.headers[name];
+    if (typeof value !== "string") return undefined;
+    return value.length > maxLoggedHeader ? `${value.slice(0, maxLoggedHeader)}…` : value;
+  };
   if (!signed) {
     d.probot.log.warn(
       { event: header("x-github-event"), delivery: header("x-github-delivery"), status: 400 },

@@ -64,11 +64,17 @@ describe("logs", () => {
       expect(await sendWebhook(webhooks, "wrong-secret", "star", payload, { id: "forged-delivery-1" })).toBe(
         400,
       );
+      // Header values of an unauthenticated request are cut short before they are logged.
+      const long = { id: `long-${"d".repeat(5_000)}` };
+      expect(await sendWebhook(webhooks, "wrong-secret", `e${"v".repeat(5_000)}`, payload, long)).toBe(400);
       await new Promise((r) => setTimeout(r, 300));
     } finally {
       expect(await running.stop()).toBe(0);
     }
     const lines = running.output().trim().split("\n");
+    const aboutLong = lines.filter((line) => line.includes("long-ddd"));
+    expect(aboutLong.length).toBeGreaterThan(0);
+    for (const line of aboutLong) expect(line.length).toBeLessThan(1_000);
     const entries = lines.map((line) => {
       expect(() => strictJson(line), line).not.toThrow();
       return strictJson(line);
