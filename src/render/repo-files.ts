@@ -1,4 +1,5 @@
-import { parseAllDocuments } from "yaml";
+import { LineCounter } from "yaml";
+import { defaultYamlLimits, parseYamlSafely } from "../manifests/safe-yaml.js";
 import { isKustomizationPath, kustomizePatchPaths } from "../manifests/validate-kustomization.js";
 
 /** One side (base or head) of the repo as the planner sees it: texts by repo path. */
@@ -61,10 +62,16 @@ export class RepoFiles {
   }
 }
 
+/**
+ * Through the same limits as every other piece of repository YAML (nesting, aliases, keys,
+ * tokens, documents, a CPU budget): a file the validator refuses gives nothing to render from.
+ */
 function parse(text: string | undefined): unknown[] {
   if (text === undefined || text.length > 4 * 1024 * 1024) return [];
   try {
-    return parseAllDocuments(text).flatMap((doc) =>
+    const parsed = parseYamlSafely(text, new LineCounter(), defaultYamlLimits);
+    if ("refusal" in parsed) return [];
+    return parsed.documents.flatMap((doc) =>
       doc.errors.length > 0 ? [] : [doc.toJS({ maxAliasCount: 100 }) as unknown],
     );
   } catch {
